@@ -1,0 +1,51 @@
+// `pnpm bench [--quick] [--filter text] [--out dir] [--no-history]`
+// Runs every scenario in src/scenarios (or those whose id contains a --filter text), prints
+// progress, and writes results/latest.{json,md,svg} plus a line in results/history.jsonl.
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadScenarios } from './load.ts';
+import { makeRecord, writeReport } from './report.ts';
+import type { ScenarioResult } from './harness.ts';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    filter: { type: 'string', multiple: true },
+    out: { type: 'string' },
+    'no-history': { type: 'boolean', default: false },
+    list: { type: 'boolean', default: false },
+  },
+});
+
+if ((globalThis as { gc?: unknown }).gc === undefined) {
+  console.error('bench: run with --expose-gc (pnpm bench does) for steady measurements and memory figures');
+}
+
+const scenarios = (await loadScenarios()).filter(
+  (s) => values.filter === undefined || values.filter.some((f) => s.id.includes(f)),
+);
+if (values.list) {
+  for (const s of scenarios) console.log(`${s.id}\t${s.title}`);
+  process.exit(0);
+}
+const outDir = values.out ?? fileURLToPath(new URL('../results/', import.meta.url));
+const results: ScenarioResult[] = [];
+const started = Date.now();
+for (const [i, scenario] of scenarios.entries()) {
+  const prefix = `[${i + 1}/${scenarios.length}] ${scenario.id}`;
+  process.stderr.write(`${prefix}: ${scenario.title}\n`);
+  const result = await scenario.run({
+    quick: values.quick,
+    progress: (message) => process.stderr.write(`${prefix}: ${message}\n`),
+  });
+  for (const c of result.comparisons) {
+    const target = c.target === undefined ? '' : ` (target ${c.target.text}: ${c.pass ? 'met' : 'MISSED'})`;
+    process.stderr.write(`${prefix}: ${c.subject} / ${c.baseline} = ${c.ratio.toFixed(2)}×${target}\n`);
+  }
+  results.push(result);
+}
+const record = makeRecord(results, values.quick, availableParallelism());
+const { markdown } = writeReport(outDir, record, !values['no-history']);
+console.log(markdown);
+process.stderr.write(`bench: ${scenarios.length} scenarios in ${((Date.now() - started) / 1000).toFixed(1)} s; wrote ${outDir}\n`);

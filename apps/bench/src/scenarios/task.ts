@@ -1,0 +1,219 @@
+// @coro/task against plain async/await and Promise.all: libcoro bench.cpp's direct call,
+// sync_wait and when_all scenarios, and the memory a pending task costs.
+import { syncWait, task, whenAll } from '@coro/task';
+import { memory, type Scenario, throughput } from '../harness.ts';
+
+let sink = 0;
+function addOne(x: number): number {
+  return x + 1;
+}
+async function plainAddOne(x: number): Promise<number> {
+  return x + 1;
+}
+const taskAddOne = task(async (x: number) => x + 1);
+
+const directCall = throughput({
+  id: 'task/await',
+  group: 'task',
+  title: 'await a task (direct call)',
+  ops: 1_000_000,
+  contenders: [
+    {
+      name: 'direct call',
+      run(ops) {
+        let x = 0;
+        for (let i = 0; i < ops; i++) x = addOne(x);
+        sink += x;
+      },
+    },
+    {
+      name: 'await asyncFn()',
+      async run(ops) {
+        let x = 0;
+        for (let i = 0; i < ops; i++) x = await plainAddOne(x);
+        sink += x;
+      },
+    },
+    {
+      name: 'await task()',
+      async run(ops) {
+        let x = 0;
+        for (let i = 0; i < ops; i++) x = await taskAddOne(x);
+        sink += x;
+      },
+    },
+  ],
+  compare: [
+    { subject: 'await task()', baseline: 'await asyncFn()', target: { max: 2.7, text: 'at most 2.7× await asyncFn()' } },
+    { subject: 'await asyncFn()', baseline: 'direct call' },
+  ],
+});
+
+const syncWaitScenario = throughput({
+  id: 'task/sync-wait',
+  group: 'task',
+  title: 'syncWait(task)',
+  ops: 1_000_000,
+  contenders: [
+    {
+      name: 'await asyncFn()',
+      async run(ops) {
+        let x = 0;
+        for (let i = 0; i < ops; i++) x = await plainAddOne(x);
+        sink += x;
+      },
+    },
+    {
+      name: 'await syncWait(task())',
+      async run(ops) {
+        let x = 0;
+        for (let i = 0; i < ops; i++) x = await syncWait(taskAddOne(x));
+        sink += x;
+      },
+    },
+  ],
+  compare: [{ subject: 'await syncWait(task())', baseline: 'await asyncFn()' }],
+});
+
+const whenAllTuple = throughput({
+  id: 'task/when-all-tuple',
+  group: 'task',
+  title: 'whenAll x10 (tuple)',
+  ops: 200_000,
+  contenders: [
+    {
+      name: 'Promise.all',
+      async run(ops) {
+        let x = 0;
+        for (let i = 0; i < ops; i++) {
+          const r = await Promise.all([
+            plainAddOne(i), plainAddOne(i), plainAddOne(i), plainAddOne(i), plainAddOne(i),
+            plainAddOne(i), plainAddOne(i), plainAddOne(i), plainAddOne(i), plainAddOne(i),
+          ]);
+          x += r[9];
+        }
+        sink += x;
+      },
+    },
+    {
+      name: 'whenAll',
+      async run(ops) {
+        let x = 0;
+        for (let i = 0; i < ops; i++) {
+          const r = await whenAll(
+            taskAddOne(i), taskAddOne(i), taskAddOne(i), taskAddOne(i), taskAddOne(i),
+            taskAddOne(i), taskAddOne(i), taskAddOne(i), taskAddOne(i), taskAddOne(i),
+          );
+          x += r[9];
+        }
+        sink += x;
+      },
+    },
+  ],
+  compare: [{ subject: 'whenAll', baseline: 'Promise.all', target: { max: 1.2, text: 'at most 1.2× Promise.all' } }],
+});
+
+const whenAllArray = throughput({
+  id: 'task/when-all-array',
+  group: 'task',
+  title: 'whenAll x10 (array)',
+  ops: 200_000,
+  contenders: [
+    {
+      name: 'Promise.all',
+      async run(ops) {
+        let x = 0;
+        for (let i = 0; i < ops; i++) {
+          const promises: Promise<number>[] = [];
+          for (let k = 0; k < 10; k++) promises.push(plainAddOne(k));
+          const r = await Promise.all(promises);
+          x += r[9]!;
+        }
+        sink += x;
+      },
+    },
+    {
+      name: 'whenAll',
+      async run(ops) {
+        let x = 0;
+        for (let i = 0; i < ops; i++) {
+          const tasks = [];
+          for (let k = 0; k < 10; k++) tasks.push(taskAddOne(k));
+          const r = await whenAll(tasks);
+          x += r[9]!;
+        }
+        sink += x;
+      },
+    },
+  ],
+  compare: [{ subject: 'whenAll', baseline: 'Promise.all', target: { max: 1.2, text: 'at most 1.2× Promise.all' } }],
+});
+
+interface Gate {
+  promise: Promise<void>;
+  open: () => void;
+}
+function gate(): Gate {
+  const { promise, resolve } = Promise.withResolvers<void>();
+  return { promise, open: resolve };
+}
+let currentGate = gate();
+async function plainPending(): Promise<number> {
+  await currentGate.promise;
+  return 1;
+}
+const taskPending = task(async () => {
+  await currentGate.promise;
+  return 1;
+});
+
+const pendingMemory = memory({
+  id: 'task/pending-memory',
+  group: 'task',
+  title: 'a million pending tasks (memory)',
+  count: 1_000_000,
+  contenders: [
+    {
+      name: 'pending async fn promise',
+      create(count) {
+        currentGate = gate();
+        const promises = new Array<Promise<number>>(count);
+        for (let i = 0; i < count; i++) promises[i] = plainPending();
+        return { all: Promise.all(promises), gate: currentGate };
+      },
+      async release(held) {
+        const { all, gate: g } = held as { all: Promise<number[]>; gate: Gate };
+        g.open();
+        await all;
+      },
+    },
+    {
+      name: 'pending task',
+      create(count) {
+        currentGate = gate();
+        const tasks = new Array(count);
+        for (let i = 0; i < count; i++) tasks[i] = taskPending();
+        const all = whenAll(tasks as ReturnType<typeof taskPending>[]).start();
+        return { all, gate: currentGate };
+      },
+      async release(held) {
+        const { all, gate: g } = held as { all: Promise<number[]>; gate: Gate };
+        g.open();
+        await all;
+      },
+    },
+  ],
+  compare: [
+    {
+      subject: 'pending task',
+      baseline: 'pending async fn promise',
+      target: { max: 1.5, text: 'at most 1.5× a pending plain promise' },
+    },
+  ],
+});
+
+export default [directCall, syncWaitScenario, whenAllTuple, whenAllArray, pendingMemory] satisfies Scenario[];
+
+process.on('exit', () => {
+  if (sink === -1) console.log(sink);
+});

@@ -1,0 +1,260 @@
+import { InvalidArgumentError } from './errors.ts';
+import type { Expected } from './expected.ts';
+import { StopSource } from './stop.ts';
+import { isAwaitable, startAwaitable, Task, typeName } from './task.ts';
+
+/** The awaited types of a tuple or array of awaitables, position by position. */
+export type AwaitedAll<T extends readonly unknown[]> = { -readonly [K in keyof T]: Awaited<T[K]> };
+
+/** @internal A task over child awaitables: a stop request on it reaches every child task. */
+class CombinatorTask<T> extends Task<T> {
+  /** @internal */ _items: readonly PromiseLike<unknown>[];
+
+  constructor(body: (this: CombinatorTask<T>) => Promise<T>, items: readonly PromiseLike<unknown>[], name: string) {
+    super(body as (this: unknown) => unknown, undefined, name);
+    this._items = items;
+  }
+
+  override requestStop(reason?: unknown): boolean {
+    const first = super.requestStop(reason);
+    if (first) stopAll(this._items, -1, reason);
+    return first;
+  }
+}
+
+function stopAll(items: readonly PromiseLike<unknown>[], except: number, reason?: unknown): void {
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    if (i !== except && item instanceof Task) item.requestStop(reason);
+  }
+}
+
+function collect(args: readonly unknown[], where: string): PromiseLike<unknown>[] {
+  let items: unknown[];
+  const first = args[0];
+  if (
+    args.length === 1 &&
+    first !== null &&
+    typeof first === 'object' &&
+    !isAwaitable(first) &&
+    typeof (first as Iterable<unknown>)[Symbol.iterator] === 'function'
+  ) {
+    items = Array.isArray(first) ? first.slice() : Array.from(first as Iterable<unknown>);
+  } else {
+    items = args.slice();
+  }
+  for (let i = 0; i < items.length; i++) {
+    if (!isAwaitable(items[i])) {
+      throw new InvalidArgumentError(
+        `${where} expects tasks or promises; item ${i} is ${typeName(items[i])}, which cannot be awaited`,
+      );
+    }
+  }
+  return items as PromiseLike<unknown>[];
+}
+
+/**
+ * libcoro's `when_all`: a lazy task that starts every child at once and resolves with all their
+ * results, in order. If one fails, it requests stop on the others, waits for every one of them
+ * to settle (nothing is left running behind it), then rejects with the first error.
+ * Takes an array (→ array), a tuple (→ typed tuple) or the tasks as arguments (→ typed tuple).
+ *
+ * @example
+ * const [area, label] = await whenAll(square(1.1), describe(10)); // [number, string]
+ * const doubled = await whenAll([1, 2, 3].map((x) => twice(x)));   // number[]
+ */
+export function whenAll<const T extends readonly PromiseLike<unknown>[]>(tasks: T): Task<AwaitedAll<T>>;
+export function whenAll<T>(tasks: Iterable<PromiseLike<T>>): Task<Awaited<T>[]>;
+export function whenAll<const T extends readonly PromiseLike<unknown>[]>(...tasks: T): Task<AwaitedAll<T>>;
+export function whenAll(...args: unknown[]): Task<unknown[]> {
+  const items = collect(args, 'whenAll');
+  return new CombinatorTask(whenAllBody, items, `whenAll(${items.length})`);
+}
+
+function whenAllBody(this: CombinatorTask<unknown[]>): Promise<unknown[]> {
+  const items = this._items;
+  const n = items.length;
+  if (n === 0) return Promise.resolve([]);
+  const promises = new Array<Promise<unknown>>(n);
+  for (let i = 0; i < n; i++) promises[i] = startAwaitable(items[i]!);
+  // The success path is the native Promise.all; only a failure takes the slower road of
+  // stopping the siblings and waiting for all of them.
+  return Promise.all(promises).then(undefined, (error: unknown) => {
+    stopAll(items, -1);
+    return Promise.allSettled(promises).then(() => {
+      throw error;
+    });
+  });
+}
+
+/**
+ * One child's outcome in `whenAllSettled`: `value()` returns the result or rethrows the error
+ * (libcoro's `return_value()`).
+ */
+export class SettledResult<T> {
+  readonly status: 'fulfilled' | 'rejected';
+  /** @internal */ readonly _value: T | undefined;
+  /** The error, when `status` is `'rejected'`. */
+  readonly reason: unknown;
+
+  /** @internal */
+  constructor(status: 'fulfilled' | 'rejected', value: T | undefined, reason: unknown) {
+    this.status = status;
+    this._value = value;
+    this.reason = reason;
+  }
+
+  /** Whether the child fulfilled. */
+  get ok(): boolean {
+    return this.status === 'fulfilled';
+  }
+
+  /** The child's value; throws its error if it rejected. */
+  value(): T {
+    if (this.status === 'rejected') throw this.reason;
+    return this._value as T;
+  }
+
+  /** The outcome as an `Expected`. */
+  toExpected(): Expected<T, unknown> {
+    return this.status === 'fulfilled' ? { ok: true, value: this._value as T } : { ok: false, error: this.reason };
+  }
+}
+
+/** The settled results of a tuple or array of awaitables, position by position. */
+export type SettledAll<T extends readonly unknown[]> = { -readonly [K in keyof T]: SettledResult<Awaited<T[K]>> };
+
+/**
+ * Waits for every child to settle, success or failure, and never rejects itself: each result's
+ * `value()` returns the value or rethrows the error. No child is stopped because another failed.
+ *
+ * @example
+ * for (const r of await whenAllSettled(tasks)) {
+ *   try { console.log(r.value()); } catch (e) { console.error(e); }
+ * }
+ */
+export function whenAllSettled<const T extends readonly PromiseLike<unknown>[]>(tasks: T): Task<SettledAll<T>>;
+export function whenAllSettled<T>(tasks: Iterable<PromiseLike<T>>): Task<SettledResult<Awaited<T>>[]>;
+export function whenAllSettled<const T extends readonly PromiseLike<unknown>[]>(...tasks: T): Task<SettledAll<T>>;
+export function whenAllSettled(...args: unknown[]): Task<SettledResult<unknown>[]> {
+  const items = collect(args, 'whenAllSettled');
+  return new CombinatorTask(whenAllSettledBody, items, `whenAllSettled(${items.length})`);
+}
+
+function whenAllSettledBody(this: CombinatorTask<SettledResult<unknown>[]>): Promise<SettledResult<unknown>[]> {
+  const promises = this._items.map(startAwaitable);
+  return Promise.allSettled(promises).then((outcomes) =>
+    outcomes.map((o) =>
+      o.status === 'fulfilled'
+        ? new SettledResult('fulfilled', o.value, undefined)
+        : new SettledResult<unknown>('rejected', undefined, o.reason),
+    ),
+  );
+}
+
+/** Options for `whenAny`. */
+export interface WhenAnyOptions {
+  /**
+   * Also requested to stop once a winner is known: libcoro's shared `stop_source`, for children
+   * that watch one token rather than their own.
+   */
+  readonly stopSource?: StopSource | undefined;
+}
+
+/** The winner of `whenAnyIndexed`: its position and its value. */
+export interface IndexedResult<T> {
+  readonly index: number;
+  readonly value: T;
+}
+
+/**
+ * libcoro's `when_any`: a lazy task that starts every child and settles like the first one to
+ * settle (its value, or its error). The others are asked to stop; whatever they produce later,
+ * value or error, is dropped and never reported as unhandled. Throws `InvalidArgumentError` at
+ * the call for an empty list.
+ *
+ * @example
+ * const result = await whenAny([longRunning(), timeoutAfter(100)]);
+ */
+export function whenAny<T extends readonly PromiseLike<unknown>[]>(
+  tasks: T,
+  options?: WhenAnyOptions,
+): Task<Awaited<T[number]>>;
+export function whenAny<T>(tasks: Iterable<PromiseLike<T>>, options?: WhenAnyOptions): Task<Awaited<T>>;
+export function whenAny(tasks: Iterable<PromiseLike<unknown>>, options?: WhenAnyOptions): Task<unknown> {
+  const items = collectAny(tasks, 'whenAny');
+  const stopSource = options?.stopSource;
+  return new CombinatorTask(
+    function whenAnyBody(this: CombinatorTask<unknown>) {
+      return race(this._items, stopSource).then((winner) => winner.value);
+    },
+    items,
+    `whenAny(${items.length})`,
+  );
+}
+
+/**
+ * `whenAny` that also says which child won: resolves with `{ index, value }`; rejects with the
+ * winner's error if the first to settle failed.
+ */
+export function whenAnyIndexed<T extends readonly PromiseLike<unknown>[]>(
+  tasks: T,
+  options?: WhenAnyOptions,
+): Task<IndexedResult<Awaited<T[number]>>>;
+export function whenAnyIndexed<T>(
+  tasks: Iterable<PromiseLike<T>>,
+  options?: WhenAnyOptions,
+): Task<IndexedResult<Awaited<T>>>;
+export function whenAnyIndexed(
+  tasks: Iterable<PromiseLike<unknown>>,
+  options?: WhenAnyOptions,
+): Task<IndexedResult<unknown>> {
+  const items = collectAny(tasks, 'whenAnyIndexed');
+  const stopSource = options?.stopSource;
+  return new CombinatorTask(
+    function whenAnyIndexedBody(this: CombinatorTask<IndexedResult<unknown>>) {
+      return race(this._items, stopSource);
+    },
+    items,
+    `whenAnyIndexed(${items.length})`,
+  );
+}
+
+function collectAny(tasks: Iterable<PromiseLike<unknown>>, where: string): PromiseLike<unknown>[] {
+  if (tasks === null || typeof tasks !== 'object' || isAwaitable(tasks) || !(Symbol.iterator in tasks)) {
+    throw new InvalidArgumentError(`${where} expects an array of tasks or promises, got ${typeName(tasks)}`);
+  }
+  const items = collect([tasks], where);
+  if (items.length === 0) {
+    throw new InvalidArgumentError(`${where} needs at least one task: with none, nothing could ever win`);
+  }
+  return items;
+}
+
+function race(
+  items: readonly PromiseLike<unknown>[],
+  stopSource: StopSource | undefined,
+): Promise<IndexedResult<unknown>> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const finish = (index: number) => {
+      settled = true;
+      stopAll(items, index);
+      stopSource?.requestStop();
+    };
+    for (let i = 0; i < items.length; i++) {
+      startAwaitable(items[i]!).then(
+        (value) => {
+          if (settled) return;
+          finish(i);
+          resolve({ index: i, value });
+        },
+        (error: unknown) => {
+          if (settled) return;
+          finish(i);
+          reject(error);
+        },
+      );
+    }
+  });
+}

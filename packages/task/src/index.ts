@@ -1,0 +1,49 @@
+export {
+  type AwaitedAll,
+  type IndexedResult,
+  type SettledAll,
+  SettledResult,
+  type WhenAnyOptions,
+  whenAll,
+  whenAllSettled,
+  whenAny,
+  whenAnyIndexed,
+} from './combinators.ts';
+export { CancelledError, CoroError, InvalidArgumentError, TimeoutError } from './errors.ts';
+export { type Executor, InlineExecutor, type InlineExecutorOptions } from './executor.ts';
+export { type Err, type Expected, err, isErr, isOk, type Ok, ok, unwrap } from './expected.ts';
+export {
+  isStopRequested,
+  onStop,
+  type StopLike,
+  type StopRegistration,
+  StopSource,
+  StopToken,
+  stopReason,
+  toCancelledError,
+  toStopLike,
+  type WaitOptions,
+} from './stop.ts';
+export { syncWait } from './sync-wait.ts';
+export {
+  invoke,
+  isAwaitable,
+  type StopParent,
+  Task,
+  type TaskContext,
+  type TaskFactory,
+  type TaskOptions,
+  task,
+} from './task.ts';
+export {
+  currentTask,
+  dumpTasks,
+  enableTracing,
+  formatTaskDump,
+  isTracing,
+  setImplicitStopInheritance,
+  type TaskSnapshot,
+  type TaskState,
+  traceAwait,
+} from './tracing.ts';
+export { checkTimeout, readWaitOptions } from './wait.ts';

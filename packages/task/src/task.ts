@@ -1,0 +1,330 @@
+import { InvalidArgumentError } from './errors.ts';
+import {
+  isStopRequested,
+  onStop,
+  type StopLike,
+  type StopRegistration,
+  StopToken,
+  stopReason,
+  toCancelledError,
+  toStopLike,
+} from './stop.ts';
+import { runTraced, trace, traceAwaiting, traceCreated } from './tracing.ts';
+
+/**
+ * What a running task body can see of its own task: its stop token (and an `AbortSignal` view
+ * of it) and its name. Pass it to the tasks the body starts (`child.stopWith(ctx)`) so that
+ * they stop with it.
+ */
+export interface TaskContext {
+  /** The task's name, if it has one. */
+  readonly name: string | undefined;
+  /** The task's stop token: stop is requested by `task.requestStop()` or a linked parent. */
+  readonly stopToken: StopToken;
+  /** The stop token as an `AbortSignal`, for `fetch`, `fs` and other signal-taking APIs. */
+  readonly signal: AbortSignal;
+  /** Whether stop has been requested. */
+  readonly stopRequested: boolean;
+  /** Throws a `CancelledError` if stop has been requested. */
+  throwIfStopRequested(): void;
+}
+
+/** Options for `task()` and `Task.from()`. */
+export interface TaskOptions {
+  /** A name for tracing and error messages; defaults to the function's own name. */
+  readonly name?: string | undefined;
+}
+
+/** What `task.stopWith()` accepts: a token, a signal, or a task context (a parent task). */
+export type StopParent = StopLike | { readonly stopToken: StopToken };
+
+type Body = (this: TaskContext, ...args: any[]) => unknown;
+
+function markHandled(): void {}
+
+/**
+ * A lazy unit of asynchronous work, libcoro's `coro::task<T>`. Nothing runs until the task is
+ * awaited, started, or handed to `syncWait` / `whenAll` / `whenAny` / an executor; then the
+ * body runs once and every await sees the same result.
+ *
+ * Every task owns a stop source: `requestStop()` asks it to stop, and the body sees that through
+ * its context (`ctx.stopToken`, `ctx.signal`).
+ *
+ * @example
+ * const twice = task(async (x: number) => x + x);
+ * const t = twice(21);          // nothing has run yet
+ * console.log(await t);         // 42 — runs now
+ * console.log(await t);         // 42 — the same result, not run again
+ */
+export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
+  /** @internal */ _body: Body | undefined;
+  /** @internal */ _args: unknown[] | undefined;
+  /** @internal */ _promise: Promise<T> | undefined = undefined;
+  /** @internal */ _stop: StopToken | undefined = undefined;
+  /** @internal */ _links: StopRegistration[] | undefined = undefined;
+  /** The task's name (for tracing and messages), if it has one. */
+  name: string | undefined;
+
+  /** @internal Use `task()`, `Task.from()` or `invoke()`. */
+  constructor(body: Body | undefined, args: unknown[] | undefined, name: string | undefined) {
+    this._body = body;
+    this._args = args;
+    this.name = name;
+    if (trace.enabled) traceCreated(this);
+  }
+
+  /**
+   * Wraps a promise (already running: the task is started) or a function returning a value or
+   * promise (lazy: called when the task starts).
+   */
+  static from<T>(source: PromiseLike<T> | (() => T | PromiseLike<T>), options?: TaskOptions): Task<Awaited<T>> {
+    if (typeof source === 'function') {
+      return new Task<Awaited<T>>(source as Body, undefined, options?.name ?? (source.name || undefined));
+    }
+    if (!isAwaitable(source)) {
+      throw new InvalidArgumentError(`Task.from expects a promise or a function, got ${typeName(source)}`);
+    }
+    const started = new Task<Awaited<T>>(undefined, undefined, options?.name);
+    const promise = Promise.resolve(source) as Promise<Awaited<T>>;
+    promise.then(undefined, markHandled);
+    started._promise = promise;
+    return started;
+  }
+
+  /** Awaiting a task starts it (the first time) and resolves with its result. */
+  // biome-ignore lint/suspicious/noThenProperty: a Task is deliberately awaitable.
+  then<R1 = T, R2 = never>(
+    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    const promise = this._promise ?? this._start();
+    if (trace.enabled) traceAwaiting(this, promise);
+    return promise.then(onfulfilled, onrejected);
+  }
+
+  /** Like `Promise.prototype.catch`; starts the task. */
+  catch<R = never>(onrejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
+    return this.then(undefined, onrejected);
+  }
+
+  /** Like `Promise.prototype.finally`; starts the task. */
+  finally(onfinally?: (() => void) | null): Promise<T> {
+    return (this._promise ?? this._start()).finally(onfinally);
+  }
+
+  /**
+   * Starts the task now, if it has not started, and returns its promise. A rejection of a task
+   * started this way is not reported as unhandled: await the task (or the promise) to see it.
+   */
+  start(): Promise<T> {
+    if (this._promise !== undefined) return this._promise;
+    const promise = this._start();
+    promise.then(undefined, markHandled);
+    return promise;
+  }
+
+  /** Whether the task has started running. */
+  get isStarted(): boolean {
+    return this._promise !== undefined;
+  }
+
+  /** The task's stop token (made on first use). */
+  get stopToken(): StopToken {
+    let token = this._stop;
+    if (token === undefined) token = this._stop = new StopToken();
+    return token;
+  }
+
+  /** The stop token as an `AbortSignal`. */
+  get signal(): AbortSignal {
+    return this.stopToken.signal;
+  }
+
+  /** Whether stop has been requested on this task. */
+  get stopRequested(): boolean {
+    return this._stop !== undefined && this._stop._stopped;
+  }
+
+  /** Throws a `CancelledError` if stop has been requested on this task. */
+  throwIfStopRequested(): void {
+    const token = this._stop;
+    if (token !== undefined && token._stopped) throw toCancelledError(token._reason);
+  }
+
+  /**
+   * Asks the task to stop: its token reports `stopRequested` and its `onStop` callbacks run.
+   * Stopping is cooperative; the body decides how to finish. Returns `true` if this call made
+   * the request. Works before the task starts, too (the body then starts already stopped).
+   */
+  requestStop(reason?: unknown): boolean {
+    return this.stopToken._fire(reason);
+  }
+
+  /**
+   * Links this task to a parent: when `parent` (a token, a signal or a task context) stops,
+   * this task is asked to stop too. The link is removed once this task settles. Returns `this`.
+   *
+   * @example
+   * const parent = task.withContext(async (ctx) => await child().stopWith(ctx));
+   */
+  stopWith(parent: StopParent): this {
+    const source = toStopLike(parent) as StopLike;
+    if (isStopRequested(source)) {
+      this.requestStop(stopReason(source));
+      return this;
+    }
+    const registration = onStop(source, (reason) => this.requestStop(reason));
+    const promise = this._promise;
+    if (promise !== undefined) {
+      const unlink = () => registration.unregister();
+      promise.then(unlink, unlink);
+    } else {
+      (this._links ??= []).push(registration);
+    }
+    return this;
+  }
+
+  /** @internal Runs the body once and records its promise. */
+  _start(): Promise<T> {
+    let promise: Promise<T>;
+    if (trace.enabled || trace.implicitStop) {
+      promise = runTraced(this);
+    } else {
+      promise = this._run();
+    }
+    this._promise = promise;
+    const links = this._links;
+    if (links !== undefined) {
+      this._links = undefined;
+      const unlink = () => {
+        for (const link of links) link.unregister();
+      };
+      promise.then(unlink, unlink);
+    }
+    return promise;
+  }
+
+  /** @internal Calls the body; a synchronous throw becomes a rejection. */
+  _run(): Promise<T> {
+    const body = this._body;
+    const args = this._args;
+    this._body = undefined;
+    this._args = undefined;
+    if (body === undefined) return Promise.reject(new InvalidArgumentError('task has no body'));
+    try {
+      const result = this._invoke(body, args);
+      return (result instanceof Promise ? result : Promise.resolve(result)) as Promise<T>;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** @internal How the body is called: with the context as `this`. */
+  _invoke(body: Body, args: unknown[] | undefined): unknown {
+    return args === undefined ? body.call(this) : body.apply(this, args);
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'Task';
+  }
+}
+
+/** @internal A task whose body takes its context as the first argument. */
+class ContextTask<T> extends Task<T> {
+  override _invoke(body: Body, args: unknown[] | undefined): unknown {
+    if (args === undefined) return (body as (ctx: TaskContext) => unknown)(this);
+    args.unshift(this);
+    return body.apply(undefined as unknown as TaskContext, args);
+  }
+}
+
+/**
+ * A function that makes tasks: each call captures its arguments and returns a new lazy `Task`.
+ */
+export type TaskFactory<A extends unknown[], R> = (...args: A) => Task<R>;
+
+function checkFunction(fn: unknown, where: string): void {
+  if (typeof fn !== 'function') {
+    throw new InvalidArgumentError(`${where} expects a function, got ${typeName(fn)}`);
+  }
+}
+
+/**
+ * Turns an (async) function into a factory of lazy tasks with the same parameters and result.
+ * The body can reach its task's context as `this` (in a `function`, not an arrow); use
+ * `task.withContext` to receive it as the first argument instead.
+ *
+ * @example
+ * const square = task(async (x: number) => x * x);
+ * console.log(await square(3)); // 9
+ */
+function taskFactory<A extends unknown[], R>(
+  fn: (this: TaskContext, ...args: A) => R,
+  options?: TaskOptions,
+): TaskFactory<A, Awaited<R>> {
+  checkFunction(fn, 'task()');
+  const name = options?.name ?? (fn.name || undefined);
+  return (...args: A) => new Task<Awaited<R>>(fn as Body, args.length === 0 ? undefined : args, name);
+}
+
+/**
+ * Like `task()`, but the body receives its `TaskContext` as the first argument; the factory
+ * takes the remaining ones.
+ *
+ * @example
+ * const poll = task.withContext(async (ctx, url: string) => {
+ *   while (!ctx.stopRequested) await fetch(url, { signal: ctx.signal });
+ * });
+ * const t = poll('http://127.0.0.1:8080/');
+ * t.start(); t.requestStop();
+ */
+function withContext<A extends unknown[], R>(
+  fn: (ctx: TaskContext, ...args: A) => R,
+  options?: TaskOptions,
+): TaskFactory<A, Awaited<R>> {
+  checkFunction(fn, 'task.withContext()');
+  const name = options?.name ?? (fn.name || undefined);
+  return (...args: A) => new ContextTask<Awaited<R>>(fn as Body, args.length === 0 ? undefined : args, name);
+}
+
+/** Makes task factories: `task(fn)` and `task.withContext(fn)`. */
+export const task: typeof taskFactory & { readonly withContext: typeof withContext } = Object.assign(
+  taskFactory,
+  { withContext },
+);
+
+/**
+ * libcoro's `coro::invoke`: a lazy task that calls `fn(...args)` when started. The arguments are
+ * captured now, so they live as long as the task.
+ *
+ * @example
+ * const t = invoke(async (a: number, b: number) => a + b, 1, 2);
+ * console.log(await t); // 3
+ */
+export function invoke<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Task<Awaited<R>> {
+  checkFunction(fn, 'invoke()');
+  return new Task<Awaited<R>>(fn as Body, args.length === 0 ? undefined : args, fn.name || undefined);
+}
+
+/** Whether `value` can be awaited (a promise, a task or any thenable). */
+export function isAwaitable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+/** @internal Starts a task directly (no thenable hop) or adopts any other awaitable. */
+export function startAwaitable<T>(value: PromiseLike<T>): Promise<T> {
+  if (value instanceof Task) return (value._promise ?? value._start()) as Promise<T>;
+  if (value instanceof Promise) return value;
+  return Promise.resolve(value);
+}
+
+/** @internal A short description of a value's type for error messages. */
+export function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? (value.constructor?.name ?? 'an object') : typeof value;
+}

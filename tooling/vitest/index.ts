@@ -1,0 +1,22 @@
+import { defineProject, type ViteUserConfig } from 'vitest/config';
+
+/**
+ * Shared vitest options for every package: resolve workspace packages to their TypeScript
+ * source through the `@coro/source` export condition (no build needed before testing), and
+ * fail on any unhandled rejection.
+ */
+export function coroProject(name: string, overrides: ViteUserConfig['test'] = {}) {
+  return defineProject({
+    resolve: { conditions: ['@coro/source'] },
+    ssr: { resolve: { conditions: ['@coro/source'] } },
+    test: {
+      name,
+      include: ['test/**/*.test.ts'],
+      typecheck: { enabled: true, include: ['test/**/*.test-d.ts'] },
+      environment: 'node',
+      testTimeout: 20_000,
+      hookTimeout: 20_000,
+      ...overrides,
+    },
+  });
+}
