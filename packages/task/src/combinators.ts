@@ -10,7 +10,11 @@ export type AwaitedAll<T extends readonly unknown[]> = { -readonly [K in keyof T
 class CombinatorTask<T> extends Task<T> {
   /** @internal */ _items: readonly PromiseLike<unknown>[];
 
-  constructor(body: (this: CombinatorTask<T>) => Promise<T>, items: readonly PromiseLike<unknown>[], name: string) {
+  constructor(
+    body: (this: CombinatorTask<T>) => Promise<T>,
+    items: readonly PromiseLike<unknown>[],
+    name: string,
+  ) {
     super(body as (this: unknown) => unknown, undefined, name);
     this._items = items;
   }
@@ -63,9 +67,13 @@ function collect(args: readonly unknown[], where: string): PromiseLike<unknown>[
  * const [area, label] = await whenAll(square(1.1), describe(10)); // [number, string]
  * const doubled = await whenAll([1, 2, 3].map((x) => twice(x)));   // number[]
  */
-export function whenAll<const T extends readonly PromiseLike<unknown>[]>(tasks: T): Task<AwaitedAll<T>>;
+export function whenAll<const T extends readonly PromiseLike<unknown>[]>(
+  tasks: T,
+): Task<AwaitedAll<T>>;
 export function whenAll<T>(tasks: Iterable<PromiseLike<T>>): Task<Awaited<T>[]>;
-export function whenAll<const T extends readonly PromiseLike<unknown>[]>(...tasks: T): Task<AwaitedAll<T>>;
+export function whenAll<const T extends readonly PromiseLike<unknown>[]>(
+  ...tasks: T
+): Task<AwaitedAll<T>>;
 export function whenAll(...args: unknown[]): Task<unknown[]> {
   const items = collect(args, 'whenAll');
   return new CombinatorTask(whenAllBody, items, `whenAll(${items.length})`);
@@ -117,12 +125,16 @@ export class SettledResult<T> {
 
   /** The outcome as an `Expected`. */
   toExpected(): Expected<T, unknown> {
-    return this.status === 'fulfilled' ? { ok: true, value: this._value as T } : { ok: false, error: this.reason };
+    return this.status === 'fulfilled'
+      ? { ok: true, value: this._value as T }
+      : { ok: false, error: this.reason };
   }
 }
 
 /** The settled results of a tuple or array of awaitables, position by position. */
-export type SettledAll<T extends readonly unknown[]> = { -readonly [K in keyof T]: SettledResult<Awaited<T[K]>> };
+export type SettledAll<T extends readonly unknown[]> = {
+  -readonly [K in keyof T]: SettledResult<Awaited<T[K]>>;
+};
 
 /**
  * Waits for every child to settle, success or failure, and never rejects itself: each result's
@@ -133,15 +145,23 @@ export type SettledAll<T extends readonly unknown[]> = { -readonly [K in keyof T
  *   try { console.log(r.value()); } catch (e) { console.error(e); }
  * }
  */
-export function whenAllSettled<const T extends readonly PromiseLike<unknown>[]>(tasks: T): Task<SettledAll<T>>;
-export function whenAllSettled<T>(tasks: Iterable<PromiseLike<T>>): Task<SettledResult<Awaited<T>>[]>;
-export function whenAllSettled<const T extends readonly PromiseLike<unknown>[]>(...tasks: T): Task<SettledAll<T>>;
+export function whenAllSettled<const T extends readonly PromiseLike<unknown>[]>(
+  tasks: T,
+): Task<SettledAll<T>>;
+export function whenAllSettled<T>(
+  tasks: Iterable<PromiseLike<T>>,
+): Task<SettledResult<Awaited<T>>[]>;
+export function whenAllSettled<const T extends readonly PromiseLike<unknown>[]>(
+  ...tasks: T
+): Task<SettledAll<T>>;
 export function whenAllSettled(...args: unknown[]): Task<SettledResult<unknown>[]> {
   const items = collect(args, 'whenAllSettled');
   return new CombinatorTask(whenAllSettledBody, items, `whenAllSettled(${items.length})`);
 }
 
-function whenAllSettledBody(this: CombinatorTask<SettledResult<unknown>[]>): Promise<SettledResult<unknown>[]> {
+function whenAllSettledBody(
+  this: CombinatorTask<SettledResult<unknown>[]>,
+): Promise<SettledResult<unknown>[]> {
   const promises = this._items.map(startAwaitable);
   return Promise.allSettled(promises).then((outcomes) =>
     outcomes.map((o) =>
@@ -180,8 +200,14 @@ export function whenAny<T extends readonly PromiseLike<unknown>[]>(
   tasks: T,
   options?: WhenAnyOptions,
 ): Task<Awaited<T[number]>>;
-export function whenAny<T>(tasks: Iterable<PromiseLike<T>>, options?: WhenAnyOptions): Task<Awaited<T>>;
-export function whenAny(tasks: Iterable<PromiseLike<unknown>>, options?: WhenAnyOptions): Task<unknown> {
+export function whenAny<T>(
+  tasks: Iterable<PromiseLike<T>>,
+  options?: WhenAnyOptions,
+): Task<Awaited<T>>;
+export function whenAny(
+  tasks: Iterable<PromiseLike<unknown>>,
+  options?: WhenAnyOptions,
+): Task<unknown> {
   const items = collectAny(tasks, 'whenAny');
   const stopSource = options?.stopSource;
   return new CombinatorTask(
@@ -221,12 +247,21 @@ export function whenAnyIndexed(
 }
 
 function collectAny(tasks: Iterable<PromiseLike<unknown>>, where: string): PromiseLike<unknown>[] {
-  if (tasks === null || typeof tasks !== 'object' || isAwaitable(tasks) || !(Symbol.iterator in tasks)) {
-    throw new InvalidArgumentError(`${where} expects an array of tasks or promises, got ${typeName(tasks)}`);
+  if (
+    tasks === null ||
+    typeof tasks !== 'object' ||
+    isAwaitable(tasks) ||
+    !(Symbol.iterator in tasks)
+  ) {
+    throw new InvalidArgumentError(
+      `${where} expects an array of tasks or promises, got ${typeName(tasks)}`,
+    );
   }
   const items = collect([tasks], where);
   if (items.length === 0) {
-    throw new InvalidArgumentError(`${where} needs at least one task: with none, nothing could ever win`);
+    throw new InvalidArgumentError(
+      `${where} needs at least one task: with none, nothing could ever win`,
+    );
   }
   return items;
 }

@@ -34,7 +34,10 @@ export class TimeoutError extends CoroError {
   /** The timeout that ran out, in milliseconds. */
   readonly timeout: number | undefined;
 
-  constructor(message = 'the operation timed out', options?: { timeout?: number; cause?: unknown }) {
+  constructor(
+    message = 'the operation timed out',
+    options?: { timeout?: number; cause?: unknown },
+  ) {
     super(message, { code: 'ERR_CORO_TIMEOUT', cause: options?.cause });
     this.timeout = options?.timeout;
   }

@@ -30,7 +30,8 @@ export class InlineExecutor implements Executor {
   readonly #onError: (error: unknown) => void;
 
   constructor(options?: InlineExecutorOptions) {
-    this.#onError = options?.onError ?? ((error) => console.error('coro: a detached task failed:', error));
+    this.#onError =
+      options?.onError ?? ((error) => console.error('coro: a detached task failed:', error));
   }
 
   schedule(): Promise<void> {
@@ -42,7 +43,8 @@ export class InlineExecutor implements Executor {
   }
 
   spawnDetached(task: PromiseLike<unknown>): void {
-    if (!isAwaitable(task)) throw new InvalidArgumentError('spawnDetached expects a task or promise');
+    if (!isAwaitable(task))
+      throw new InvalidArgumentError('spawnDetached expects a task or promise');
     startAwaitable(task).then(undefined, this.#onError);
   }
 }

@@ -219,9 +219,13 @@ export class StopSource {
       if (token._stopped) controller.abort(token._reason);
     }
     if (!controller.signal.aborted) {
-      controller.signal.addEventListener('abort', () => this.requestStop(controller.signal.reason), {
-        once: true,
-      });
+      controller.signal.addEventListener(
+        'abort',
+        () => this.requestStop(controller.signal.reason),
+        {
+          once: true,
+        },
+      );
     }
     return controller;
   }
@@ -312,7 +316,9 @@ class SignalRegistration implements StopRegistration {
 export function toCancelledError(reason: unknown): Error {
   if (reason instanceof CancelledError) return reason;
   return new CancelledError(
-    reason === undefined ? 'the operation was cancelled' : `the operation was cancelled: ${describe(reason)}`,
+    reason === undefined
+      ? 'the operation was cancelled'
+      : `the operation was cancelled: ${describe(reason)}`,
     reason === undefined ? undefined : { cause: reason },
   );
 }

@@ -16,7 +16,10 @@ import { clearGuards, readWaitOptions, type WaitGuards } from './wait.ts';
  * const result = await syncWait(makeTask(5));
  * await syncWait(slowTask(), { timeout: 1000 }); // TimeoutError after 1 s
  */
-export function syncWait<T>(awaitable: PromiseLike<T> | T, options?: WaitOptions): Promise<Awaited<T>> {
+export function syncWait<T>(
+  awaitable: PromiseLike<T> | T,
+  options?: WaitOptions,
+): Promise<Awaited<T>> {
   const promise = (
     isAwaitable(awaitable) ? startAwaitable(awaitable) : Promise.resolve(awaitable)
   ) as Promise<Awaited<T>>;
@@ -46,6 +49,7 @@ export function syncWait<T>(awaitable: PromiseLike<T> | T, options?: WaitOptions
         timeout,
       );
     }
-    if (signal !== undefined) guards.registration = onStop(signal, (reason) => giveUp(toCancelledError(reason)));
+    if (signal !== undefined)
+      guards.registration = onStop(signal, (reason) => giveUp(toCancelledError(reason)));
   });
 }

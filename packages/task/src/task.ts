@@ -77,12 +77,21 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
    * Wraps a promise (already running: the task is started) or a function returning a value or
    * promise (lazy: called when the task starts).
    */
-  static from<T>(source: PromiseLike<T> | (() => T | PromiseLike<T>), options?: TaskOptions): Task<Awaited<T>> {
+  static from<T>(
+    source: PromiseLike<T> | (() => T | PromiseLike<T>),
+    options?: TaskOptions,
+  ): Task<Awaited<T>> {
     if (typeof source === 'function') {
-      return new Task<Awaited<T>>(source as Body, undefined, options?.name ?? (source.name || undefined));
+      return new Task<Awaited<T>>(
+        source as Body,
+        undefined,
+        options?.name ?? (source.name || undefined),
+      );
     }
     if (!isAwaitable(source)) {
-      throw new InvalidArgumentError(`Task.from expects a promise or a function, got ${typeName(source)}`);
+      throw new InvalidArgumentError(
+        `Task.from expects a promise or a function, got ${typeName(source)}`,
+      );
     }
     const started = new Task<Awaited<T>>(undefined, undefined, options?.name);
     const promise = Promise.resolve(source) as Promise<Awaited<T>>;
@@ -264,7 +273,8 @@ function taskFactory<A extends unknown[], R>(
 ): TaskFactory<A, Awaited<R>> {
   checkFunction(fn, 'task()');
   const name = options?.name ?? (fn.name || undefined);
-  return (...args: A) => new Task<Awaited<R>>(fn as Body, args.length === 0 ? undefined : args, name);
+  return (...args: A) =>
+    new Task<Awaited<R>>(fn as Body, args.length === 0 ? undefined : args, name);
 }
 
 /**
@@ -284,14 +294,13 @@ function withContext<A extends unknown[], R>(
 ): TaskFactory<A, Awaited<R>> {
   checkFunction(fn, 'task.withContext()');
   const name = options?.name ?? (fn.name || undefined);
-  return (...args: A) => new ContextTask<Awaited<R>>(fn as Body, args.length === 0 ? undefined : args, name);
+  return (...args: A) =>
+    new ContextTask<Awaited<R>>(fn as Body, args.length === 0 ? undefined : args, name);
 }
 
 /** Makes task factories: `task(fn)` and `task.withContext(fn)`. */
-export const task: typeof taskFactory & { readonly withContext: typeof withContext } = Object.assign(
-  taskFactory,
-  { withContext },
-);
+export const task: typeof taskFactory & { readonly withContext: typeof withContext } =
+  Object.assign(taskFactory, { withContext });
 
 /**
  * libcoro's `coro::invoke`: a lazy task that calls `fn(...args)` when started. The arguments are
@@ -301,9 +310,16 @@ export const task: typeof taskFactory & { readonly withContext: typeof withConte
  * const t = invoke(async (a: number, b: number) => a + b, 1, 2);
  * console.log(await t); // 3
  */
-export function invoke<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Task<Awaited<R>> {
+export function invoke<A extends unknown[], R>(
+  fn: (...args: A) => R,
+  ...args: A
+): Task<Awaited<R>> {
   checkFunction(fn, 'invoke()');
-  return new Task<Awaited<R>>(fn as Body, args.length === 0 ? undefined : args, fn.name || undefined);
+  return new Task<Awaited<R>>(
+    fn as Body,
+    args.length === 0 ? undefined : args,
+    fn.name || undefined,
+  );
 }
 
 /** Whether `value` can be awaited (a promise, a task or any thenable). */

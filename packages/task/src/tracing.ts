@@ -216,7 +216,8 @@ export function formatTaskDump(snapshots: readonly TaskSnapshot[] = dumpTasks())
   const byParent = new Map<number | undefined, TaskSnapshot[]>();
   const ids = new Set(snapshots.map((s) => s.id));
   for (const snapshot of snapshots) {
-    const parent = snapshot.parentId !== undefined && ids.has(snapshot.parentId) ? snapshot.parentId : undefined;
+    const parent =
+      snapshot.parentId !== undefined && ids.has(snapshot.parentId) ? snapshot.parentId : undefined;
     let siblings = byParent.get(parent);
     if (siblings === undefined) byParent.set(parent, (siblings = []));
     siblings.push(snapshot);
@@ -226,7 +227,8 @@ export function formatTaskDump(snapshots: readonly TaskSnapshot[] = dumpTasks())
     for (const s of byParent.get(parent) ?? []) {
       let line = `${'  '.repeat(depth)}#${s.id} ${JSON.stringify(s.name)} ${s.state}`;
       line += s.runningFor === undefined ? ` (created ${ms(s.age)} ago)` : ` ${ms(s.runningFor)}`;
-      if (s.awaiting !== undefined) line += `, awaiting ${s.awaiting} for ${ms(s.awaitingFor ?? 0)}`;
+      if (s.awaiting !== undefined)
+        line += `, awaiting ${s.awaiting} for ${ms(s.awaitingFor ?? 0)}`;
       lines.push(line);
       visit(s.id, depth + 1);
     }

@@ -8,7 +8,9 @@ import { type StopLike, type StopRegistration, toStopLike, type WaitOptions } fr
 export function checkTimeout(timeout: number | undefined, where = 'timeout'): number | undefined {
   if (timeout === undefined) return undefined;
   if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0) {
-    throw new InvalidArgumentError(`${where} must be a finite number of milliseconds ≥ 0, got ${String(timeout)}`);
+    throw new InvalidArgumentError(
+      `${where} must be a finite number of milliseconds ≥ 0, got ${String(timeout)}`,
+    );
   }
   return timeout;
 }
