@@ -8,10 +8,14 @@ let failed = 0;
 for (const name of examples()) {
   if (only.length > 0 && !only.includes(name)) continue;
   console.log(`\n$ ./examples/coro_${name}`);
-  const result = spawnSync(process.execPath, ['--conditions=@coro/source', join(srcDir, `${name}.ts`)], {
-    stdio: 'inherit',
-    timeout: 60_000,
-  });
+  const result = spawnSync(
+    process.execPath,
+    ['--conditions=@coro/source', join(srcDir, `${name}.ts`)],
+    {
+      stdio: 'inherit',
+      timeout: 60_000,
+    },
+  );
   if (result.status !== 0) {
     failed++;
     console.error(`coro_${name} failed (${result.signal ?? `exit ${result.status}`})`);

@@ -8,10 +8,14 @@ export function runExample(
   timeoutMs = 30_000,
 ): Promise<{ stdout: string; stderr: string; code: number | null }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=@coro/source', join(srcDir, `${name}.ts`)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: timeoutMs,
-    });
+    const child = spawn(
+      process.execPath,
+      ['--conditions=@coro/source', join(srcDir, `${name}.ts`)],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: timeoutMs,
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
