@@ -64,7 +64,10 @@ export interface CompareSpec {
 }
 
 /** Builds the comparisons of a result from its measurements. */
-export function compare(measurements: readonly Measurement[], specs: readonly CompareSpec[]): Comparison[] {
+export function compare(
+  measurements: readonly Measurement[],
+  specs: readonly CompareSpec[],
+): Comparison[] {
   return specs.map((spec) => {
     const subject = measurements.find((m) => m.name === spec.subject);
     const baseline = measurements.find((m) => m.name === spec.baseline);
@@ -76,7 +79,8 @@ export function compare(measurements: readonly Measurement[], specs: readonly Co
     const pass =
       target === undefined
         ? undefined
-        : (target.max === undefined || ratio <= target.max) && (target.min === undefined || ratio >= target.min);
+        : (target.max === undefined || ratio <= target.max) &&
+          (target.min === undefined || ratio >= target.min);
     return { subject: spec.subject, baseline: spec.baseline, ratio, target, pass };
   });
 }
@@ -146,7 +150,12 @@ export function throughput(options: ThroughputOptions): Scenario {
       for (const c of contenders) await c.teardown?.();
       const measurements: Measurement[] = contenders.map((c, i) => {
         const nsPerOp = median(samples[i]!);
-        return { name: c.name, value: nsPerOp, unit: 'ns/op', detail: { opsPerSec: 1e9 / nsPerOp } };
+        return {
+          name: c.name,
+          value: nsPerOp,
+          unit: 'ns/op',
+          detail: { opsPerSec: 1e9 / nsPerOp },
+        };
       });
       return {
         id: options.id,

@@ -19,7 +19,9 @@ const { values } = parseArgs({
 });
 
 if ((globalThis as { gc?: unknown }).gc === undefined) {
-  console.error('bench: run with --expose-gc (pnpm bench does) for steady measurements and memory figures');
+  console.error(
+    'bench: run with --expose-gc (pnpm bench does) for steady measurements and memory figures',
+  );
 }
 
 const scenarios = (await loadScenarios()).filter(
@@ -40,12 +42,17 @@ for (const [i, scenario] of scenarios.entries()) {
     progress: (message) => process.stderr.write(`${prefix}: ${message}\n`),
   });
   for (const c of result.comparisons) {
-    const target = c.target === undefined ? '' : ` (target ${c.target.text}: ${c.pass ? 'met' : 'MISSED'})`;
-    process.stderr.write(`${prefix}: ${c.subject} / ${c.baseline} = ${c.ratio.toFixed(2)}×${target}\n`);
+    const target =
+      c.target === undefined ? '' : ` (target ${c.target.text}: ${c.pass ? 'met' : 'MISSED'})`;
+    process.stderr.write(
+      `${prefix}: ${c.subject} / ${c.baseline} = ${c.ratio.toFixed(2)}×${target}\n`,
+    );
   }
   results.push(result);
 }
 const record = makeRecord(results, values.quick, availableParallelism());
 const { markdown } = writeReport(outDir, record, !values['no-history']);
 console.log(markdown);
-process.stderr.write(`bench: ${scenarios.length} scenarios in ${((Date.now() - started) / 1000).toFixed(1)} s; wrote ${outDir}\n`);
+process.stderr.write(
+  `bench: ${scenarios.length} scenarios in ${((Date.now() - started) / 1000).toFixed(1)} s; wrote ${outDir}\n`,
+);

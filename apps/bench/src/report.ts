@@ -17,14 +17,28 @@ export interface RunRecord {
 
 function gitCommit(): string | undefined {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return undefined;
   }
 }
 
-export function makeRecord(results: readonly ScenarioResult[], quick: boolean, cpus: number): RunRecord {
-  return { date: new Date().toISOString(), commit: gitCommit(), node: process.version, cpus, quick, results };
+export function makeRecord(
+  results: readonly ScenarioResult[],
+  quick: boolean,
+  cpus: number,
+): RunRecord {
+  return {
+    date: new Date().toISOString(),
+    commit: gitCommit(),
+    node: process.version,
+    cpus,
+    quick,
+    results,
+  };
 }
 
 /** The ratios of the last full (non-quick) run in the history, by `scenario|subject|baseline`. */
@@ -64,7 +78,9 @@ export function toMarkdown(record: RunRecord, previous: Map<string, number>): st
     `${record.date} · commit ${record.commit ?? 'unknown'} · Node.js ${record.node} · ${record.cpus} CPUs${record.quick ? ' · quick run (smoke test, not figures)' : ''}`,
   );
   lines.push('');
-  lines.push('Ratios are subject ÷ baseline, measured side by side in the same run: for time and bytes, lower is better (0.5× = twice as fast).');
+  lines.push(
+    'Ratios are subject ÷ baseline, measured side by side in the same run: for time and bytes, lower is better (0.5× = twice as fast).',
+  );
   lines.push('');
   lines.push('| scenario | subject | baseline | ratio | target | verdict | last run |');
   lines.push('| --- | --- | --- | ---: | --- | --- | ---: |');
@@ -99,7 +115,12 @@ function escapeXml(text: string): string {
 
 /** A horizontal bar per comparison: the ratio on a log scale, the target as a tick. */
 export function toSvg(record: RunRecord): string {
-  const rows: { label: string; ratio: number; target: number | undefined; pass: boolean | undefined }[] = [];
+  const rows: {
+    label: string;
+    ratio: number;
+    target: number | undefined;
+    pass: boolean | undefined;
+  }[] = [];
   for (const r of record.results) {
     for (const c of r.comparisons) {
       rows.push({
@@ -118,7 +139,8 @@ export function toSvg(record: RunRecord): string {
   const lo = Math.log10(0.05);
   const hi = Math.log10(20);
   const x = (ratio: number) =>
-    labelWidth + ((Math.min(Math.max(Math.log10(Math.max(ratio, 1e-9)), lo), hi) - lo) / (hi - lo)) * plotWidth;
+    labelWidth +
+    ((Math.min(Math.max(Math.log10(Math.max(ratio, 1e-9)), lo), hi) - lo) / (hi - lo)) * plotWidth;
   const parts: string[] = [];
   parts.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
@@ -127,14 +149,20 @@ export function toSvg(record: RunRecord): string {
   parts.push(
     `<text x="10" y="20" font-size="14" font-weight="bold">coro benchmark: ratio to baseline (log scale, 1× marked; lower is better)</text>`,
   );
-  parts.push(`<line x1="${x(1)}" y1="30" x2="${x(1)}" y2="${height - 10}" stroke="#888" stroke-dasharray="4 3"/>`);
+  parts.push(
+    `<line x1="${x(1)}" y1="30" x2="${x(1)}" y2="${height - 10}" stroke="#888" stroke-dasharray="4 3"/>`,
+  );
   rows.forEach((row, i) => {
     const y = 40 + i * rowHeight;
     const color = row.pass === undefined ? '#5b8def' : row.pass ? '#3aa65b' : '#d9534f';
     parts.push(`<text x="10" y="${y + 14}">${escapeXml(row.label)}</text>`);
-    parts.push(`<rect x="${labelWidth}" y="${y + 3}" width="${Math.max(1, x(row.ratio) - labelWidth)}" height="14" fill="${color}"/>`);
+    parts.push(
+      `<rect x="${labelWidth}" y="${y + 3}" width="${Math.max(1, x(row.ratio) - labelWidth)}" height="14" fill="${color}"/>`,
+    );
     if (row.target !== undefined) {
-      parts.push(`<line x1="${x(row.target)}" y1="${y}" x2="${x(row.target)}" y2="${y + 20}" stroke="black" stroke-width="2"/>`);
+      parts.push(
+        `<line x1="${x(row.target)}" y1="${y}" x2="${x(row.target)}" y2="${y + 20}" stroke="black" stroke-width="2"/>`,
+      );
     }
     parts.push(`<text x="${labelWidth + plotWidth + 8}" y="${y + 14}">${fmt(row.ratio)}×</text>`);
   });
@@ -143,7 +171,11 @@ export function toSvg(record: RunRecord): string {
 }
 
 /** Writes latest.{json,md,svg} to `dir`, and appends the run to history.jsonl unless quick. */
-export function writeReport(dir: string, record: RunRecord, history: boolean): { markdown: string } {
+export function writeReport(
+  dir: string,
+  record: RunRecord,
+  history: boolean,
+): { markdown: string } {
   mkdirSync(dir, { recursive: true });
   const historyFile = join(dir, 'history.jsonl');
   const previous = lastRatios(historyFile);
@@ -154,7 +186,12 @@ export function writeReport(dir: string, record: RunRecord, history: boolean): {
   if (history && !record.quick) {
     const slim = {
       ...record,
-      results: record.results.map((r) => ({ id: r.id, title: r.title, comparisons: r.comparisons, measurements: r.measurements })),
+      results: record.results.map((r) => ({
+        id: r.id,
+        title: r.title,
+        comparisons: r.comparisons,
+        measurements: r.measurements,
+      })),
     };
     appendFileSync(historyFile, `${JSON.stringify(slim)}\n`);
   }

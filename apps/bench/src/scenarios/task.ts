@@ -44,7 +44,11 @@ const directCall = throughput({
     },
   ],
   compare: [
-    { subject: 'await task()', baseline: 'await asyncFn()', target: { max: 2.7, text: 'at most 2.7× await asyncFn()' } },
+    {
+      subject: 'await task()',
+      baseline: 'await asyncFn()',
+      target: { max: 2.7, text: 'at most 2.7× await asyncFn()' },
+    },
     { subject: 'await asyncFn()', baseline: 'direct call' },
   ],
 });
@@ -87,8 +91,16 @@ const whenAllTuple = throughput({
         let x = 0;
         for (let i = 0; i < ops; i++) {
           const r = await Promise.all([
-            plainAddOne(i), plainAddOne(i), plainAddOne(i), plainAddOne(i), plainAddOne(i),
-            plainAddOne(i), plainAddOne(i), plainAddOne(i), plainAddOne(i), plainAddOne(i),
+            plainAddOne(i),
+            plainAddOne(i),
+            plainAddOne(i),
+            plainAddOne(i),
+            plainAddOne(i),
+            plainAddOne(i),
+            plainAddOne(i),
+            plainAddOne(i),
+            plainAddOne(i),
+            plainAddOne(i),
           ]);
           x += r[9];
         }
@@ -101,8 +113,16 @@ const whenAllTuple = throughput({
         let x = 0;
         for (let i = 0; i < ops; i++) {
           const r = await whenAll(
-            taskAddOne(i), taskAddOne(i), taskAddOne(i), taskAddOne(i), taskAddOne(i),
-            taskAddOne(i), taskAddOne(i), taskAddOne(i), taskAddOne(i), taskAddOne(i),
+            taskAddOne(i),
+            taskAddOne(i),
+            taskAddOne(i),
+            taskAddOne(i),
+            taskAddOne(i),
+            taskAddOne(i),
+            taskAddOne(i),
+            taskAddOne(i),
+            taskAddOne(i),
+            taskAddOne(i),
           );
           x += r[9];
         }
@@ -110,7 +130,13 @@ const whenAllTuple = throughput({
       },
     },
   ],
-  compare: [{ subject: 'whenAll', baseline: 'Promise.all', target: { max: 1.2, text: 'at most 1.2× Promise.all' } }],
+  compare: [
+    {
+      subject: 'whenAll',
+      baseline: 'Promise.all',
+      target: { max: 1.2, text: 'at most 1.2× Promise.all' },
+    },
+  ],
 });
 
 const whenAllArray = throughput({
@@ -146,7 +172,13 @@ const whenAllArray = throughput({
       },
     },
   ],
-  compare: [{ subject: 'whenAll', baseline: 'Promise.all', target: { max: 1.2, text: 'at most 1.2× Promise.all' } }],
+  compare: [
+    {
+      subject: 'whenAll',
+      baseline: 'Promise.all',
+      target: { max: 1.2, text: 'at most 1.2× Promise.all' },
+    },
+  ],
 });
 
 interface Gate {
@@ -212,7 +244,13 @@ const pendingMemory = memory({
   ],
 });
 
-export default [directCall, syncWaitScenario, whenAllTuple, whenAllArray, pendingMemory] satisfies Scenario[];
+export default [
+  directCall,
+  syncWaitScenario,
+  whenAllTuple,
+  whenAllArray,
+  pendingMemory,
+] satisfies Scenario[];
 
 process.on('exit', () => {
   if (sink === -1) console.log(sink);
