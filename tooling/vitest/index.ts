@@ -14,6 +14,7 @@ export function coroProject(name: string, overrides: ViteUserConfig['test'] = {}
       include: ['test/**/*.test.ts'],
       typecheck: { enabled: true, include: ['test/**/*.test-d.ts'] },
       environment: 'node',
+      execArgv: ['--conditions=@coro/source'],
       testTimeout: 20_000,
       hookTimeout: 20_000,
       ...overrides,
