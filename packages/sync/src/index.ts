@@ -1,1 +1,9 @@
-export {};
+export {
+  CoroError,
+  InvalidArgumentError,
+  LockNotHeldError,
+  NegativeCountError,
+  NotAcquiredError,
+  SemaphoreOverflowError,
+  ShutdownError,
+} from './errors.ts';
