@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from './errors.ts';
 import type { Expected } from './expected.ts';
-import { StopSource } from './stop.ts';
-import { isAwaitable, startAwaitable, Task, typeName } from './task.ts';
+import type { StopSource } from './stop.ts';
+import { isAwaitable, NO_ARGS, startAwaitable, Task, typeName } from './task.ts';
 
 /** The awaited types of a tuple or array of awaitables, position by position. */
 export type AwaitedAll<T extends readonly unknown[]> = { -readonly [K in keyof T]: Awaited<T[K]> };
@@ -15,7 +15,7 @@ class CombinatorTask<T> extends Task<T> {
     items: readonly PromiseLike<unknown>[],
     name: string,
   ) {
-    super(body as (this: unknown) => unknown, undefined, name);
+    super(body as (this: unknown) => unknown, NO_ARGS, name);
     this._items = items;
   }
 
@@ -45,7 +45,8 @@ function collect(args: readonly unknown[], where: string): PromiseLike<unknown>[
   ) {
     items = Array.isArray(first) ? first.slice() : Array.from(first as Iterable<unknown>);
   } else {
-    items = args.slice();
+    // The rest-parameter array is fresh: no copy needed.
+    items = args as unknown[];
   }
   for (let i = 0; i < items.length; i++) {
     if (!isAwaitable(items[i])) {
@@ -83,15 +84,32 @@ function whenAllBody(this: CombinatorTask<unknown[]>): Promise<unknown[]> {
   const items = this._items;
   const n = items.length;
   if (n === 0) return Promise.resolve([]);
-  const promises = new Array<Promise<unknown>>(n);
-  for (let i = 0; i < n; i++) promises[i] = startAwaitable(items[i]!);
-  // The success path is the native Promise.all; only a failure takes the slower road of
-  // stopping the siblings and waiting for all of them.
-  return Promise.all(promises).then(undefined, (error: unknown) => {
-    stopAll(items, -1);
-    return Promise.allSettled(promises).then(() => {
-      throw error;
-    });
+  return new Promise<unknown[]>((resolve, reject) => {
+    const results = new Array<unknown>(n);
+    let remaining = n;
+    let failed = false;
+    let firstError: unknown;
+    const settleOne = () => {
+      if (--remaining !== 0) return;
+      if (failed) reject(firstError);
+      else resolve(results);
+    };
+    // The first failure asks every other child to stop; the task still waits for all of
+    // them, so that nothing it started outlives it.
+    const onRejected = (error: unknown) => {
+      if (!failed) {
+        failed = true;
+        firstError = error;
+        stopAll(items, -1);
+      }
+      settleOne();
+    };
+    for (let i = 0; i < n; i++) {
+      startAwaitable(items[i]!).then((value) => {
+        results[i] = value;
+        settleOne();
+      }, onRejected);
+    }
   });
 }
 

@@ -40,6 +40,22 @@ export type StopParent = StopLike | { readonly stopToken: StopToken };
 
 type Body = (this: TaskContext, ...args: any[]) => unknown;
 
+/** @internal Marks a task whose body takes no arguments. */
+export const NO_ARGS: unique symbol = Symbol('no arguments');
+
+/**
+ * @internal Packs call arguments the cheap way: no array for zero or one argument (unless the
+ * one argument is itself an array, which must not be mistaken for an argument list).
+ */
+function packArgs(args: IArguments): unknown {
+  const n = args.length;
+  if (n === 1) {
+    const only = args[0];
+    return Array.isArray(only) ? [only] : only;
+  }
+  return n === 0 ? NO_ARGS : Array.prototype.slice.call(args);
+}
+
 function markHandled(): void {}
 
 /**
@@ -58,7 +74,7 @@ function markHandled(): void {}
  */
 export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
   /** @internal */ _body: Body | undefined;
-  /** @internal */ _args: unknown[] | undefined;
+  /** @internal */ _args: unknown;
   /** @internal */ _promise: Promise<T> | undefined = undefined;
   /** @internal */ _stop: StopToken | undefined = undefined;
   /** @internal */ _links: StopRegistration[] | undefined = undefined;
@@ -66,7 +82,7 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
   name: string | undefined;
 
   /** @internal Use `task()`, `Task.from()` or `invoke()`. */
-  constructor(body: Body | undefined, args: unknown[] | undefined, name: string | undefined) {
+  constructor(body: Body | undefined, args: unknown, name: string | undefined) {
     this._body = body;
     this._args = args;
     this.name = name;
@@ -93,7 +109,7 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
         `Task.from expects a promise or a function, got ${typeName(source)}`,
       );
     }
-    const started = new Task<Awaited<T>>(undefined, undefined, options?.name);
+    const started = new Task<Awaited<T>>(undefined, NO_ARGS, options?.name);
     const promise = Promise.resolve(source) as Promise<Awaited<T>>;
     promise.then(undefined, markHandled);
     started._promise = promise;
@@ -196,20 +212,10 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
   /** @internal Runs the body once and records its promise. */
   _start(): Promise<T> {
     let promise: Promise<T>;
-    if (trace.enabled || trace.implicitStop) {
-      promise = runTraced(this);
-    } else {
-      promise = this._run();
-    }
+    if (trace.enabled || trace.implicitStop) promise = runTraced(this);
+    else promise = this._run();
     this._promise = promise;
-    const links = this._links;
-    if (links !== undefined) {
-      this._links = undefined;
-      const unlink = () => {
-        for (const link of links) link.unregister();
-      };
-      promise.then(unlink, unlink);
-    }
+    if (this._links !== undefined) this._unlinkOnSettle(promise);
     return promise;
   }
 
@@ -220,17 +226,33 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
     this._body = undefined;
     this._args = undefined;
     if (body === undefined) return Promise.reject(new InvalidArgumentError('task has no body'));
+    let result: unknown;
     try {
-      const result = this._invoke(body, args);
-      return (result instanceof Promise ? result : Promise.resolve(result)) as Promise<T>;
+      result = this._invoke(body, args);
     } catch (error) {
       return Promise.reject(error);
     }
+    return (result instanceof Promise ? result : Promise.resolve(result)) as Promise<T>;
   }
 
-  /** @internal How the body is called: with the context as `this`. */
-  _invoke(body: Body, args: unknown[] | undefined): unknown {
-    return args === undefined ? body.call(this) : body.apply(this, args);
+  /**
+   * @internal How the body is called: with the context as `this`. `args` is `NO_ARGS`, an
+   * arguments array, or (the common case, stored without an array) the single argument.
+   */
+  _invoke(body: Body, args: unknown): unknown {
+    if (args === NO_ARGS) return body.call(this);
+    if (Array.isArray(args)) return body.apply(this, args);
+    return body.call(this, args);
+  }
+
+  /** @internal Removes the stop links once the task settles. */
+  _unlinkOnSettle(promise: Promise<T>): void {
+    const links = this._links!;
+    this._links = undefined;
+    const unlink = () => {
+      for (const link of links) link.unregister();
+    };
+    promise.then(unlink, unlink);
   }
 
   get [Symbol.toStringTag](): string {
@@ -240,10 +262,11 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
 
 /** @internal A task whose body takes its context as the first argument. */
 class ContextTask<T> extends Task<T> {
-  override _invoke(body: Body, args: unknown[] | undefined): unknown {
-    if (args === undefined) return (body as (ctx: TaskContext) => unknown)(this);
-    args.unshift(this);
-    return body.apply(undefined as unknown as TaskContext, args);
+  override _invoke(body: Body, args: unknown): unknown {
+    const call = body as unknown as (ctx: TaskContext, ...rest: unknown[]) => unknown;
+    if (args === NO_ARGS) return call(this);
+    if (Array.isArray(args)) return call(this, ...args);
+    return call(this, args);
   }
 }
 
@@ -273,8 +296,10 @@ function taskFactory<A extends unknown[], R>(
 ): TaskFactory<A, Awaited<R>> {
   checkFunction(fn, 'task()');
   const name = options?.name ?? (fn.name || undefined);
-  return (...args: A) =>
-    new Task<Awaited<R>>(fn as Body, args.length === 0 ? undefined : args, name);
+  return function makeTask() {
+    // biome-ignore lint/complexity/noArguments: reading `arguments` avoids a rest array per task.
+    return new Task<Awaited<R>>(fn as Body, packArgs(arguments), name);
+  } as unknown as TaskFactory<A, Awaited<R>>;
 }
 
 /**
@@ -294,8 +319,10 @@ function withContext<A extends unknown[], R>(
 ): TaskFactory<A, Awaited<R>> {
   checkFunction(fn, 'task.withContext()');
   const name = options?.name ?? (fn.name || undefined);
-  return (...args: A) =>
-    new ContextTask<Awaited<R>>(fn as Body, args.length === 0 ? undefined : args, name);
+  return function makeContextTask() {
+    // biome-ignore lint/complexity/noArguments: reading `arguments` avoids a rest array per task.
+    return new ContextTask<Awaited<R>>(fn as Body, packArgs(arguments), name);
+  } as unknown as TaskFactory<A, Awaited<R>>;
 }
 
 /** Makes task factories: `task(fn)` and `task.withContext(fn)`. */
@@ -315,11 +342,7 @@ export function invoke<A extends unknown[], R>(
   ...args: A
 ): Task<Awaited<R>> {
   checkFunction(fn, 'invoke()');
-  return new Task<Awaited<R>>(
-    fn as Body,
-    args.length === 0 ? undefined : args,
-    fn.name || undefined,
-  );
+  return new Task<Awaited<R>>(fn as Body, args.length === 0 ? NO_ARGS : args, fn.name || undefined);
 }
 
 /** Whether `value` can be awaited (a promise, a task or any thenable). */
