@@ -1,0 +1,40 @@
+import { Worker } from 'node:worker_threads';
+
+const workerUrl = new URL('./worker.ts', import.meta.url);
+
+/**
+ * Runs one scenario of `worker.ts` on a real worker thread and resolves with what it posts back.
+ * The worker is always terminated afterwards, so a failing test leaves no thread behind.
+ */
+export function runWorker<R = unknown>(
+  scenario: string,
+  data: Record<string, unknown> = {},
+  onStart?: (worker: Worker) => void,
+): Promise<R> {
+  const worker = new Worker(workerUrl, { workerData: { scenario, ...data } });
+  onStart?.(worker);
+  return new Promise<R>((resolve, reject) => {
+    worker.on('message', (message: { result?: R; error?: string; event?: string }) => {
+      if (message.event !== undefined) return;
+      if (message.error !== undefined) reject(new Error(message.error));
+      else resolve(message.result as R);
+      void worker.terminate();
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => reject(new Error(`worker exited with code ${code}`)));
+  });
+}
+
+/** Resolves once `condition()` holds, polling every few ms (bounded by the test timeout). */
+export async function until(condition: () => boolean, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+/** One macrotask turn: lets other threads and timers interleave. */
+export function turn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

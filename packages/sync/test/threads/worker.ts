@@ -1,0 +1,178 @@
+// One worker script for every cross-thread test: `workerData.scenario` names what to run, and
+// the result is posted back as `{ result }` (or `{ error }`).
+import { parentPort, workerData } from 'node:worker_threads';
+import { Event, Latch, Mutex, Semaphore, WaitGroup } from '../../src/threads/index.ts';
+
+type Data = Record<string, unknown> & { scenario: string };
+
+function turn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Raises `peak[0]` to at least `value` (atomically). */
+function recordPeak(peak: Int32Array, value: number): void {
+  for (;;) {
+    const seen = Atomics.load(peak, 0);
+    if (value <= seen || Atomics.compareExchange(peak, 0, seen, value) === seen) return;
+  }
+}
+
+/** Cancels the wait when the parent posts 'cancel'. */
+function cancelOnMessage(): AbortController {
+  const controller = new AbortController();
+  parentPort?.on('message', (message: string) => {
+    if (message === 'cancel') controller.abort(new Error('cancelled by the main thread'));
+  });
+  return controller;
+}
+
+const scenarios: Record<string, (data: Data) => Promise<unknown>> = {
+  /** Non-atomic increments (read, yield, write) under the mutex, from `loops` async loops. */
+  async mutexCounter(data) {
+    const mutex = Mutex.from(data.mutex as Mutex);
+    const counter = data.counter as Int32Array;
+    const loops = data.loops as number;
+    const iterations = data.iterations as number;
+    await Promise.all(
+      Array.from({ length: loops }, async () => {
+        for (let i = 0; i < iterations; i++) {
+          using _lock = await mutex.lock();
+          const value = counter[0] as number;
+          await turn();
+          counter[0] = value + 1;
+        }
+      }),
+    );
+    return 'done';
+  },
+
+  /** Holders counted atomically: the peak must never exceed the semaphore's max. */
+  async semaphoreBound(data) {
+    const semaphore = Semaphore.from(data.semaphore as Semaphore);
+    const inside = data.inside as Int32Array;
+    const loops = data.loops as number;
+    const iterations = data.iterations as number;
+    await Promise.all(
+      Array.from({ length: loops }, async () => {
+        for (let i = 0; i < iterations; i++) {
+          const status = await semaphore.acquire();
+          if (status !== 'acquired') throw new Error(`acquire returned ${status}`);
+          recordPeak(inside.subarray(1), Atomics.add(inside, 0, 1) + 1);
+          await turn();
+          Atomics.sub(inside, 0, 1);
+          semaphore.release();
+        }
+      }),
+    );
+    return 'done';
+  },
+
+  async eventWait(data) {
+    const event = Event.from(data.event as Event);
+    return event.wait();
+  },
+
+  async latchCountDown(data) {
+    const latch = Latch.from(data.latch as Latch);
+    const start = Event.from(data.start as Event);
+    await start.wait();
+    latch.countDown();
+    return latch.wait();
+  },
+
+  async waitGroupDone(data) {
+    const group = WaitGroup.from(data.group as WaitGroup);
+    const back = WaitGroup.from(data.back as WaitGroup);
+    await turn();
+    group.done();
+    return back.wait();
+  },
+
+  async mutexLockTimeout(data) {
+    const mutex = Mutex.from(data.mutex as Mutex);
+    const result = await mutex.lock({ timeout: data.timeout as number });
+    return typeof result === 'string' ? result : 'locked';
+  },
+
+  async mutexLockCancelled(data) {
+    const mutex = Mutex.from(data.mutex as Mutex);
+    const controller = cancelOnMessage();
+    parentPort?.postMessage({ event: 'waiting' });
+    const result = await mutex.lock({ signal: controller.signal });
+    parentPort?.removeAllListeners('message');
+    return typeof result === 'string' ? result : 'locked';
+  },
+
+  async semaphoreShutdown(data) {
+    const semaphore = Semaphore.from(data.semaphore as Semaphore);
+    return semaphore.acquire();
+  },
+
+  /**
+   * A random schedule: each step locks the mutex or acquires the semaphore, maybe with a small
+   * timeout or a stop after some turns, holds it for some turns, and checks exclusion with
+   * atomic counters shared by every thread.
+   */
+  async schedule(data) {
+    const mutex = Mutex.from(data.mutex as Mutex);
+    const semaphore = Semaphore.from(data.semaphore as Semaphore);
+    const counters = data.counters as Int32Array; // [inMutex, inSemaphore, violations]
+    const max = semaphore.max;
+    const steps = data.steps as Array<{
+      kind: 'mutex' | 'semaphore';
+      hold: number;
+      timeout: number | undefined;
+      stopAfter: number | undefined;
+    }>;
+    const outcomes: string[] = [];
+    await Promise.all(
+      [0, 1].map(async (lane) => {
+        for (let i = lane; i < steps.length; i += 2) {
+          const step = steps[i] as (typeof steps)[number];
+          const controller = new AbortController();
+          if (step.stopAfter !== undefined) {
+            const after = step.stopAfter;
+            void (async () => {
+              for (let t = 0; t < after; t++) await turn();
+              controller.abort();
+            })();
+          }
+          const options = { signal: controller.signal, timeout: step.timeout };
+          if (step.kind === 'mutex') {
+            const lock = await mutex.lock(options);
+            if (typeof lock === 'string') {
+              outcomes.push(lock);
+              continue;
+            }
+            if (Atomics.add(counters, 0, 1) !== 0) Atomics.add(counters, 2, 1);
+            for (let t = 0; t < step.hold; t++) await turn();
+            Atomics.sub(counters, 0, 1);
+            lock.unlock();
+            outcomes.push('locked');
+          } else {
+            const status = await semaphore.acquire(options);
+            outcomes.push(status);
+            if (status !== 'acquired') continue;
+            if (Atomics.add(counters, 1, 1) >= max) Atomics.add(counters, 2, 1);
+            for (let t = 0; t < step.hold; t++) await turn();
+            Atomics.sub(counters, 1, 1);
+            semaphore.release();
+          }
+        }
+      }),
+    );
+    return outcomes;
+  },
+};
+
+const data = workerData as Data;
+const run = scenarios[data.scenario];
+if (run === undefined) {
+  parentPort?.postMessage({ error: `no scenario ${data.scenario}` });
+} else {
+  run(data).then(
+    (result) => parentPort?.postMessage({ result }),
+    (error: unknown) =>
+      parentPort?.postMessage({ error: String((error as Error)?.stack ?? error) }),
+  );
+}
