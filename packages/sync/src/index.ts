@@ -1,3 +1,4 @@
+export { ConditionVariable } from './condition-variable.ts';
 export {
   CoroError,
   InvalidArgumentError,
@@ -7,3 +8,22 @@ export {
   SemaphoreOverflowError,
   ShutdownError,
 } from './errors.ts';
+export { Event, type ResumeOrder } from './event.ts';
+export { Latch } from './latch.ts';
+export { type LockStatus, Mutex } from './mutex.ts';
+export {
+  ObjectPool,
+  type ObjectPoolOptions,
+  type PoolAcquireStatus,
+  PoolGuard,
+} from './object-pool.ts';
+export { Queue } from './queue.ts';
+export {
+  type ProduceResult,
+  RingBuffer,
+  type TryProduceResult,
+} from './ring-buffer.ts';
+export { type LockOwner, ScopedLock } from './scoped-lock.ts';
+export { type AcquireResult, Semaphore } from './semaphore.ts';
+export { SharedMutex } from './shared-mutex.ts';
+export { WaitGroup } from './wait-group.ts';

@@ -1,0 +1,76 @@
+import { isStopRequested, readWaitOptions, type WaitOptions } from '@coro/task';
+import { InvalidArgumentError } from './errors.ts';
+import { resolvedFalse, resolvedTrue } from './internal/resolved.ts';
+import { WaitList } from './internal/waiter.ts';
+
+/** The order in which `Event.set()` resumes its waiters. */
+export type ResumeOrder = 'fifo' | 'lifo';
+
+/**
+ * libcoro's `coro::event` (and co's `Event`): one or more tasks wait until the event is set.
+ * Waiting on a set event does not wait at all (an already-resolved promise, nothing allocated).
+ *
+ * `wait()` resolves `true` when the event is set; with `{ timeout }` or `{ signal }` it resolves
+ * `false` if it gave up first (its waiter is removed at once).
+ *
+ * @example
+ * const ready = new Event();
+ * const waiting = ready.wait();          // Promise<true>
+ * ready.set();                            // resumes every waiter, oldest first
+ * await ready.wait({ timeout: 100 });     // true at once: already set
+ */
+export class Event {
+  #set: boolean;
+  readonly #waiters = new WaitList<boolean>(false, false);
+
+  /** Creates an event, unset unless `initiallySet` is `true`. */
+  constructor(initiallySet = false) {
+    this.#set = initiallySet === true;
+  }
+
+  /** Whether the event is set. */
+  get isSet(): boolean {
+    return this.#set;
+  }
+
+  /** How many waits are pending: for tests and diagnostics (a timed-out wait is not counted). */
+  get waiterCount(): number {
+    return this.#waiters.length;
+  }
+
+  /**
+   * Sets the event and resumes every waiter (`'fifo'`, the default: oldest first; `'lifo'`:
+   * newest first, as libcoro does). Setting a set event does nothing.
+   */
+  set(order: ResumeOrder = 'fifo'): void {
+    if (order !== 'fifo' && order !== 'lifo') {
+      throw new InvalidArgumentError(`order must be 'fifo' or 'lifo', got ${String(order)}`);
+    }
+    if (this.#set) return;
+    this.#set = true;
+    if (this.#waiters.length !== 0) this.#waiters.grantAll(true, order === 'lifo');
+  }
+
+  /** Unsets the event; later waits wait for the next `set()`. */
+  reset(): void {
+    this.#set = false;
+  }
+
+  /**
+   * Waits until the event is set: `true`. With `{ timeout }` (ms) or `{ signal }` (a
+   * `StopToken` or `AbortSignal`) resolves `false` if that comes first.
+   */
+  wait(): Promise<true>;
+  wait(options: WaitOptions | undefined): Promise<boolean>;
+  wait(options?: WaitOptions): Promise<boolean> {
+    if (options === undefined) {
+      if (this.#set) return resolvedTrue;
+      return this.#waiters.enqueue(undefined, undefined, undefined);
+    }
+    const { signal, timeout } = readWaitOptions(options);
+    if (isStopRequested(signal)) return resolvedFalse;
+    if (this.#set) return resolvedTrue;
+    if (timeout === 0) return resolvedFalse;
+    return this.#waiters.enqueue(undefined, signal, timeout);
+  }
+}
