@@ -1,0 +1,237 @@
+import { describe, expect, it, vi } from 'vitest';
+import {
+  InvalidArgumentError,
+  SettledResult,
+  StopSource,
+  type TaskContext,
+  task,
+  whenAll,
+  whenAllSettled,
+  whenAny,
+  whenAnyIndexed,
+} from '../src/index.ts';
+import { deferred, failOnUnhandledRejections, flush } from './utils/unhandled.ts';
+
+failOnUnhandledRejections();
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const delayed = task(async (ms: number, value: number) => {
+  await sleep(ms);
+  return value;
+});
+
+/** A task that waits until stopped, and records that it was. */
+function stoppable(log: string[], name: string) {
+  return task.withContext(async (ctx: TaskContext) => {
+    await new Promise<void>((resolve) => ctx.stopToken.onStop(() => resolve()));
+    log.push(`${name} stopped`);
+    return name;
+  })();
+}
+
+describe('whenAll', () => {
+  it('is lazy and keeps the order of results', async () => {
+    const body = vi.fn(async (x: number) => x);
+    const all = whenAll([3, 1, 2].map((x) => task(body)(x)));
+    await flush();
+    expect(body).not.toHaveBeenCalled();
+    expect(await all).toEqual([3, 1, 2]);
+  });
+
+  it('resolves in input order even when children finish out of order', async () => {
+    expect(await whenAll([delayed(30, 1), delayed(1, 2), delayed(15, 3)])).toEqual([1, 2, 3]);
+  });
+
+  it('takes a tuple, variadic arguments, promises and iterables', async () => {
+    const square = task(async (x: number) => x * x);
+    const label = task(async (x: number) => `#${x}`);
+    expect(await whenAll(square(3), label(4))).toEqual([9, '#4']);
+    expect(await whenAll([square(2), label(5)] as const)).toEqual([4, '#5']);
+    expect(await whenAll([Promise.resolve(1), square(2)])).toEqual([1, 4]);
+    expect(await whenAll(new Set([square(1), square(2)]))).toEqual([1, 4]);
+    expect(await whenAll([])).toEqual([]);
+    expect(await whenAll()).toEqual([]);
+  });
+
+  it('adopts custom thenables', async () => {
+    const thenable = {
+      then: (resolve: (v: number) => void) => resolve(8),
+    } as unknown as PromiseLike<number>;
+    expect(await whenAll([thenable])).toEqual([8]);
+  });
+
+  it('on the first failure stops the others, waits for all, then rejects with that error', async () => {
+    const log: string[] = [];
+    const failure = new Error('first');
+    const failing = task(async () => {
+      await sleep(5);
+      log.push('failing threw');
+      throw failure;
+    })();
+    const all = whenAll([stoppable(log, 'a'), failing, stoppable(log, 'b')]);
+    await expect(all).rejects.toBe(failure);
+    expect(log).toEqual(['failing threw', 'a stopped', 'b stopped']);
+  });
+
+  it('does not settle before a slow sibling finishes', async () => {
+    const slowDone = vi.fn();
+    const slow = task(async () => {
+      await sleep(30);
+      slowDone();
+    })();
+    const failing = task(async () => {
+      throw new Error('fast');
+    })();
+    await expect(whenAll([failing, slow])).rejects.toThrow('fast');
+    expect(slowDone).toHaveBeenCalled();
+  });
+
+  it('a second failure is swallowed, never unhandled', async () => {
+    const a = task(async () => {
+      throw new Error('a');
+    })();
+    const b = task(async () => {
+      await sleep(1);
+      throw new Error('b');
+    })();
+    await expect(whenAll([a, b])).rejects.toThrow('a');
+  });
+
+  it('a stop request on the whenAll task reaches every child', async () => {
+    const log: string[] = [];
+    const all = whenAll([stoppable(log, 'x'), stoppable(log, 'y')]);
+    all.start();
+    await flush();
+    all.requestStop();
+    expect(await all).toEqual(['x', 'y']);
+    expect(log).toEqual(['x stopped', 'y stopped']);
+  });
+
+  it('throws at the call for something that cannot be awaited', () => {
+    expect(() => whenAll([task(async () => 1)(), 42 as never])).toThrow(InvalidArgumentError);
+    expect(() => whenAll([task(async () => 1)(), 42 as never])).toThrow(/item 1 is number/);
+    expect(() => whenAll(null as never, 1 as never)).toThrow(InvalidArgumentError);
+  });
+
+  it('does not see later changes to the array it was given', async () => {
+    const list = [task(async () => 1)()];
+    const all = whenAll(list);
+    list.push(task(async () => 2)());
+    expect(await all).toEqual([1]);
+  });
+});
+
+describe('whenAllSettled', () => {
+  it('waits for every child and returns value() that returns or rethrows', async () => {
+    const error = new Error('no');
+    const results = await whenAllSettled([
+      task(async () => 1)(),
+      task(async () => {
+        throw error;
+      })(),
+    ]);
+    expect(results[0]).toBeInstanceOf(SettledResult);
+    expect(results[0]!.value()).toBe(1);
+    expect(results[0]!.ok).toBe(true);
+    expect(results[1]!.status).toBe('rejected');
+    expect(results[1]!.reason).toBe(error);
+    expect(() => results[1]!.value()).toThrow(error);
+    expect(results[1]!.toExpected()).toEqual({ ok: false, error });
+    expect(results[0]!.toExpected()).toEqual({ ok: true, value: 1 });
+  });
+
+  it('types a tuple of settled results', async () => {
+    const [n, s] = await whenAllSettled(task(async () => 1)(), task(async () => 'a')());
+    expect(n.value() + 1).toBe(2);
+    expect(s.value().toUpperCase()).toBe('A');
+  });
+
+  it('does not stop siblings when one fails', async () => {
+    const log: string[] = [];
+    const slow = task(async () => {
+      await sleep(10);
+      log.push('slow finished');
+      return 'slow';
+    })();
+    const results = await whenAllSettled([
+      task(async () => {
+        throw new Error('x');
+      })(),
+      slow,
+    ]);
+    expect(log).toEqual(['slow finished']);
+    expect(results[1]!.value()).toBe('slow');
+  });
+});
+
+describe('whenAny', () => {
+  it('settles with the first value and asks the losers to stop', async () => {
+    const log: string[] = [];
+    const result = await whenAny([stoppable(log, 'loser'), delayed(5, 7)]);
+    expect(result).toBe(7);
+    await flush();
+    expect(log).toEqual(['loser stopped']);
+  });
+
+  it('settles with the first error', async () => {
+    const log: string[] = [];
+    const failing = task(async () => {
+      await sleep(1);
+      throw new Error('first to settle');
+    })();
+    await expect(whenAny([failing, stoppable(log, 'other')])).rejects.toThrow('first to settle');
+    await flush();
+    expect(log).toEqual(['other stopped']);
+  });
+
+  it("swallows the losers' later errors", async () => {
+    const loser = task(async () => {
+      await sleep(10);
+      throw new Error('late loser');
+    })();
+    expect(await whenAny([delayed(1, 1), loser])).toBe(1);
+    await sleep(20);
+  });
+
+  it('requests stop on a shared stopSource', async () => {
+    const source = new StopSource();
+    const shared = task(async () => {
+      await new Promise<void>((resolve) => source.token.onStop(() => resolve()));
+      return -1;
+    })();
+    expect(await whenAny([shared, delayed(1, 1)], { stopSource: source })).toBe(1);
+    expect(source.stopRequested).toBe(true);
+  });
+
+  it('whenAnyIndexed tells which child won', async () => {
+    expect(await whenAnyIndexed([delayed(30, 1), delayed(1, 2)])).toEqual({ index: 1, value: 2 });
+  });
+
+  it('is lazy', async () => {
+    const body = vi.fn(async () => 1);
+    const any = whenAny([task(body)()]);
+    await flush();
+    expect(body).not.toHaveBeenCalled();
+    expect(await any).toBe(1);
+  });
+
+  it('throws at the call for an empty list or a bad argument', () => {
+    expect(() => whenAny([])).toThrow(InvalidArgumentError);
+    expect(() => whenAny([])).toThrow(/at least one/);
+    expect(() => whenAnyIndexed([])).toThrow(InvalidArgumentError);
+    expect(() => whenAny(task(async () => 1)() as never)).toThrow(InvalidArgumentError);
+    expect(() => whenAny([1 as never])).toThrow(InvalidArgumentError);
+  });
+
+  it('a stop on the whenAny task reaches every child', async () => {
+    const log: string[] = [];
+    const gate = deferred<string>();
+    const any = whenAny([stoppable(log, 'p'), gate.promise]);
+    any.start();
+    await flush();
+    any.requestStop();
+    expect(await any).toBe('p');
+    expect(log).toEqual(['p stopped']);
+    gate.resolve('never used');
+  });
+});

@@ -1,0 +1,68 @@
+import { describe, expectTypeOf, it } from 'vitest';
+import {
+  type Expected,
+  type IndexedResult,
+  type SettledResult,
+  type Task,
+  type TaskContext,
+  task,
+  whenAll,
+  whenAllSettled,
+  whenAny,
+  whenAnyIndexed,
+} from '../src/index.ts';
+
+describe('task() inference', () => {
+  it('keeps parameter and result types', () => {
+    const square = task(async (x: number) => x * x);
+    expectTypeOf(square).parameters.toEqualTypeOf<[x: number]>();
+    expectTypeOf(square(2)).toEqualTypeOf<Task<number>>();
+    // @ts-expect-error wrong argument type
+    square('2');
+    const none = task(async () => 'a');
+    expectTypeOf(none()).toEqualTypeOf<Task<string>>();
+    const sync = task((a: string, b: boolean) => [a, b] as const);
+    expectTypeOf(sync('a', true)).toEqualTypeOf<Task<readonly [string, boolean]>>();
+  });
+
+  it('withContext drops the context from the factory parameters', () => {
+    const make = task.withContext(
+      async (ctx: TaskContext, url: string) => ctx.stopRequested && url,
+    );
+    expectTypeOf(make).parameters.toEqualTypeOf<[url: string]>();
+    expectTypeOf(make('u')).toEqualTypeOf<Task<string | false>>();
+  });
+});
+
+describe('whenAll inference', () => {
+  const num = task(async () => 1)();
+  const str = task(async () => 'a')();
+
+  it('types variadic arguments as a tuple', () => {
+    expectTypeOf(whenAll(num, str)).toEqualTypeOf<Task<[number, string]>>();
+  });
+
+  it('types a tuple literal as a tuple', () => {
+    expectTypeOf(whenAll([num, str])).toEqualTypeOf<Task<[number, string]>>();
+  });
+
+  it('types an array as an array', () => {
+    const list: Task<number>[] = [num];
+    expectTypeOf(whenAll(list)).toEqualTypeOf<Task<number[]>>();
+    expectTypeOf(whenAll([Promise.resolve(true)])).toEqualTypeOf<Task<[boolean]>>();
+  });
+
+  it('types whenAllSettled results', () => {
+    expectTypeOf(whenAllSettled(num, str)).toEqualTypeOf<
+      Task<[SettledResult<number>, SettledResult<string>]>
+    >();
+    const [a] = [] as unknown as [SettledResult<number>];
+    expectTypeOf(a.value()).toEqualTypeOf<number>();
+    expectTypeOf(a.toExpected()).toEqualTypeOf<Expected<number, unknown>>();
+  });
+
+  it('types whenAny as the union of results', () => {
+    expectTypeOf(whenAny([num, str])).toEqualTypeOf<Task<number | string>>();
+    expectTypeOf(whenAnyIndexed([num, num])).toEqualTypeOf<Task<IndexedResult<number>>>();
+  });
+});
