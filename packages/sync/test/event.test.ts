@@ -1,0 +1,106 @@
+import { StopSource } from '@coro/task';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Event, InvalidArgumentError } from '../src/index.ts';
+import { flush, track } from './utils/flush.ts';
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('Event', () => {
+  it('starts unset, or set when asked', () => {
+    expect(new Event().isSet).toBe(false);
+    expect(new Event(true).isSet).toBe(true);
+  });
+
+  it('resolves waiters with true when set, oldest first by default', async () => {
+    const event = new Event();
+    const order: number[] = [];
+    const waits = [1, 2, 3].map((i) => track(event.wait(), order, i));
+    await flush();
+    expect(order).toEqual([]);
+    expect(event.waiterCount).toBe(3);
+    event.set();
+    expect(await Promise.all(waits)).toEqual([true, true, true]);
+    expect(order).toEqual([1, 2, 3]);
+    expect(event.waiterCount).toBe(0);
+  });
+
+  it("resumes newest first with set('lifo'), libcoro's order", async () => {
+    const event = new Event();
+    const order: number[] = [];
+    const waits = [1, 2, 3].map((i) => track(event.wait(), order, i));
+    event.set('lifo');
+    await Promise.all(waits);
+    expect(order).toEqual([3, 2, 1]);
+  });
+
+  it('returns the same settled promise on a set event (no allocation)', async () => {
+    const event = new Event(true);
+    const a = event.wait();
+    const b = event.wait();
+    expect(a).toBe(b);
+    expect(await a).toBe(true);
+    expect(await event.wait({ timeout: 0 })).toBe(true);
+  });
+
+  it('waits again after reset(); setting twice is harmless', async () => {
+    const event = new Event();
+    event.set();
+    event.set();
+    event.reset();
+    expect(event.isSet).toBe(false);
+    expect(await event.wait({ timeout: 0 })).toBe(false);
+    const waiting = event.wait();
+    event.set();
+    expect(await waiting).toBe(true);
+  });
+
+  it('times out with false and leaves no waiter or timer', async () => {
+    vi.useFakeTimers();
+    const event = new Event();
+    const waiting = event.wait({ timeout: 100 });
+    expect(event.waiterCount).toBe(1);
+    expect(vi.getTimerCount()).toBe(1);
+    vi.advanceTimersByTime(100);
+    expect(await waiting).toBe(false);
+    expect(event.waiterCount).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('is cancelled by a StopToken or an AbortSignal with false, already stopped or later', async () => {
+    const event = new Event();
+    const source = new StopSource();
+    const controller = new AbortController();
+    const byToken = event.wait({ signal: source.token });
+    const bySignal = event.wait({ signal: controller.signal, timeout: 10_000 });
+    expect(event.waiterCount).toBe(2);
+    source.requestStop();
+    controller.abort();
+    expect(await byToken).toBe(false);
+    expect(await bySignal).toBe(false);
+    expect(event.waiterCount).toBe(0);
+    expect(await event.wait({ signal: source.token })).toBe(false);
+    // A stopped signal wins even over a set event: a cancelled call never succeeds.
+    event.set();
+    expect(await event.wait({ signal: AbortSignal.abort() })).toBe(false);
+  });
+
+  it('clears the timer and the stop registration when set first', async () => {
+    vi.useFakeTimers();
+    const event = new Event();
+    const source = new StopSource();
+    const waiting = event.wait({ timeout: 50, signal: source.token });
+    event.set();
+    expect(vi.getTimerCount()).toBe(0);
+    expect((source.token as unknown as { _head: unknown })._head).toBeUndefined();
+    expect(await waiting).toBe(true);
+  });
+
+  it('rejects a bad order or bad options at the call', () => {
+    const event = new Event();
+    expect(() => event.set('random' as 'fifo')).toThrow(InvalidArgumentError);
+    expect(() => event.wait({ timeout: -1 })).toThrow(InvalidArgumentError);
+    expect(() => event.wait({ timeout: Number.NaN })).toThrow(/timeout/);
+  });
+});
