@@ -1,1 +1,10 @@
-export {};
+export { SchedulerModeError, SchedulerShutdownError } from './errors.ts';
+export {
+  IoScheduler,
+  type IoSchedulerOptions,
+  type ScheduleOptions,
+  type ThreadStrategy,
+  type TimerOptions,
+} from './io-scheduler.ts';
+export type { PollOp, PollOptions, PollStatus, PollTarget } from './poll.ts';
+export { TaskGroup, type TaskGroupOptions } from './task-group.ts';
