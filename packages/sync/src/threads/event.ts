@@ -60,8 +60,8 @@ export class Event {
     return this.#core.load(SET) === 1;
   }
 
-  /** How many waiters (on all threads) are waiting. */
-  get waiters(): number {
+  /** How many waiters (on all threads) are waiting: for tests and diagnostics. */
+  get waiterCount(): number {
     return this.#core.loadCount(WAITERS);
   }
 

@@ -5,10 +5,21 @@ export {
   NegativeCountError,
   SemaphoreOverflowError,
 } from '../errors.ts';
+export { ConditionVariable } from './condition-variable.ts';
 export type { SharedHandle, SharedOptions } from './core.ts';
 export { WaiterCapacityError } from './errors.ts';
 export { Event, type ResumeOrder } from './event.ts';
 export { Latch } from './latch.ts';
-export { Mutex, ScopedLock } from './mutex.ts';
-export { type AcquireStatus, Semaphore } from './semaphore.ts';
+export { type LockStatus, Mutex } from './mutex.ts';
+export { Queue } from './queue.ts';
+export {
+  type ProduceResult,
+  RingBuffer,
+  type RingBufferOptions,
+  type SharedItem,
+  type TryProduceResult,
+} from './ring-buffer.ts';
+export { ScopedLock } from './scoped-lock.ts';
+export { type AcquireResult, Semaphore } from './semaphore.ts';
+export { SharedMutex } from './shared-mutex.ts';
 export { WaitGroup } from './wait-group.ts';

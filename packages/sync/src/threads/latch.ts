@@ -63,8 +63,8 @@ export class Latch {
     return this.#core.load(REMAINING) === 0;
   }
 
-  /** How many waiters (on all threads) are waiting. */
-  get waiters(): number {
+  /** How many waiters (on all threads) are waiting: for tests and diagnostics. */
+  get waiterCount(): number {
     return this.#core.loadCount(WAITERS);
   }
 

@@ -1,5 +1,6 @@
 import { isStopRequested, readWaitOptions, type WaitOptions } from '@coro/task';
 import { LockNotHeldError } from '../errors.ts';
+import { ScopedLock, type ThreadLockOwner } from './scoped-lock.ts';
 import {
   attachNext,
   CANCELLED,
@@ -12,50 +13,13 @@ import {
   waitOn,
 } from './core.ts';
 
+/** What `lock({ signal, timeout })` resolves with when it gives up. */
+export type LockStatus = 'timeout' | 'cancelled';
+
 const MAGIC = 0x436d7478; // 'Cmtx'
 const LOCKED = 0;
 const FIELDS = 1;
 const WAITERS = 0;
-
-/**
- * Proof of holding a thread-safe `Mutex`: `unlock()` it once, or let `using` do it at the end
- * of the scope (also on throw). Unlocking it a second time throws `LockNotHeldError`.
- *
- * @example
- * using lock = await mutex.lock();
- * shared[0]++;
- */
-export class ScopedLock implements Disposable {
-  #mutex: Mutex | undefined;
-
-  /** @internal */
-  constructor(mutex: Mutex) {
-    this.#mutex = mutex;
-  }
-
-  /** The mutex this lock holds (until unlocked). */
-  get mutex(): Mutex | undefined {
-    return this.#mutex;
-  }
-
-  /** Whether this lock still holds its mutex. */
-  get isHeld(): boolean {
-    return this.#mutex !== undefined;
-  }
-
-  /** Releases the mutex (handing it to the next waiter, on whichever thread it waits). */
-  unlock(): void {
-    const mutex = this.#mutex;
-    if (mutex === undefined) throw new LockNotHeldError('this ScopedLock was already unlocked');
-    this.#mutex = undefined;
-    mutex.unlock();
-  }
-
-  /** Releases the mutex if still held; never throws for an already released lock. */
-  [Symbol.dispose](): void {
-    if (this.#mutex !== undefined) this.unlock();
-  }
-}
 
 /**
  * A mutex shared by threads: its state lives in a `SharedArrayBuffer`, so it can be created on
@@ -74,7 +38,7 @@ export class ScopedLock implements Disposable {
  * const mutex = Mutex.from(workerData.mutex);
  * using lock = await mutex.lock();
  */
-export class Mutex {
+export class Mutex implements ThreadLockOwner {
   /** The shared memory holding this mutex; what a structured clone carries. */
   readonly buffer: SharedArrayBuffer;
   readonly #core: SharedCore;
@@ -107,8 +71,8 @@ export class Mutex {
     return this.#core.load(LOCKED) === 1;
   }
 
-  /** How many waiters (on all threads) are in line. */
-  get waiters(): number {
+  /** How many waiters (on all threads) are in line: for tests and diagnostics. */
+  get waiterCount(): number {
     return this.#core.loadCount(WAITERS);
   }
 
@@ -119,7 +83,7 @@ export class Mutex {
     if (core.get(LOCKED) === 0) {
       core.set(LOCKED, 1);
       core.unlock();
-      return new ScopedLock(this);
+      return new ScopedLock(this, false);
     }
     core.unlock();
     return undefined;
@@ -128,15 +92,15 @@ export class Mutex {
   /** Waits for the lock (FIFO). Resolves with a `ScopedLock`. */
   lock(): Promise<ScopedLock>;
   /** Waits for the lock at most `timeout` ms or until `signal` stops. */
-  lock(options: WaitOptions): Promise<ScopedLock | 'timeout' | 'cancelled'>;
-  async lock(options?: WaitOptions): Promise<ScopedLock | 'timeout' | 'cancelled'> {
+  lock(options: WaitOptions | undefined): Promise<ScopedLock | LockStatus>;
+  async lock(options?: WaitOptions): Promise<ScopedLock | LockStatus> {
     const { signal, timeout } = readWaitOptions(options);
     const core = this.#core;
     core.lock();
     if (core.get(LOCKED) === 0) {
       core.set(LOCKED, 1);
       core.unlock();
-      return new ScopedLock(this);
+      return new ScopedLock(this, false);
     }
     if (isStopRequested(signal)) {
       core.unlock();
@@ -149,7 +113,7 @@ export class Mutex {
     const slot = core.enqueue(WAITERS, 0);
     core.unlock();
     const state = await waitOn(core, WAITERS, slot, signal, timeout, undefined);
-    if (state === GRANTED) return new ScopedLock(this);
+    if (state === GRANTED) return new ScopedLock(this, false);
     if (state === TIMED_OUT) return 'timeout';
     if (state === CANCELLED) return 'cancelled';
     throw new Error(`unexpected mutex wait state ${state}`);
@@ -169,5 +133,15 @@ export class Mutex {
     // Hand-off: the lock stays taken and passes to the head waiter.
     if (!core.wakeHead(WAITERS, GRANTED)) core.set(LOCKED, 0);
     core.unlock();
+  }
+
+  /** @internal */
+  _release(_shared: boolean): void {
+    this.unlock();
+  }
+
+  /** @internal */
+  async _acquire(_shared: boolean): Promise<void> {
+    await this.lock();
   }
 }

@@ -23,7 +23,7 @@ const FIELDS = 3;
 const WAITERS = 0;
 
 /** What `Semaphore.acquire` resolves with. */
-export type AcquireStatus = 'acquired' | 'shutdown' | 'timeout' | 'cancelled';
+export type AcquireResult = 'acquired' | 'shutdown' | 'timeout' | 'cancelled';
 
 /**
  * A counting semaphore shared by threads (state in a `SharedArrayBuffer`; send it to workers and
@@ -84,8 +84,8 @@ export class Semaphore {
     return this.#core.load(SHUTDOWN) === 1;
   }
 
-  /** How many waiters (on all threads) are in line. */
-  get waiters(): number {
+  /** How many waiters (on all threads) are in line: for tests and diagnostics. */
+  get waiterCount(): number {
     return this.#core.loadCount(WAITERS);
   }
 
@@ -108,7 +108,7 @@ export class Semaphore {
   }
 
   /** Takes a permit, waiting in line (FIFO) while none is free. */
-  async acquire(options?: WaitOptions): Promise<AcquireStatus> {
+  async acquire(options?: WaitOptions): Promise<AcquireResult> {
     const { signal, timeout } = readWaitOptions(options);
     const core = this.#core;
     core.lock();

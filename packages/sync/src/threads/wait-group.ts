@@ -61,8 +61,8 @@ export class WaitGroup {
     return this.#core.load(COUNT);
   }
 
-  /** How many waiters (on all threads) are waiting. */
-  get waiters(): number {
+  /** How many waiters (on all threads) are waiting: for tests and diagnostics. */
+  get waiterCount(): number {
     return this.#core.loadCount(WAITERS);
   }
 

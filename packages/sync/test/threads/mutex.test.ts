@@ -21,7 +21,7 @@ describe('threads Mutex', () => {
       order.push(n);
       await turn();
     });
-    await until(() => mutex.waiters === 3, 'three waiters');
+    await until(() => mutex.waiterCount === 3, 'three waiters');
     first.unlock();
     await Promise.all(waits);
     expect(order).toEqual([1, 2, 3]);
@@ -79,10 +79,10 @@ describe('threads Mutex', () => {
     expect(await mutex.lock({ timeout: 10 })).toBe('timeout');
     const source = new StopSource();
     const pending = mutex.lock({ signal: source.token });
-    await until(() => mutex.waiters === 1, 'a waiter');
+    await until(() => mutex.waiterCount === 1, 'a waiter');
     source.requestStop();
     expect(await pending).toBe('cancelled');
-    expect(mutex.waiters).toBe(0);
+    expect(mutex.waiterCount).toBe(0);
     expect(mutex._freeSlots).toBe(1024);
     held.unlock();
     expect(mutex.isLocked).toBe(false);
@@ -94,7 +94,7 @@ describe('threads Mutex', () => {
     let held = await mutex.lock();
     const source = new StopSource();
     const kept = mutex.lock({ signal: source.token, timeout: 60_000 });
-    await until(() => mutex.waiters === 1, 'a waiter');
+    await until(() => mutex.waiterCount === 1, 'a waiter');
     held.unlock();
     source.requestStop();
     const lock = await kept;
@@ -107,7 +107,7 @@ describe('threads Mutex', () => {
     const stop = new StopSource();
     const leaving = mutex.lock({ signal: stop.token });
     const next = mutex.lock();
-    await until(() => mutex.waiters === 2, 'two waiters');
+    await until(() => mutex.waiterCount === 2, 'two waiters');
     stop.requestStop();
     held.unlock();
     expect(await leaving).toBe('cancelled');
@@ -124,7 +124,7 @@ describe('threads Mutex', () => {
     const a = mutex.lock();
     const b = mutex.lock();
     await expect(mutex.lock()).rejects.toBeInstanceOf(WaiterCapacityError);
-    expect(mutex.waiters).toBe(2);
+    expect(mutex.waiterCount).toBe(2);
     held.unlock();
     (await a).unlock();
     (await b).unlock();
@@ -150,7 +150,7 @@ describe('threads Mutex', () => {
     await Promise.all([...workers, main]);
     expect(counter[0]).toBe(3 * loops * iterations + iterations);
     expect(mutex.isLocked).toBe(false);
-    expect(mutex.waiters).toBe(0);
+    expect(mutex.waiterCount).toBe(0);
     expect(mutex._freeSlots).toBe(1024);
   });
 
@@ -163,10 +163,10 @@ describe('threads Mutex', () => {
       worker = w;
     });
     expect(await timedOut).toBe('timeout');
-    await until(() => mutex.waiters === 1, 'the cancellable waiter');
+    await until(() => mutex.waiterCount === 1, 'the cancellable waiter');
     worker?.postMessage('cancel');
     expect(await cancelled).toBe('cancelled');
-    expect(mutex.waiters).toBe(0);
+    expect(mutex.waiterCount).toBe(0);
     expect(mutex._freeSlots).toBe(1024);
     expect(mutex.isLocked).toBe(true);
     held.unlock();

@@ -35,10 +35,10 @@ describe('threads: random schedules across workers', () => {
           expect(counters[0]).toBe(0);
           expect(counters[1]).toBe(0);
           expect(mutex.isLocked).toBe(false);
-          expect(mutex.waiters).toBe(0);
+          expect(mutex.waiterCount).toBe(0);
           expect(mutex._freeSlots).toBe(1024);
           expect(semaphore.value).toBe(max); // no permit lost or duplicated
-          expect(semaphore.waiters).toBe(0);
+          expect(semaphore.waiterCount).toBe(0);
           expect(semaphore._freeSlots).toBe(1024);
         },
       ),

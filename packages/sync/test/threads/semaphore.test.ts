@@ -26,7 +26,7 @@ describe('threads Semaphore', () => {
       expect(await semaphore.acquire()).toBe('acquired');
       order.push(n);
     });
-    await until(() => semaphore.waiters === 2, 'two waiters');
+    await until(() => semaphore.waiterCount === 2, 'two waiters');
     semaphore.release();
     semaphore.release();
     await Promise.all(waits);
@@ -44,7 +44,7 @@ describe('threads Semaphore', () => {
     expect(await semaphore.acquire({ signal: AbortSignal.abort() })).toBe('cancelled');
     const source = new StopSource();
     const kept = semaphore.acquire({ signal: source.token });
-    await until(() => semaphore.waiters === 1, 'a waiter');
+    await until(() => semaphore.waiterCount === 1, 'a waiter');
     semaphore.release();
     source.requestStop();
     expect(await kept).toBe('acquired');
@@ -52,12 +52,12 @@ describe('threads Semaphore', () => {
     // Stop first, then release: the permit goes to the count, not to the leaver.
     const stop = new StopSource();
     const leaving = semaphore.acquire({ signal: stop.token });
-    await until(() => semaphore.waiters === 1, 'a waiter');
+    await until(() => semaphore.waiterCount === 1, 'a waiter');
     stop.requestStop();
     semaphore.release();
     expect(await leaving).toBe('cancelled');
     expect(semaphore.value).toBe(1);
-    expect(semaphore.waiters).toBe(0);
+    expect(semaphore.waiterCount).toBe(0);
     expect(semaphore._freeSlots).toBe(1024);
   });
 
@@ -67,7 +67,7 @@ describe('threads Semaphore', () => {
       runWorker('semaphoreShutdown', { semaphore }),
       runWorker('semaphoreShutdown', { semaphore }),
     ];
-    await until(() => semaphore.waiters === 2, 'two cross-thread waiters');
+    await until(() => semaphore.waiterCount === 2, 'two cross-thread waiters');
     semaphore.shutdown();
     expect(await Promise.all(remote)).toEqual(['shutdown', 'shutdown']);
     expect(await semaphore.acquire()).toBe('shutdown');
@@ -89,7 +89,7 @@ describe('threads Semaphore', () => {
     expect(inside[1]).toBeLessThanOrEqual(max);
     expect(inside[0]).toBe(0);
     expect(semaphore.value).toBe(max);
-    expect(semaphore.waiters).toBe(0);
+    expect(semaphore.waiterCount).toBe(0);
     expect(semaphore._freeSlots).toBe(1024);
   });
 });

@@ -14,7 +14,7 @@ describe('threads Event', () => {
     const event = new Event();
     const remote = [1, 2, 3].map(() => runWorker<boolean>('eventWait', { event }));
     const local = event.wait();
-    await until(() => event.waiters === 4, 'four waiters');
+    await until(() => event.waiterCount === 4, 'four waiters');
     event.set();
     expect(await Promise.all(remote)).toEqual([true, true, true]);
     expect(await local).toBe(true);
@@ -34,7 +34,7 @@ describe('threads Event', () => {
         await event.wait();
         seen.push(n);
       });
-      await until(() => event.waiters === 3, 'three waiters');
+      await until(() => event.waiterCount === 3, 'three waiters');
       event.set(order);
       await Promise.all(waits);
       expect(seen).toEqual(order === 'fifo' ? [1, 2, 3] : [3, 2, 1]);
@@ -45,11 +45,11 @@ describe('threads Event', () => {
     const event = new Event();
     const source = new StopSource();
     const pending = event.wait({ signal: source.token, timeout: 60_000 });
-    await until(() => event.waiters === 1, 'a waiter');
+    await until(() => event.waiterCount === 1, 'a waiter');
     source.requestStop();
     expect(await pending).toBe(false);
     expect(await event.wait({ signal: AbortSignal.abort() })).toBe(false);
-    expect(event.waiters).toBe(0);
+    expect(event.waiterCount).toBe(0);
     expect(event._freeSlots).toBe(1024);
     expect(await new Event(true).wait()).toBe(true);
   });
@@ -86,7 +86,7 @@ describe('threads WaitGroup', () => {
     const remote = [1, 2, 3].map(() => runWorker<boolean>('waitGroupDone', { group, back }));
     expect(await group.wait()).toBe(true);
     expect(group.count).toBe(0);
-    await until(() => back.waiters === 3, 'three workers waiting');
+    await until(() => back.waiterCount === 3, 'three workers waiting');
     back.done();
     expect(await Promise.all(remote)).toEqual([true, true, true]);
     expect(back._freeSlots).toBe(1024);

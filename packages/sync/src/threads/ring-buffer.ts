@@ -1,0 +1,412 @@
+import {
+  type Expected,
+  err,
+  isStopRequested,
+  ok,
+  readWaitOptions,
+  type WaitOptions,
+} from '@coro/task';
+import { InvalidArgumentError } from '../errors.ts';
+import {
+  attachNext,
+  CANCELLED,
+  checkInteger,
+  GRANTED,
+  type SharedCore,
+  type SharedHandle,
+  SharedCore as Core,
+  type SharedOptions,
+  TIMED_OUT,
+  takeAttached,
+  WOKEN,
+  waitOn,
+} from './core.ts';
+
+const MAGIC = 0x4372696e; // 'Crin'
+const CAPACITY = 0;
+const HEAD = 1; // index of the oldest item
+const SIZE = 2; // items stored
+const STATE = 3; // RUNNING, DRAINING or STOPPED
+const RESERVED_ITEMS = 4; // stored items promised to woken consumers that have not taken them yet
+const RESERVED_SPACE = 5; // free cells promised to woken producers that have not written yet
+const SLOT_BYTES = 6; // 0: numbers (Float64); otherwise the byte size of a slot
+const FIELDS = 7;
+
+const PRODUCERS = 0;
+const CONSUMERS = 1;
+const DRAIN_WAITERS = 2;
+const LISTS = 3;
+
+const RUNNING = 0;
+const DRAINING = 1;
+const STOPPED = 2;
+
+/** What `produce` resolves with. */
+export type ProduceResult = 'produced' | 'stopped' | 'timeout' | 'cancelled';
+/** What `tryProduce` returns. */
+export type TryProduceResult = 'produced' | 'full' | 'stopped';
+/** What a shared ring buffer or queue carries: numbers (Float64) or byte strings. */
+export type SharedItem = number | Uint8Array;
+
+/** Options of a shared `RingBuffer` / `Queue`. */
+export interface RingBufferOptions extends SharedOptions {
+  /**
+   * Carry byte strings of at most this many bytes (each slot reserves that much shared memory)
+   * instead of numbers. Items are copied in and out.
+   */
+  readonly slotBytes?: number | undefined;
+}
+
+const errStopped = Object.freeze(err('stopped' as const));
+const errEmpty = Object.freeze(err('empty' as const));
+
+/**
+ * A bounded FIFO channel between threads, in shared memory: `capacity` fixed-size slots holding
+ * numbers (Float64, the default) or byte strings of up to `slotBytes` bytes (then use
+ * `RingBuffer<Uint8Array>`; items are copied). `produce` waits while it is full and `consume`
+ * while it is empty, neither blocking its thread. Waiting producers and consumers are each served
+ * FIFO across threads; a woken waiter has its cell or item reserved, so nothing can overtake it,
+ * and nothing is lost or duplicated. Send it to workers and rebuild it with `RingBuffer.from`.
+ *
+ * Statuses: `produce` → `'produced' | 'stopped' | 'timeout' | 'cancelled'`; `consume` →
+ * `{ ok: true, value }` or `{ ok: false, error: 'stopped' | 'timeout' | 'cancelled' }`.
+ * `shutdown()` stops at once (buffered items are dropped); `shutdownDrain()` refuses new items,
+ * lets consumers take what is buffered, then stops. It is async-iterable until it stops.
+ *
+ * @example
+ * const ring = new RingBuffer(1024);                 // numbers
+ * new Worker(url, { workerData: { ring } });         // worker: for await (const n of RingBuffer.from(workerData.ring)) …
+ * await ring.produce(42);
+ * await ring.shutdownDrain();
+ */
+export class RingBuffer<T extends SharedItem = number> implements AsyncIterable<T> {
+  /** The shared memory holding this ring buffer; what a structured clone carries. */
+  readonly buffer: SharedArrayBuffer;
+  readonly #core: SharedCore;
+  readonly #numbers: Float64Array | undefined;
+  readonly #lengths: Int32Array | undefined;
+  readonly #bytes: Uint8Array | undefined;
+
+  /** A ring of `capacity` slots (an integer ≥ 1). */
+  constructor(capacity: number, options?: RingBufferOptions) {
+    let shared = takeAttached();
+    if (shared === undefined) {
+      checkInteger(capacity, 'RingBuffer capacity', 1, 1 << 26);
+      const slotBytes =
+        options?.slotBytes === undefined
+          ? 0
+          : checkInteger(options.slotBytes, 'RingBuffer slotBytes', 1, 1 << 24);
+      const payload = slotBytes === 0 ? capacity * 8 : capacity * 4 + capacity * slotBytes;
+      shared = Core.create(MAGIC, FIELDS, LISTS, options, payload);
+      shared.core.set(CAPACITY, capacity);
+      shared.core.set(SLOT_BYTES, slotBytes);
+    }
+    const { core, buffer } = shared;
+    this.#core = core;
+    this.buffer = buffer;
+    const cells = core.get(CAPACITY);
+    const slotBytes = core.get(SLOT_BYTES);
+    const offset = core.payloadOffset;
+    if (slotBytes === 0) {
+      this.#numbers = new Float64Array(buffer, offset, cells);
+      this.#lengths = undefined;
+      this.#bytes = undefined;
+    } else {
+      this.#numbers = undefined;
+      this.#lengths = new Int32Array(buffer, offset, cells);
+      this.#bytes = new Uint8Array(buffer, offset + cells * 4, cells * slotBytes);
+    }
+  }
+
+  /** Rebuilds the ring buffer on this thread from itself, its structured clone or its buffer. */
+  static from<T extends SharedItem = number>(handle: RingBuffer<T> | SharedHandle): RingBuffer<T> {
+    if (handle instanceof RingBuffer) return handle;
+    attachNext(Core.attach(handle, MAGIC, FIELDS, LISTS, 'RingBuffer'));
+    return new RingBuffer<T>(1);
+  }
+
+  /** How many items it holds at most. */
+  get capacity(): number {
+    return this.#core.get(CAPACITY);
+  }
+
+  /** The byte size of a slot, or 0 when it carries numbers. */
+  get slotBytes(): number {
+    return this.#core.get(SLOT_BYTES);
+  }
+
+  /** Items buffered now. */
+  get size(): number {
+    return this.#core.load(SIZE);
+  }
+
+  /** Whether no item is buffered. */
+  get isEmpty(): boolean {
+    return this.#core.load(SIZE) === 0;
+  }
+
+  /** Whether every slot holds an item. */
+  get isFull(): boolean {
+    return this.#core.load(SIZE) === this.#core.get(CAPACITY);
+  }
+
+  /** Whether it has stopped (`shutdown()`, or `shutdownDrain()` once drained). */
+  get isStopped(): boolean {
+    return this.#core.load(STATE) === STOPPED;
+  }
+
+  /** Producers plus consumers waiting (on all threads): for tests and diagnostics. */
+  get waiterCount(): number {
+    return this.#core.loadCount(PRODUCERS) + this.#core.loadCount(CONSUMERS);
+  }
+
+  /** @internal Free waiter slots: for leak tests. */
+  get _freeSlots(): number {
+    return this.#core.freeSlots();
+  }
+
+  #check(value: T): void {
+    if (this.#numbers !== undefined) {
+      if (typeof value !== 'number') {
+        throw new InvalidArgumentError('this shared RingBuffer carries numbers');
+      }
+      return;
+    }
+    if (!(value instanceof Uint8Array)) {
+      throw new InvalidArgumentError('this shared RingBuffer carries Uint8Array byte strings');
+    }
+    const slotBytes = this.#core.get(SLOT_BYTES);
+    if (value.byteLength > slotBytes) {
+      throw new InvalidArgumentError(
+        `an item of ${value.byteLength} bytes does not fit a slot of ${slotBytes} bytes`,
+      );
+    }
+  }
+
+  /** Under the guard: stores `value` at the tail and wakes the oldest waiting consumer. */
+  #write(value: T): void {
+    const core = this.#core;
+    const capacity = core.get(CAPACITY);
+    const size = core.get(SIZE);
+    const cell = (core.get(HEAD) + size) % capacity;
+    if (this.#numbers !== undefined) this.#numbers[cell] = value as number;
+    else {
+      const bytes = value as Uint8Array;
+      (this.#lengths as Int32Array)[cell] = bytes.byteLength;
+      (this.#bytes as Uint8Array).set(bytes, cell * core.get(SLOT_BYTES));
+    }
+    core.set(SIZE, size + 1);
+    if (core.wakeHead(CONSUMERS, GRANTED)) core.set(RESERVED_ITEMS, core.get(RESERVED_ITEMS) + 1);
+  }
+
+  /** Under the guard: takes the oldest item and wakes the oldest waiting producer. */
+  #read(): T {
+    const core = this.#core;
+    const head = core.get(HEAD);
+    let value: T;
+    if (this.#numbers !== undefined) value = this.#numbers[head] as T;
+    else {
+      const start = head * core.get(SLOT_BYTES);
+      const length = (this.#lengths as Int32Array)[head] as number;
+      value = (this.#bytes as Uint8Array).slice(start, start + length) as T;
+    }
+    core.set(HEAD, (head + 1) % core.get(CAPACITY));
+    core.set(SIZE, core.get(SIZE) - 1);
+    if (core.get(STATE) === RUNNING) {
+      if (core.wakeHead(PRODUCERS, GRANTED)) core.set(RESERVED_SPACE, core.get(RESERVED_SPACE) + 1);
+    } else this.#stopIfDrained();
+    return value;
+  }
+
+  /** Under the guard: a draining buffer with nothing left (or promised) stops. */
+  #stopIfDrained(): void {
+    const core = this.#core;
+    if (core.get(STATE) === DRAINING && core.get(SIZE) === 0 && core.get(RESERVED_SPACE) === 0) {
+      this.#stop();
+    }
+  }
+
+  /** Under the guard. */
+  #stop(): void {
+    const core = this.#core;
+    core.set(STATE, STOPPED);
+    core.set(SIZE, 0);
+    core.set(HEAD, 0);
+    core.set(RESERVED_ITEMS, 0);
+    core.set(RESERVED_SPACE, 0);
+    core.wakeAll(PRODUCERS, WOKEN);
+    core.wakeAll(CONSUMERS, WOKEN);
+    core.wakeAll(DRAIN_WAITERS, GRANTED);
+  }
+
+  /** Adds `value` now if there is room: `'produced'`, `'full'` or `'stopped'`. */
+  tryProduce(value: T): TryProduceResult {
+    this.#check(value);
+    const core = this.#core;
+    core.lock();
+    if (core.get(STATE) !== RUNNING) {
+      core.unlock();
+      return 'stopped';
+    }
+    if (core.get(SIZE) + core.get(RESERVED_SPACE) < core.get(CAPACITY)) {
+      this.#write(value);
+      core.unlock();
+      return 'produced';
+    }
+    core.unlock();
+    return 'full';
+  }
+
+  /** Adds `value`, waiting in line (FIFO) while the buffer is full. */
+  async produce(value: T, options?: WaitOptions): Promise<ProduceResult> {
+    this.#check(value);
+    const { signal, timeout } = readWaitOptions(options);
+    const core = this.#core;
+    core.lock();
+    if (core.get(STATE) !== RUNNING) {
+      core.unlock();
+      return 'stopped';
+    }
+    // Free cells that nobody was promised exist only while no producer waits.
+    if (core.get(SIZE) + core.get(RESERVED_SPACE) < core.get(CAPACITY)) {
+      this.#write(value);
+      core.unlock();
+      return 'produced';
+    }
+    if (isStopRequested(signal)) {
+      core.unlock();
+      return 'cancelled';
+    }
+    if (timeout === 0) {
+      core.unlock();
+      return 'timeout';
+    }
+    const slot = core.enqueue(PRODUCERS, 0);
+    core.unlock();
+    const state = await waitOn(core, PRODUCERS, slot, signal, timeout, undefined);
+    if (state === GRANTED) {
+      // A cell was reserved for us (even if a drain began since; a full stop dropped it).
+      core.lock();
+      if (core.get(STATE) === STOPPED) {
+        core.unlock();
+        return 'stopped';
+      }
+      core.set(RESERVED_SPACE, core.get(RESERVED_SPACE) - 1);
+      this.#write(value);
+      core.unlock();
+      return 'produced';
+    }
+    if (state === TIMED_OUT) return 'timeout';
+    if (state === CANCELLED) return 'cancelled';
+    return 'stopped';
+  }
+
+  /** Takes the oldest item now: `{ ok: true, value }`, or `{ ok: false, error: 'empty' | 'stopped' }`. */
+  tryConsume(): Expected<T, 'empty' | 'stopped'> {
+    const core = this.#core;
+    core.lock();
+    if (core.get(SIZE) - core.get(RESERVED_ITEMS) > 0) {
+      const value = this.#read();
+      core.unlock();
+      return ok(value);
+    }
+    const stopped = core.get(STATE) === STOPPED;
+    core.unlock();
+    return stopped ? errStopped : errEmpty;
+  }
+
+  /** Takes the oldest item, waiting in line (FIFO) while the buffer is empty. */
+  async consume(options?: WaitOptions): Promise<Expected<T, 'stopped' | 'timeout' | 'cancelled'>> {
+    const { signal, timeout } = readWaitOptions(options);
+    const core = this.#core;
+    core.lock();
+    // Items nobody was promised exist only while no consumer waits.
+    if (core.get(SIZE) - core.get(RESERVED_ITEMS) > 0) {
+      const value = this.#read();
+      core.unlock();
+      return ok(value);
+    }
+    if (core.get(STATE) === STOPPED) {
+      core.unlock();
+      return errStopped;
+    }
+    if (isStopRequested(signal)) {
+      core.unlock();
+      return err('cancelled');
+    }
+    if (timeout === 0) {
+      core.unlock();
+      return err('timeout');
+    }
+    const slot = core.enqueue(CONSUMERS, 0);
+    core.unlock();
+    const state = await waitOn(core, CONSUMERS, slot, signal, timeout, undefined);
+    if (state === GRANTED) {
+      // An item was reserved for us; only a full shutdown can have dropped it since.
+      core.lock();
+      if (core.get(STATE) === STOPPED) {
+        core.unlock();
+        return errStopped;
+      }
+      core.set(RESERVED_ITEMS, core.get(RESERVED_ITEMS) - 1);
+      const value = this.#read();
+      core.unlock();
+      return ok(value);
+    }
+    if (state === TIMED_OUT) return err('timeout');
+    if (state === CANCELLED) return err('cancelled');
+    return errStopped;
+  }
+
+  /** libcoro's name for `shutdown()`: wakes every waiter with `'stopped'` and stops. */
+  notifyWaiters(): void {
+    this.shutdown();
+  }
+
+  /**
+   * Stops now on every thread: waiting producers resolve `'stopped'` (their values were not
+   * added), waiting consumers `{ ok: false, error: 'stopped' }`, buffered items are dropped,
+   * and later calls return `'stopped'` at once.
+   */
+  shutdown(): void {
+    const core = this.#core;
+    core.lock();
+    if (core.get(STATE) !== STOPPED) this.#stop();
+    core.unlock();
+  }
+
+  /**
+   * Refuses new items (waiting and later producers get `'stopped'`), lets consumers on any
+   * thread take what is buffered, then stops. Resolves once it has stopped.
+   */
+  async shutdownDrain(): Promise<void> {
+    const core = this.#core;
+    core.lock();
+    const state = core.get(STATE);
+    if (state === STOPPED) {
+      core.unlock();
+      return;
+    }
+    if (state === RUNNING) {
+      core.set(STATE, DRAINING);
+      core.wakeAll(PRODUCERS, WOKEN);
+      this.#stopIfDrained();
+      if (core.get(STATE) === STOPPED) {
+        core.unlock();
+        return;
+      }
+    }
+    const slot = core.enqueue(DRAIN_WAITERS, 0);
+    core.unlock();
+    await waitOn(core, DRAIN_WAITERS, slot, undefined, undefined, undefined);
+  }
+
+  /** Consumes items until the buffer stops. */
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    while (true) {
+      const result = await this.consume();
+      if (!result.ok) return;
+      yield result.value;
+    }
+  }
+}
