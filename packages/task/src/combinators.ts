@@ -77,7 +77,7 @@ export function whenAll<const T extends readonly PromiseLike<unknown>[]>(
 ): Task<AwaitedAll<T>>;
 export function whenAll(...args: unknown[]): Task<unknown[]> {
   const items = collect(args, 'whenAll');
-  return new CombinatorTask(whenAllBody, items, `whenAll(${items.length})`);
+  return new CombinatorTask(whenAllBody, items, 'whenAll');
 }
 
 function whenAllBody(this: CombinatorTask<unknown[]>): Promise<unknown[]> {
@@ -174,7 +174,7 @@ export function whenAllSettled<const T extends readonly PromiseLike<unknown>[]>(
 ): Task<SettledAll<T>>;
 export function whenAllSettled(...args: unknown[]): Task<SettledResult<unknown>[]> {
   const items = collect(args, 'whenAllSettled');
-  return new CombinatorTask(whenAllSettledBody, items, `whenAllSettled(${items.length})`);
+  return new CombinatorTask(whenAllSettledBody, items, 'whenAllSettled');
 }
 
 function whenAllSettledBody(
@@ -233,7 +233,7 @@ export function whenAny(
       return race(this._items, stopSource).then((winner) => winner.value);
     },
     items,
-    `whenAny(${items.length})`,
+    'whenAny',
   );
 }
 
@@ -260,7 +260,7 @@ export function whenAnyIndexed(
       return race(this._items, stopSource);
     },
     items,
-    `whenAnyIndexed(${items.length})`,
+    'whenAnyIndexed',
   );
 }
 

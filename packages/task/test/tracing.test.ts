@@ -96,7 +96,7 @@ describe('task tracing', () => {
     whenAll([inner()]).start();
     await flush();
     expect(seen).toBe('inner');
-    expect(dumpTasks().some((s) => s.name === 'whenAll(1)')).toBe(true);
+    expect(dumpTasks().some((s) => s.name === 'whenAll')).toBe(true);
     expect(currentTask()).toBeUndefined();
   });
 
