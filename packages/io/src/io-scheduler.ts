@@ -22,7 +22,13 @@ import {
 } from '@coro/task';
 import { SchedulerModeError, SchedulerShutdownError } from './errors.ts';
 import { CallbackTimer, TimerEntry, TimerQueue } from './internal/timer-queue.ts';
-import { type PollOp, type PollOptions, type PollStatus, type PollTarget, pollTarget } from './poll.ts';
+import {
+  type PollOp,
+  type PollOptions,
+  type PollStatus,
+  type PollTarget,
+  pollTarget,
+} from './poll.ts';
 
 /**
  * How the scheduler's events are driven. `'spawn'` (the default): by the Node.js event loop, in
@@ -255,11 +261,7 @@ export class IoScheduler implements Executor, AsyncDisposable {
    */
   get size(): number {
     return (
-      this.#owned +
-      this.#ready.length +
-      this.#yielded.length +
-      this.#timers.waiters +
-      this.#polls
+      this.#owned + this.#ready.length + this.#yielded.length + this.#timers.waiters + this.#polls
     );
   }
 
@@ -346,7 +348,7 @@ export class IoScheduler implements Executor, AsyncDisposable {
 
   /**
    * Resumes the caller once `ms` milliseconds have passed (at least; it then waits its turn).
-   * `0` is `yield()`. With `{ signal }`, rejects with `CancelledError` when the signal stops
+   * `0` is `yield()` (and, being due at once, is not cancelled by a later stop). With `{ signal }`, rejects with `CancelledError` when the signal stops
    * first, and the timer is gone at once. Throws `InvalidArgumentError` for a negative or
    * non-finite `ms`.
    *
@@ -355,7 +357,7 @@ export class IoScheduler implements Executor, AsyncDisposable {
    */
   yieldFor(ms: number, options?: TimerOptions): Promise<void> {
     checkDuration(ms, 'yieldFor');
-    if (ms === 0 && options?.signal === undefined) return this.yield();
+    if (ms === 0) return this.#now(options, this.#pushYield);
     return this.#sleep(this.#deadlineAfter(ms), options);
   }
 
@@ -365,7 +367,7 @@ export class IoScheduler implements Executor, AsyncDisposable {
    */
   yieldUntil(t: number, options?: TimerOptions): Promise<void> {
     checkTimePoint(t, 'yieldUntil');
-    if (t <= this.now() && options?.signal === undefined) return this.yield();
+    if (t <= this.now()) return this.#now(options, this.#pushYield);
     return this.#sleep(this.#deadlineAt(t), options);
   }
 
@@ -375,7 +377,7 @@ export class IoScheduler implements Executor, AsyncDisposable {
    */
   scheduleAfter(ms: number, options?: TimerOptions): Promise<void> {
     checkDuration(ms, 'scheduleAfter');
-    if (ms === 0 && options?.signal === undefined) return this.schedule();
+    if (ms === 0) return this.#now(options, this.#pushReady);
     return this.#sleep(this.#deadlineAfter(ms), options);
   }
 
@@ -385,7 +387,7 @@ export class IoScheduler implements Executor, AsyncDisposable {
    */
   scheduleAt(t: number, options?: TimerOptions): Promise<void> {
     checkTimePoint(t, 'scheduleAt');
-    if (t <= this.now() && options?.signal === undefined) return this.schedule();
+    if (t <= this.now()) return this.#now(options, this.#pushReady);
     return this.#sleep(this.#deadlineAt(t), options);
   }
 
@@ -398,7 +400,8 @@ export class IoScheduler implements Executor, AsyncDisposable {
    * scheduler.spawnDetached(handleConnection(socket));
    */
   spawnDetached(task: PromiseLike<unknown>): void {
-    if (!isAwaitable(task)) throw new InvalidArgumentError('spawnDetached expects a task or promise');
+    if (!isAwaitable(task))
+      throw new InvalidArgumentError('spawnDetached expects a task or promise');
     this.#checkAccepting('spawnDetached');
     this._spawn(task, undefined);
   }
@@ -413,7 +416,8 @@ export class IoScheduler implements Executor, AsyncDisposable {
    * await join;
    */
   spawnJoinable(task: PromiseLike<unknown>): Task<void> {
-    if (!isAwaitable(task)) throw new InvalidArgumentError('spawnJoinable expects a task or promise');
+    if (!isAwaitable(task))
+      throw new InvalidArgumentError('spawnJoinable expects a task or promise');
     this.#checkAccepting('spawnJoinable');
     let joined = false;
     let resolveJoin!: () => void;
@@ -618,6 +622,16 @@ export class IoScheduler implements Executor, AsyncDisposable {
     return this.#manual ? t : Math.ceil(t);
   }
 
+  /** A wait that is due already: a `yield()` / `schedule()`, unless the signal already stopped. */
+  #now(options: TimerOptions | undefined, push: (resolve: () => void) => void): Promise<void> {
+    if (this.#state === 'stopped') throw this.#stoppedError('a timed wait');
+    const signal = options?.signal === undefined ? undefined : toStopLike(options.signal);
+    if (signal !== undefined && isStopRequested(signal)) {
+      return Promise.reject(toCancelledError(stopReason(signal)));
+    }
+    return new Promise<void>(push);
+  }
+
   #sleep(deadline: number, options: TimerOptions | undefined): Promise<void> {
     if (this.#state === 'stopped') throw this.#stoppedError('a timed wait');
     const signal = options?.signal === undefined ? undefined : toStopLike(options.signal);
@@ -727,7 +741,7 @@ export class IoScheduler implements Executor, AsyncDisposable {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#armedAt = deadline;
     const delay = Math.ceil(deadline - performance.now());
-    this.#timer = setTimeout(this.#onTimer, delay > 1 ? delay : 1);
+    this.#timer = setTimeout(this.#onTimer, Math.max(delay, 1));
   }
 
   #disarmIfIdle(): void {
@@ -739,13 +753,15 @@ export class IoScheduler implements Executor, AsyncDisposable {
     }
   }
 
+  /** Fires every bucket due at `now`; returns how many fired. */
   #fireDue(now: number): number {
     const timers = this.#timers;
     let fired = 0;
     for (;;) {
       const bucket = timers.popDue(now);
       if (bucket === undefined) return fired;
-      fired += timers.fire(bucket);
+      timers.fire(bucket);
+      fired++;
     }
   }
 

@@ -101,7 +101,9 @@ export function pollTarget(
   options: PollOptions | undefined,
 ): Promise<PollStatus> {
   if (op !== 'read' && op !== 'write' && op !== 'readWrite') {
-    throw new InvalidArgumentError(`poll op must be 'read', 'write' or 'readWrite', got ${String(op)}`);
+    throw new InvalidArgumentError(
+      `poll op must be 'read', 'write' or 'readWrite', got ${String(op)}`,
+    );
   }
   const stream = target as unknown as StreamLike;
   if (stream === null || typeof stream !== 'object' || typeof stream.on !== 'function') {

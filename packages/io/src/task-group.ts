@@ -51,7 +51,8 @@ export class TaskGroup implements PromiseLike<void>, AsyncDisposable {
    * scheduler is shutting down. Returns the group.
    */
   start(task: PromiseLike<unknown>): this {
-    if (!isAwaitable(task)) throw new InvalidArgumentError('TaskGroup.start expects a task or promise');
+    if (!isAwaitable(task))
+      throw new InvalidArgumentError('TaskGroup.start expects a task or promise');
     this.#scheduler._checkAccepting('TaskGroup.start');
     if (task instanceof Task) task.stopWith(this.#stop.token);
     this.#size++;

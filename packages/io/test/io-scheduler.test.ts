@@ -300,7 +300,10 @@ describe('IoScheduler (event loop)', () => {
 
   it('shutdown waits for spawned work in flight, then refuses new work', async () => {
     const stops: string[] = [];
-    const s = make({ onIoThreadStart: () => stops.push('start'), onIoThreadStop: () => stops.push('stop') });
+    const s = make({
+      onIoThreadStart: () => stops.push('start'),
+      onIoThreadStop: () => stops.push('stop'),
+    });
     let finished = 0;
     for (let i = 0; i < 5; i++) {
       s.spawnDetached(

@@ -15,6 +15,8 @@ export class TimerEntry {
   bucket: Bucket | undefined = undefined;
   /** @internal The entry's position in `bucket.items`. */
   index = -1;
+  /** Whether the entry counts as a pending wait (`false` for a timeout guarding another wait). */
+  counted = true;
 
   /** Called once when the deadline is reached (never after `cancel`). */
   fire(): void {}
@@ -27,6 +29,7 @@ export class CallbackTimer extends TimerEntry {
   constructor(callback: () => void) {
     super();
     this.callback = callback;
+    this.counted = false;
   }
 
   override fire(): void {
@@ -48,7 +51,7 @@ export class Bucket {
   live = 0;
   /** Cancelled slots still in `items`. */
   holes = 0;
-  /** Pending waits (each caller sharing the promise counts). */
+  /** Pending counted waits (each caller sharing the promise counts). */
   waiters = 0;
   /** The promise of the trailing shared run, while the last item is that run's resolver. */
   shared: Promise<void> | undefined = undefined;
@@ -98,8 +101,10 @@ export class TimerQueue {
   /** Adds a cancellable entry fired at `deadline`. */
   add(deadline: number, entry: TimerEntry): void {
     const bucket = this.#bucketFor(deadline);
-    bucket.waiters++;
-    this.waiters++;
+    if (entry.counted) {
+      bucket.waiters++;
+      this.waiters++;
+    }
     entry.bucket = bucket;
     entry.index = bucket.items.length;
     bucket.items.push(entry);
@@ -115,8 +120,10 @@ export class TimerQueue {
     bucket.items[entry.index] = undefined;
     bucket.live--;
     bucket.holes++;
-    bucket.waiters--;
-    this.waiters--;
+    if (entry.counted) {
+      bucket.waiters--;
+      this.waiters--;
+    }
     if (bucket.heapIndex === -1) return true; // the bucket is being fired right now
     if (bucket.live === 0) {
       this.#remove(bucket);
@@ -138,10 +145,9 @@ export class TimerQueue {
     return top;
   }
 
-  /** Fires every item of a bucket taken by `popDue`, in order. Returns how many waits ended. */
-  fire(bucket: Bucket): number {
+  /** Fires every item of a bucket taken by `popDue`, in order. */
+  fire(bucket: Bucket): void {
     this.waiters -= bucket.waiters;
-    const fired = bucket.waiters;
     bucket.waiters = 0;
     bucket.shared = undefined;
     const items = bucket.items;
@@ -156,7 +162,6 @@ export class TimerQueue {
       }
     }
     bucket.items = [];
-    return fired;
   }
 
   #bucketFor(deadline: number): Bucket {
