@@ -1,7 +1,17 @@
 // One worker script for every cross-thread test: `workerData.scenario` names what to run, and
 // the result is posted back as `{ result }` (or `{ error }`).
 import { parentPort, workerData } from 'node:worker_threads';
-import { Event, Latch, Mutex, Semaphore, WaitGroup } from '../../src/threads/index.ts';
+import {
+  ConditionVariable,
+  Event,
+  Latch,
+  Mutex,
+  Queue,
+  RingBuffer,
+  Semaphore,
+  SharedMutex,
+  WaitGroup,
+} from '../../src/threads/index.ts';
 
 type Data = Record<string, unknown> & { scenario: string };
 
@@ -27,6 +37,91 @@ function cancelOnMessage(): AbortController {
 }
 
 const scenarios: Record<string, (data: Data) => Promise<unknown>> = {
+  /** Readers and writers; `state` = [readers inside, writers inside, violations]. */
+  async sharedMutexMix(data) {
+    const rw = SharedMutex.from(data.rw as SharedMutex);
+    const state = data.state as Int32Array;
+    const iterations = data.iterations as number;
+    await Promise.all(
+      [0, 1, 2].map(async (lane) => {
+        for (let i = 0; i < iterations; i++) {
+          if ((i + lane) % 3 === 0) {
+            using _write = await rw.lock();
+            if (Atomics.add(state, 1, 1) !== 0 || Atomics.load(state, 0) !== 0) {
+              Atomics.add(state, 2, 1);
+            }
+            await turn();
+            Atomics.sub(state, 1, 1);
+          } else {
+            using _read = await rw.lockShared();
+            Atomics.add(state, 0, 1);
+            if (Atomics.load(state, 1) !== 0) Atomics.add(state, 2, 1);
+            await turn();
+            Atomics.sub(state, 0, 1);
+          }
+        }
+      }),
+    );
+    return 'done';
+  },
+
+  /** Takes `take` items from `box` = [available, taken sum] under the mutex + condition. */
+  async conditionConsumer(data) {
+    const mutex = Mutex.from(data.mutex as Mutex);
+    const ready = ConditionVariable.from(data.ready as ConditionVariable);
+    const box = data.box as Int32Array;
+    let taken = 0;
+    for (let i = 0; i < (data.take as number); i++) {
+      using lock = await mutex.lock();
+      const ok = await ready.wait(lock, () => (box[0] as number) > 0, { timeout: 15_000 });
+      if (!ok || !lock.isHeld) throw new Error('condition wait failed');
+      box[0] = (box[0] as number) - 1;
+      box[1] = (box[1] as number) + 1;
+      taken++;
+    }
+    return taken;
+  },
+
+  /** Produces `count` numbers `id * 1e6 + seq` into a shared ring buffer. */
+  async ringProducer(data) {
+    const ring = RingBuffer.from(data.ring as RingBuffer);
+    const id = data.id as number;
+    for (let seq = 0; seq < (data.count as number); seq++) {
+      const status = await ring.produce(id * 1_000_000 + seq);
+      if (status !== 'produced') return status;
+    }
+    return 'produced';
+  },
+
+  /** Consumes until the ring stops (with short timeouts that it retries on). */
+  async ringConsumer(data) {
+    const ring = RingBuffer.from(data.ring as RingBuffer);
+    const timeout = data.timeout as number | undefined;
+    const items: number[] = [];
+    for (;;) {
+      const result = await ring.consume({ timeout });
+      if (result.ok) items.push(result.value);
+      else if (result.error !== 'timeout') return items;
+    }
+  },
+
+  /** Sends strings through a byte ring buffer. */
+  async bytesProducer(data) {
+    const ring = RingBuffer.from<Uint8Array>(data.ring as RingBuffer<Uint8Array>);
+    const encoder = new TextEncoder();
+    for (let i = 0; i < (data.count as number); i++) {
+      await ring.produce(encoder.encode(`${data.id as string}:${i}`));
+    }
+    return 'produced';
+  },
+
+  async queueConsumer(data) {
+    const queue = Queue.from(data.queue as Queue);
+    const items: number[] = [];
+    for await (const item of queue) items.push(item);
+    return items;
+  },
+
   /** Non-atomic increments (read, yield, write) under the mutex, from `loops` async loops. */
   async mutexCounter(data) {
     const mutex = Mutex.from(data.mutex as Mutex);
