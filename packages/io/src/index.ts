@@ -1,5 +1,6 @@
 export { SchedulerModeError, SchedulerShutdownError } from './errors.ts';
 export {
+  type ExecutionStrategy,
   IoScheduler,
   type IoSchedulerOptions,
   type ScheduleOptions,

@@ -1,5 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import {
+  type JobArgs,
+  type JobName,
+  type JobResult,
+  ThreadPool,
+  type ThreadPoolOptions,
+} from '@coro/pool';
+import {
   type Executor,
   type Expected,
   err,
@@ -36,14 +43,30 @@ import {
  */
 export type ThreadStrategy = 'spawn' | 'manual';
 
+/**
+ * Where work runs. `'inline'` (the default without a pool): everything runs on the event loop.
+ * `'pool'` (the default with a `pool` option): the scheduler also has a `ThreadPool`, and
+ * `offload(name, ...args)` runs CPU-heavy functions on its threads.
+ */
+export type ExecutionStrategy = 'inline' | 'pool';
+
+type AnyJobs = Record<string, (...args: any[]) => any>;
+
 /** Options for `new IoScheduler(...)`. */
-export interface IoSchedulerOptions {
+export interface IoSchedulerOptions<M extends object = AnyJobs> {
   /**
    * `'spawn'` (default): the event loop drives the scheduler and time is real
    * (`performance.now()`). `'manual'`: nothing runs until `processEvents()` is called, and time
    * is virtual: it starts at 0 and moves only through `processEvents()` and `advanceTime()`.
    */
   readonly threadStrategy?: ThreadStrategy | undefined;
+  /** `'inline'` or `'pool'`; see `ExecutionStrategy`. `'pool'` needs the `pool` option. */
+  readonly executionStrategy?: ExecutionStrategy | undefined;
+  /**
+   * The thread pool for `offload()`: a `ThreadPool` you own (the scheduler leaves it running on
+   * shutdown), or `ThreadPoolOptions` for one the scheduler creates and shuts down with itself.
+   */
+  readonly pool?: ThreadPool<M> | ThreadPoolOptions | undefined;
   /** Called once when a `'spawn'` scheduler starts (at construction). */
   readonly onIoThreadStart?: (() => void) | undefined;
   /** Called once when a `'spawn'` scheduler's `shutdown()` has completed. */
@@ -153,9 +176,13 @@ class SleepWaiter extends TimerEntry {
  * console.log(await whenAll([worker(1), worker(2)])); // [1, 2]
  * await scheduler.shutdown();
  */
-export class IoScheduler implements Executor, AsyncDisposable {
+export class IoScheduler<M extends object = AnyJobs> implements Executor, AsyncDisposable {
   /** How events are driven: `'spawn'` (event loop, real time) or `'manual'` (virtual time). */
   readonly threadStrategy: ThreadStrategy;
+  /** Where work runs: `'inline'` or `'pool'` (with `offload`). */
+  readonly executionStrategy: ExecutionStrategy;
+  readonly #pool: ThreadPool<M> | undefined;
+  readonly #ownsPool: boolean;
   readonly #manual: boolean;
   readonly #onError: (error: unknown) => void;
   readonly #onStop: (() => void) | undefined;
@@ -225,7 +252,7 @@ export class IoScheduler implements Executor, AsyncDisposable {
     if (next !== undefined) this.#arm(next);
   };
 
-  constructor(options?: IoSchedulerOptions) {
+  constructor(options?: IoSchedulerOptions<M>) {
     const strategy = options?.threadStrategy ?? 'spawn';
     if (strategy !== 'spawn' && strategy !== 'manual') {
       throw new InvalidArgumentError(
@@ -238,11 +265,81 @@ export class IoScheduler implements Executor, AsyncDisposable {
         throw new InvalidArgumentError(`${key} must be a function, got ${typeof value}`);
       }
     }
+    const pool = options?.pool;
+    const execution = options?.executionStrategy ?? (pool === undefined ? 'inline' : 'pool');
+    if (execution !== 'inline' && execution !== 'pool') {
+      throw new InvalidArgumentError(
+        `executionStrategy must be 'inline' or 'pool', got ${String(execution)}`,
+      );
+    }
+    if (execution === 'pool' && pool === undefined) {
+      throw new InvalidArgumentError(
+        "executionStrategy 'pool' needs the pool option: a ThreadPool or ThreadPoolOptions",
+      );
+    }
+    if (execution === 'inline' && pool !== undefined) {
+      throw new InvalidArgumentError(
+        "executionStrategy 'inline' runs everything on the event loop; drop the pool option or use 'pool'",
+      );
+    }
+    if (pool !== undefined && (pool === null || typeof pool !== 'object')) {
+      throw new InvalidArgumentError('pool must be a ThreadPool or ThreadPoolOptions');
+    }
     this.threadStrategy = strategy;
+    this.executionStrategy = execution;
     this.#manual = strategy === 'manual';
     this.#onError = options?.onError ?? defaultOnError;
     this.#onStop = this.#manual ? undefined : options?.onIoThreadStop;
+    if (pool instanceof ThreadPool) {
+      this.#pool = pool;
+      this.#ownsPool = false;
+    } else if (pool !== undefined) {
+      this.#pool = new ThreadPool<M>(pool as ThreadPoolOptions);
+      this.#ownsPool = true;
+    } else {
+      this.#pool = undefined;
+      this.#ownsPool = false;
+    }
     if (!this.#manual) options?.onIoThreadStart?.();
+  }
+
+  /** The thread pool behind `offload()`, with `executionStrategy: 'pool'`. */
+  get pool(): ThreadPool<M> | undefined {
+    return this.#pool;
+  }
+
+  /**
+   * With `executionStrategy: 'pool'`: a lazy task that runs the pool module's export `name`
+   * with `args` on a pool thread (`pool.run`), for CPU-heavy work that would block the loop.
+   * In manual mode its result is delivered through `processEvents`. Throws
+   * `SchedulerModeError` without a pool.
+   *
+   * @example
+   * const s = new IoScheduler<typeof import('./jobs.ts')>({ pool: { module: './jobs.ts' } });
+   * const n = await s.offload('fib', 30);
+   */
+  offload<K extends JobName<M>>(name: K, ...args: JobArgs<M, K>): Task<JobResult<M, K>> {
+    const pool = this.#pool;
+    if (pool === undefined) {
+      throw new SchedulerModeError(
+        "offload() needs executionStrategy: 'pool' (a scheduler created with a pool)",
+      );
+    }
+    if (this.#state === 'stopped') throw this.#stoppedError('offload()');
+    const job = pool.run(name, ...args);
+    if (!this.#manual) return job;
+    return taskFactory.withContext(
+      async (ctx: TaskContext): Promise<JobResult<M, K>> => {
+        job.stopWith(ctx);
+        try {
+          return await job.start();
+        } finally {
+          // The result came from another thread in real time: hand it over in processEvents.
+          await new Promise<void>(this.#pushReady);
+        }
+      },
+      { name: `offload(${name})` },
+    )();
   }
 
   /**
@@ -518,7 +615,8 @@ export class IoScheduler implements Executor, AsyncDisposable {
   /**
    * Stops taking new tasks (`spawnDetached`, `spawnJoinable`, `TaskGroup.start` then throw
    * `SchedulerShutdownError`), waits for every task the scheduler owns to finish (they may
-   * still schedule, yield, sleep and poll), then calls `onIoThreadStop`. In manual mode it
+   * still schedule, yield, sleep and poll), shuts down the thread pool it created (one passed
+   * in as a `ThreadPool` stays yours), then calls `onIoThreadStop`. In manual mode it
    * drives `processEvents` itself, on virtual time. Afterwards every call throws
    * `SchedulerShutdownError`. Calling it again returns the same promise. Do not await it from a
    * task the scheduler owns: that task would wait for itself.
@@ -811,6 +909,7 @@ export class IoScheduler implements Executor, AsyncDisposable {
         this.#drained = resolve;
       });
     }
+    if (this.#ownsPool) await this.#pool!.shutdown();
     this.#state = 'stopped';
     this.#onStop?.();
   }

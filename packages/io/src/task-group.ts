@@ -24,7 +24,7 @@ type Waiter = [resolve: () => void, reject: (error: unknown) => void];
  * await group; // all done, or the first error after the rest were stopped
  */
 export class TaskGroup implements PromiseLike<void>, AsyncDisposable {
-  readonly #scheduler: IoScheduler;
+  readonly #scheduler: IoScheduler<any>;
   readonly #cancelOnError: boolean;
   readonly #stop = new StopSource();
   #size = 0;
@@ -33,7 +33,7 @@ export class TaskGroup implements PromiseLike<void>, AsyncDisposable {
   readonly #errors: unknown[] = [];
   #waiters: Waiter[] = [];
 
-  constructor(scheduler: IoScheduler, options?: TaskGroupOptions) {
+  constructor(scheduler: IoScheduler<any>, options?: TaskGroupOptions) {
     if (
       scheduler === null ||
       typeof scheduler !== 'object' ||

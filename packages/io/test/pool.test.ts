@@ -1,0 +1,74 @@
+import { ThreadPool } from '@coro/pool';
+import { InvalidArgumentError, whenAll } from '@coro/task';
+import { describe, expect, it } from 'vitest';
+import { IoScheduler, SchedulerModeError, SchedulerShutdownError } from '../src/index.ts';
+
+type Jobs = typeof import('./fixtures/jobs.ts');
+const module = new URL('./fixtures/jobs.ts', import.meta.url);
+
+describe("executionStrategy: 'pool'", () => {
+  it('offloads CPU work to a pool it creates, and shuts the pool down with itself', async () => {
+    const started: number[] = [];
+    const stopped: number[] = [];
+    const s = new IoScheduler<Jobs>({
+      pool: {
+        module,
+        threadCount: 2,
+        onThreadStart: (i) => started.push(i),
+        onThreadStop: (i) => stopped.push(i),
+      },
+    });
+    expect(s.executionStrategy).toBe('pool');
+    expect(s.pool).toBeInstanceOf(ThreadPool);
+    const [a, b] = await whenAll(s.offload('fib', 20), s.offload('fib', 21));
+    expect([a, b]).toEqual([6765, 10946]);
+    await expect(s.offload('fail', 'on a worker')).rejects.toThrow('on a worker');
+    await s.shutdown();
+    expect(started.sort()).toEqual([0, 1]);
+    expect(stopped.sort()).toEqual([0, 1]);
+    expect(s.pool!.isClosed).toBe(true);
+    expect(() => s.offload('fib', 1)).toThrow(SchedulerShutdownError);
+  });
+
+  it('uses a ThreadPool passed in and leaves it running', async () => {
+    const pool = new ThreadPool<Jobs>({ module, threadCount: 1 });
+    try {
+      const s = new IoScheduler({ executionStrategy: 'pool', pool });
+      expect(await s.offload('fib', 10)).toBe(55);
+      await s.shutdown();
+      expect(pool.isClosed).toBe(false);
+      expect(await pool.run('fib', 11)).toBe(89);
+    } finally {
+      await pool.shutdown();
+    }
+  });
+
+  it('in manual mode, a result is handed over in processEvents', async () => {
+    const s = new IoScheduler<Jobs>({ threadStrategy: 'manual', pool: { module, threadCount: 1 } });
+    let result: number | undefined;
+    const job = s
+      .offload('fib', 15)
+      .start()
+      .then((v) => (result = v));
+    // Wait (in real time) until the worker has answered: the result waits in the run queue.
+    while (s.size === 0) await new Promise((r) => setTimeout(r, 5));
+    expect(result).toBeUndefined();
+    await s.processEvents();
+    await job;
+    expect(result).toBe(610);
+    await s.shutdown();
+  });
+
+  it('rejects contradictory options and offload without a pool', () => {
+    expect(() => new IoScheduler({ executionStrategy: 'pool' })).toThrow(InvalidArgumentError);
+    expect(
+      () => new IoScheduler({ executionStrategy: 'inline', pool: { module, threadCount: 1 } }),
+    ).toThrow(InvalidArgumentError);
+    expect(() => new IoScheduler({ executionStrategy: 'gpu' as 'pool' })).toThrow(
+      InvalidArgumentError,
+    );
+    const inline = new IoScheduler();
+    expect(inline.executionStrategy).toBe('inline');
+    expect(() => (inline as IoScheduler<Jobs>).offload('fib', 1)).toThrow(SchedulerModeError);
+  });
+});
