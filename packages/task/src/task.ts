@@ -43,20 +43,14 @@ type Body = (this: TaskContext, ...args: any[]) => unknown;
 /** @internal Marks a task whose body takes no arguments. */
 export const NO_ARGS: unique symbol = Symbol('no arguments');
 
-/**
- * @internal Packs call arguments the cheap way: no array for zero or one argument (unless the
- * one argument is itself an array, which must not be mistaken for an argument list).
- */
-function packArgs(args: IArguments): unknown {
-  const n = args.length;
-  if (n === 1) {
-    const only = args[0];
-    return Array.isArray(only) ? [only] : only;
-  }
-  return n === 0 ? NO_ARGS : Array.prototype.slice.call(args);
-}
-
+/** Marks a promise as handled: its rejection is seen by whoever awaits the task. */
 function markHandled(): void {}
+
+/** @internal The argument store of a task called with exactly one argument. */
+function oneArg(arg: unknown): unknown {
+  // An array argument is wrapped, so that it is never mistaken for an argument list.
+  return Array.isArray(arg) ? [arg] : arg;
+}
 
 /**
  * A lazy unit of asynchronous work, libcoro's `coro::task<T>`. Nothing runs until the task is
@@ -296,9 +290,17 @@ function taskFactory<A extends unknown[], R>(
 ): TaskFactory<A, Awaited<R>> {
   checkFunction(fn, 'task()');
   const name = options?.name ?? (fn.name || undefined);
-  return function makeTask() {
-    // biome-ignore lint/complexity/noArguments: reading `arguments` avoids a rest array per task.
-    return new Task<Awaited<R>>(fn as Body, packArgs(arguments), name);
+  // Zero or one argument (the common case) is stored without an array; only `arguments.length`
+  // is read, which V8 does without making an arguments object. More arguments are forwarded
+  // to a rest-parameter function, which V8 also does without one.
+  const many = (...args: unknown[]) => new Task<Awaited<R>>(fn as Body, args, name);
+  return function makeTask(this: unknown, first: unknown) {
+    // biome-ignore lint/complexity/noArguments: only the count is read; no arguments object.
+    const n = arguments.length;
+    if (n === 1) return new Task<Awaited<R>>(fn as Body, oneArg(first), name);
+    if (n === 0) return new Task<Awaited<R>>(fn as Body, NO_ARGS, name);
+    // biome-ignore lint/complexity/noArguments: forwarding `arguments` avoids copying it.
+    return many.apply(undefined, arguments as unknown as unknown[]);
   } as unknown as TaskFactory<A, Awaited<R>>;
 }
 
@@ -319,9 +321,14 @@ function withContext<A extends unknown[], R>(
 ): TaskFactory<A, Awaited<R>> {
   checkFunction(fn, 'task.withContext()');
   const name = options?.name ?? (fn.name || undefined);
-  return function makeContextTask() {
-    // biome-ignore lint/complexity/noArguments: reading `arguments` avoids a rest array per task.
-    return new ContextTask<Awaited<R>>(fn as Body, packArgs(arguments), name);
+  const many = (...args: unknown[]) => new ContextTask<Awaited<R>>(fn as Body, args, name);
+  return function makeContextTask(this: unknown, first: unknown) {
+    // biome-ignore lint/complexity/noArguments: only the count is read; no arguments object.
+    const n = arguments.length;
+    if (n === 1) return new ContextTask<Awaited<R>>(fn as Body, oneArg(first), name);
+    if (n === 0) return new ContextTask<Awaited<R>>(fn as Body, NO_ARGS, name);
+    // biome-ignore lint/complexity/noArguments: forwarding `arguments` avoids copying it.
+    return many.apply(undefined, arguments as unknown as unknown[]);
   } as unknown as TaskFactory<A, Awaited<R>>;
 }
 
