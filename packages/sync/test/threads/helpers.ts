@@ -25,6 +25,34 @@ export function runWorker<R = unknown>(
   });
 }
 
+/**
+ * Runs a scenario and resolves with its result once the worker has **exited by itself** (it is
+ * not terminated): proof that no timer, listener or parked wait kept its event loop alive.
+ */
+export function runWorkerToExit<R = unknown>(
+  scenario: string,
+  data: Record<string, unknown> = {},
+): Promise<R> {
+  const worker = new Worker(workerUrl, { workerData: { scenario, ...data } });
+  let result: { value: R } | undefined;
+  return new Promise<R>((resolve, reject) => {
+    const guard = setTimeout(() => {
+      void worker.terminate();
+      reject(new Error('the worker did not exit by itself'));
+    }, 15_000);
+    worker.on('message', (message: { result?: R; error?: string }) => {
+      if (message.error !== undefined) reject(new Error(message.error));
+      else result = { value: message.result as R };
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => {
+      clearTimeout(guard);
+      if (result !== undefined && code === 0) resolve(result.value);
+      else reject(new Error(`worker exited with code ${code} and ${result ? 'a' : 'no'} result`));
+    });
+  });
+}
+
 /** Resolves once `condition()` holds, polling every few ms (bounded by the test timeout). */
 export async function until(condition: () => boolean, what = 'condition'): Promise<void> {
   const deadline = Date.now() + 15_000;

@@ -115,6 +115,32 @@ const scenarios: Record<string, (data: Data) => Promise<unknown>> = {
     return 'produced';
   },
 
+  /** Many waits that give up (stop or timeout) on primitives held by the main thread. */
+  async churn(data) {
+    const mutex = Mutex.from(data.mutex as Mutex);
+    const semaphore = Semaphore.from(data.semaphore as Semaphore);
+    const event = Event.from(data.event as Event);
+    const ring = RingBuffer.from(data.ring as RingBuffer);
+    const outcomes = new Map<string, number>();
+    const count = (outcome: unknown) => {
+      const key = typeof outcome === 'object' ? JSON.stringify(outcome) : String(outcome);
+      outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+    };
+    for (let i = 0; i < (data.iterations as number); i++) {
+      const controller = new AbortController();
+      const waits = [
+        mutex.lock({ signal: controller.signal }),
+        semaphore.acquire({ signal: controller.signal }),
+        event.wait({ signal: controller.signal }),
+        ring.consume({ signal: controller.signal }),
+      ];
+      controller.abort();
+      for (const outcome of await Promise.all(waits)) count(outcome);
+      if (i % 50 === 0) count(await mutex.lock({ timeout: 1 }));
+    }
+    return Object.fromEntries(outcomes);
+  },
+
   async queueConsumer(data) {
     const queue = Queue.from(data.queue as Queue);
     const items: number[] = [];
