@@ -1,0 +1,291 @@
+// @coro/io's IoScheduler against the event loop's own tools: libcoro bench.cpp's "scheduler
+// yield" and "scheduler yield_for" scenarios, a single task yielding in a loop, and a million
+// concurrent timers (each contender in a child process of its own, for clean heap figures).
+import { execFile } from 'node:child_process';
+import { setImmediate as immediate, setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { IoScheduler } from '@coro/io';
+import { task, whenAll } from '@coro/task';
+import {
+  type CompareSpec,
+  compare,
+  type Measurement,
+  type Scenario,
+  throughput,
+} from '../harness.ts';
+
+let sink = 0;
+const scheduler = new IoScheduler();
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+const yieldLoop = throughput({
+  id: 'io/yield',
+  group: 'io',
+  title: 'one task yielding in a loop (a turn of the event loop each)',
+  ops: 200_000,
+  rounds: 7,
+  contenders: [
+    {
+      name: 'await scheduler.yield()',
+      async run(ops) {
+        for (let i = 0; i < ops; i++) await scheduler.yield();
+        sink += ops;
+      },
+    },
+    {
+      name: 'await new Promise(r => setImmediate(r))',
+      async run(ops) {
+        for (let i = 0; i < ops; i++) await nextTurn();
+        sink += ops;
+      },
+    },
+    {
+      name: 'await setImmediate() (timers/promises)',
+      async run(ops) {
+        for (let i = 0; i < ops; i++) await immediate();
+        sink += ops;
+      },
+    },
+  ],
+  compare: [
+    {
+      subject: 'await scheduler.yield()',
+      baseline: 'await new Promise(r => setImmediate(r))',
+      target: { max: 1, text: 'at most 1× an equivalent setImmediate loop' },
+    },
+    {
+      subject: 'await scheduler.yield()',
+      baseline: 'await setImmediate() (timers/promises)',
+    },
+  ],
+});
+
+// libcoro: "benchmark counter task scheduler{1} yield": every task hops onto the scheduler,
+// yields once and counts; all of them awaited together.
+const yieldTask = task(async (s: IoScheduler, counter: { n: number }) => {
+  await s.schedule();
+  await s.yield();
+  counter.n++;
+});
+async function plainYieldTask(counter: { n: number }): Promise<void> {
+  await null;
+  await nextTurn();
+  counter.n++;
+}
+
+const schedulerYield = throughput({
+  id: 'io/scheduler-yield',
+  group: 'io',
+  title: 'libcoro "counter task scheduler yield": N tasks schedule(), yield(), count',
+  ops: 100_000,
+  rounds: 7,
+  contenders: [
+    {
+      name: 'IoScheduler schedule+yield (whenAll)',
+      async run(ops) {
+        const counter = { n: 0 };
+        const tasks = new Array(ops);
+        for (let i = 0; i < ops; i++) tasks[i] = yieldTask(scheduler, counter);
+        await whenAll(tasks);
+        sink += counter.n;
+      },
+    },
+    {
+      name: 'async fn + setImmediate (Promise.all)',
+      async run(ops) {
+        const counter = { n: 0 };
+        const promises = new Array(ops);
+        for (let i = 0; i < ops; i++) promises[i] = plainYieldTask(counter);
+        await Promise.all(promises);
+        sink += counter.n;
+      },
+    },
+  ],
+  compare: [
+    {
+      subject: 'IoScheduler schedule+yield (whenAll)',
+      baseline: 'async fn + setImmediate (Promise.all)',
+    },
+  ],
+});
+
+// libcoro: "benchmark counter task scheduler{1} yield_for": every task waits 5 ms.
+const yieldForTask = task(async (s: IoScheduler, counter: { n: number }) => {
+  await s.schedule();
+  await s.yieldFor(5);
+  counter.n++;
+});
+async function promisesSleepTask(counter: { n: number }): Promise<void> {
+  await null;
+  await sleep(5);
+  counter.n++;
+}
+async function callbackSleepTask(counter: { n: number }): Promise<void> {
+  await null;
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  counter.n++;
+}
+
+const schedulerYieldFor = throughput({
+  id: 'io/scheduler-yield-for',
+  group: 'io',
+  title: 'libcoro "counter task scheduler yield_for": N tasks schedule(), yieldFor(5 ms), count',
+  ops: 100_000,
+  rounds: 5,
+  contenders: [
+    {
+      name: 'IoScheduler yieldFor (whenAll)',
+      async run(ops) {
+        const counter = { n: 0 };
+        const tasks = new Array(ops);
+        for (let i = 0; i < ops; i++) tasks[i] = yieldForTask(scheduler, counter);
+        await whenAll(tasks);
+        sink += counter.n;
+      },
+    },
+    {
+      name: 'timers/promises setTimeout (Promise.all)',
+      async run(ops) {
+        const counter = { n: 0 };
+        const promises = new Array(ops);
+        for (let i = 0; i < ops; i++) promises[i] = promisesSleepTask(counter);
+        await Promise.all(promises);
+        sink += counter.n;
+      },
+    },
+    {
+      name: 'new Promise(r => setTimeout(r)) (Promise.all)',
+      async run(ops) {
+        const counter = { n: 0 };
+        const promises = new Array(ops);
+        for (let i = 0; i < ops; i++) promises[i] = callbackSleepTask(counter);
+        await Promise.all(promises);
+        sink += counter.n;
+      },
+    },
+  ],
+  compare: [
+    {
+      subject: 'IoScheduler yieldFor (whenAll)',
+      baseline: 'timers/promises setTimeout (Promise.all)',
+    },
+    {
+      subject: 'IoScheduler yieldFor (whenAll)',
+      baseline: 'new Promise(r => setTimeout(r)) (Promise.all)',
+    },
+  ],
+});
+
+// ---- a million concurrent timers, one child process per contender and sample ----------------
+
+const child = fileURLToPath(new URL('./io/timers-child.ts', import.meta.url));
+const AWAIT_YIELD_FOR = 'await scheduler.yieldFor';
+const AWAIT_PROMISES = 'await timers/promises setTimeout';
+const CALLBACK = 'callback setTimeout';
+const THEN_YIELD_FOR = 'scheduler.yieldFor().then(callback)';
+const FLOOR = 'await a shared promise (no timer)';
+const timerContenders = [AWAIT_YIELD_FOR, AWAIT_PROMISES, CALLBACK, THEN_YIELD_FOR, FLOOR];
+
+function runChild(contender: string, count: number, mode: 'time' | 'heap'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--expose-gc', '--conditions=@coro/source', child, contender, String(count), '100', mode],
+      { timeout: 120_000, maxBuffer: 1 << 20 },
+      (error, stdout) => {
+        if (error) {
+          reject(error);
+          return;
+        }
+        const result = JSON.parse(stdout.trim()) as { ms?: number; heapBytes?: number };
+        resolve(mode === 'time' ? result.ms! : result.heapBytes! / count);
+      },
+    );
+  });
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function millionTimers(mode: 'time' | 'heap'): Scenario {
+  const id = mode === 'time' ? 'io/million-timers-time' : 'io/million-timers-heap';
+  const title =
+    mode === 'time'
+      ? 'a million concurrent timers (100 distinct delays, 1–100 ms): time until all resumed'
+      : 'a million concurrent timers (100 distinct delays): heap per pending wait';
+  const specs: CompareSpec[] =
+    mode === 'time'
+      ? [
+          {
+            subject: AWAIT_YIELD_FOR,
+            baseline: AWAIT_PROMISES,
+            target: { max: 0.5, text: 'at most 0.5× timers/promises setTimeout' },
+          },
+          {
+            subject: AWAIT_YIELD_FOR,
+            baseline: CALLBACK,
+            target: { max: 1, text: 'no more time than callback setTimeout' },
+          },
+          { subject: THEN_YIELD_FOR, baseline: CALLBACK },
+          { subject: AWAIT_YIELD_FOR, baseline: FLOOR },
+        ]
+      : [
+          {
+            subject: AWAIT_YIELD_FOR,
+            baseline: AWAIT_PROMISES,
+            target: { max: 0.75, text: 'at most 0.75× the heap of timers/promises setTimeout' },
+          },
+          { subject: THEN_YIELD_FOR, baseline: CALLBACK },
+          { subject: AWAIT_YIELD_FOR, baseline: FLOOR },
+        ];
+  return {
+    id,
+    group: 'io',
+    title,
+    async run(ctx) {
+      const count = ctx.quick ? 50_000 : 1_000_000;
+      const rounds = ctx.quick ? 1 : 3;
+      const samples = timerContenders.map(() => [] as number[]);
+      for (let round = 0; round < rounds; round++) {
+        for (let k = 0; k < timerContenders.length; k++) {
+          const index = (k + round) % timerContenders.length;
+          samples[index]!.push(await runChild(timerContenders[index]!, count, mode));
+        }
+        ctx.progress(`round ${round + 1}/${rounds}`);
+      }
+      const measurements: Measurement[] = timerContenders.map((name, i) => ({
+        name,
+        value: median(samples[i]!),
+        unit: mode === 'time' ? 'ms' : 'B/wait',
+        detail: { count },
+      }));
+      return {
+        id,
+        group: 'io',
+        title,
+        lowerIsBetter: true,
+        measurements,
+        comparisons: compare(measurements, specs),
+      };
+    },
+  };
+}
+
+export default [
+  yieldLoop,
+  schedulerYield,
+  schedulerYieldFor,
+  millionTimers('time'),
+  millionTimers('heap'),
+] satisfies Scenario[];
+
+// Keep the sink observable so the loops are not optimised away.
+process.on('exit', () => {
+  if (sink === -1) console.log(sink);
+});
