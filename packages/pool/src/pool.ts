@@ -130,6 +130,30 @@ const workerUrl = new URL(
   import.meta.url,
 );
 
+let inheritedExecArgv: string[] | undefined;
+
+/**
+ * The parent's Node.js flags (`--conditions`, `--import` loaders…) minus those that only make
+ * sense for a main script: a thread started from `node --input-type=module -e '…'` would
+ * otherwise refuse to start.
+ */
+function workerExecArgv(): string[] {
+  if (inheritedExecArgv !== undefined) return inheritedExecArgv;
+  const argv = process.execArgv;
+  const kept: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (['-e', '--eval', '-p', '--print', '--input-type'].includes(arg)) {
+      i++; // and its value
+      continue;
+    }
+    if (/^--(input-type|eval|print)=/.test(arg)) continue;
+    kept.push(arg);
+  }
+  inheritedExecArgv = kept;
+  return kept;
+}
+
 function defaultOnError(error: unknown): void {
   console.error('coro: a thread pool job failed:', error);
 }
@@ -200,6 +224,7 @@ class Thread {
     const boot: WorkerBootData = { module: pool._module, threadIndex: index, slots };
     this.worker = new Worker(workerUrl, {
       workerData: boot,
+      execArgv: workerExecArgv(),
       ...(pool._resourceLimits === undefined ? {} : { resourceLimits: pool._resourceLimits }),
     });
     // An idle pool does not keep the process alive; a thread holding jobs does.
@@ -934,10 +959,34 @@ export class ThreadPool<M extends object = Record<string, (...args: any[]) => an
         this.#retryAt[thread.index] =
           crashes <= 1 ? 0 : performance.now() + Math.min(2000, 50 * 2 ** (crashes - 1));
         if (crashes <= 1) this.#respawn(thread.index);
+        else if (!thread.ready && !this.#anyReady()) {
+          // Threads keep dying before the module has even loaded, and none is up: the queued
+          // jobs would only trickle into dying threads one restart at a time. Fail them now.
+          this.#failWaiting(error);
+        }
         this.#ensureCapacity();
       }
     }
     this.#checkDrained();
+  }
+
+  #anyReady(): boolean {
+    for (const thread of this.#threads) {
+      if (thread !== undefined && thread.ready && !thread.exited) return true;
+    }
+    return false;
+  }
+
+  /** Fails every job that waits in the queue or for room. */
+  #failWaiting(error: unknown): void {
+    for (let job = this.#roomHead; job !== undefined; job = this.#roomHead) {
+      this.#unlinkRoom(job);
+      this.#settleError(job, error, 'failed');
+    }
+    for (let job = this.#queueHead; job !== undefined; job = this.#queueHead) {
+      this.#unlinkQueue(job);
+      this.#settleError(job, error, 'failed');
+    }
   }
 
   /** With work queued: restart crashed threads whose delay has passed, or plan to. */

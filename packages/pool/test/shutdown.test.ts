@@ -1,0 +1,145 @@
+import { spawn } from 'node:child_process';
+import { whenAll } from '@coro/task';
+import { describe, expect, it } from 'vitest';
+import { PoolClosedError, ThreadPool } from '../src/index.ts';
+import { jobsModule, makePool } from './utils/pools.ts';
+
+/** Runs a script in a fresh Node.js process and reports how it ended. */
+function runScript(source: string, timeoutMs = 20_000) {
+  return new Promise<{
+    code: number | null;
+    signal: string | null;
+    stdout: string;
+    stderr: string;
+  }>((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--conditions=@coro/source', '--input-type=module', '-e', source],
+      { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+const indexUrl = new URL('../src/index.ts', import.meta.url).href;
+
+describe('shutdown and terminate', () => {
+  it('shutdown() finishes queued and running jobs, then joins every thread', async () => {
+    const stopped: number[] = [];
+    const pool = makePool({
+      threadCount: 2,
+      concurrentTasksPerWorker: 1,
+      onThreadStop: (i) => stopped.push(i),
+    });
+    const tasks = [];
+    for (let i = 0; i < 6; i++) tasks.push(pool.run('sleep', 20 + i).start());
+    expect(pool.queueSize).toBeGreaterThan(0);
+    const closing = pool.shutdown();
+    expect(pool.isClosed).toBe(true);
+    await expect(pool.run('add', 1, 1)).rejects.toBeInstanceOf(PoolClosedError);
+    await closing;
+    expect(await Promise.all(tasks)).toEqual([20, 21, 22, 23, 24, 25]);
+    expect(stopped.sort()).toEqual([0, 1]);
+    expect(pool.size).toBe(0);
+    expect(pool.shutdown()).toBe(closing);
+  });
+
+  it('terminate() rejects queued and running jobs at once and ends the threads', async () => {
+    const pool = makePool({ threadCount: 1, concurrentTasksPerWorker: 1 });
+    const running = pool.run('sleep', 10_000).start();
+    const queued = pool.run('add', 1, 1).start();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const started = Date.now();
+    await pool.terminate();
+    expect(Date.now() - started).toBeLessThan(5000);
+    await expect(running).rejects.toBeInstanceOf(PoolClosedError);
+    await expect(queued).rejects.toBeInstanceOf(PoolClosedError);
+    expect(pool.stats().cancelled).toBe(2);
+    await expect(pool.run('add', 1, 1)).rejects.toBeInstanceOf(PoolClosedError);
+  });
+
+  it('terminate() during a draining shutdown() ends both at once', async () => {
+    const pool = makePool({ threadCount: 1 });
+    const running = pool.run('sleep', 10_000).start();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const closing = pool.shutdown();
+    await pool.terminate();
+    await closing;
+    await expect(running).rejects.toBeInstanceOf(PoolClosedError);
+  });
+
+  it('await using shuts the pool down at the end of the scope', async () => {
+    let pool: ThreadPool<typeof import('./fixtures/jobs.ts')> | undefined;
+    {
+      await using scoped = new ThreadPool<typeof import('./fixtures/jobs.ts')>({
+        module: jobsModule,
+        threadCount: 1,
+      });
+      pool = scoped;
+      expect(await scoped.run('add', 1, 2)).toBe(3);
+    }
+    expect(pool.isClosed).toBe(true);
+    await expect(pool.run('add', 1, 1)).rejects.toBeInstanceOf(PoolClosedError);
+  });
+
+  it('shutdown() of a pool that never ran anything resolves', async () => {
+    const pool = makePool({ threadCount: 2 });
+    await pool.shutdown();
+    expect(pool.isClosed).toBe(true);
+  });
+
+  it('leaves nothing behind: a process exits by itself after shutdown() with work in flight', async () => {
+    const { code, stdout, stderr } = await runScript(`
+      import { ThreadPool } from ${JSON.stringify(indexUrl)};
+      const pool = new ThreadPool({ module: ${JSON.stringify(jobsModule.href)}, threadCount: 2 });
+      const jobs = [];
+      for (let i = 0; i < 1000; i++) jobs.push(pool.run('add', i, 1).start());
+      jobs.push(pool.run('sleep', 50).start());
+      await pool.shutdown();
+      const results = await Promise.all(jobs);
+      console.log(results.length, results[999]);
+    `);
+    expect(stderr).toBe('');
+    expect(stdout.trim()).toBe('1001 1000');
+    expect(code).toBe(0);
+  });
+
+  it('an idle pool does not keep the process alive, and a busy one does until its jobs end', async () => {
+    const { code, stdout, stderr } = await runScript(`
+      import { ThreadPool } from ${JSON.stringify(indexUrl)};
+      const pool = new ThreadPool({ module: ${JSON.stringify(jobsModule.href)}, threadCount: 1 });
+      // Nothing awaits this promise chain: only the busy thread keeps the process up.
+      pool.run('sleep', 200).start().then((v) => console.log('slept', v));
+    `);
+    expect(stderr).toBe('');
+    expect(stdout.trim()).toBe('slept 200');
+    expect(code).toBe(0);
+  });
+
+  it('after terminate() the process exits too', async () => {
+    const { code, stderr } = await runScript(`
+      import { ThreadPool } from ${JSON.stringify(indexUrl)};
+      const pool = new ThreadPool({ module: ${JSON.stringify(jobsModule.href)}, threadCount: 2 });
+      const job = pool.run('spinUntilStopped').start().catch(() => {});
+      await new Promise((r) => setTimeout(r, 50));
+      await pool.terminate();
+      await job;
+    `);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
+  it('many jobs on all threads, then shutdown: every result arrives', async () => {
+    const pool = makePool({ threadCount: 2 });
+    const tasks = Array.from({ length: 2000 }, (_, i) => pool.run('add', i, i));
+    const all = whenAll(tasks).start();
+    await pool.shutdown();
+    const results = await all;
+    expect(results.reduce((a, b) => a + b, 0)).toBe(2 * ((1999 * 2000) / 2));
+  });
+});
