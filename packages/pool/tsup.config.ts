@@ -1,4 +1,5 @@
 import { coroBuild } from '@coro/tsup-config';
 import { defineConfig } from 'tsup';
 
-export default defineConfig(coroBuild());
+// The worker entry is started by ThreadPool as a thread (dist/worker.js), never imported.
+export default defineConfig(coroBuild({ index: 'src/index.ts', worker: 'src/worker.ts' }));
