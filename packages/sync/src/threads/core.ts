@@ -40,7 +40,7 @@
  */
 import { isMainThread } from 'node:worker_threads';
 import { InvalidArgumentError, onStop, type StopLike, type StopRegistration } from '@coro/task';
-import { WaiterCapacityError } from './errors.ts';
+import { SharedStateAbandonedError, WaiterCapacityError } from './errors.ts';
 
 const MAGIC = 0;
 const GUARD = 1;
@@ -72,6 +72,16 @@ export const WOKEN = 3;
 /** Results of `waitOn` besides the final slot state. */
 export const TIMED_OUT = -1;
 export const CANCELLED = -2;
+
+/** How long the guard may stay taken before the primitive is deemed abandoned. */
+let guardAbandonedMs = 5_000;
+
+/** @internal For tests: shortens the abandoned-guard limit. Returns the previous one. */
+export function _setGuardAbandonedMs(ms: number): number {
+  const previous = guardAbandonedMs;
+  guardAbandonedMs = ms;
+  return previous;
+}
 
 /** Default number of waiter slots a primitive has. */
 export const DEFAULT_MAX_WAITERS = 1024;
@@ -184,6 +194,7 @@ export class SharedCore {
     const i32 = this.i32;
     if (Atomics.compareExchange(i32, GUARD, 0, 1) === 0) return;
     let spins = 0;
+    let since = 0;
     for (;;) {
       if (Atomics.load(i32, GUARD) === 0 && Atomics.compareExchange(i32, GUARD, 0, 1) === 0) {
         return;
@@ -193,6 +204,12 @@ export class SharedCore {
       // many times. A worker may nap then; the main thread must not block, so it keeps spinning.
       if (spins > 200 && !isMainThread) Atomics.wait(i32, GUARD, 1, 0.02);
       else pause();
+      // Held for seconds means its holder was terminated mid-operation: fail, do not hang.
+      if ((spins & 0x3ff) === 0) {
+        const now = performance.now();
+        if (since === 0) since = now;
+        else if (now - since > guardAbandonedMs) throw new SharedStateAbandonedError();
+      }
     }
   }
 

@@ -21,3 +21,18 @@ export class WaiterCapacityError extends CoroError {
     this.maxWaiters = maxWaiters;
   }
 }
+
+/**
+ * Thrown when a shared primitive's internal guard stayed taken for seconds: a thread was
+ * terminated (`worker.terminate()`) in the middle of an operation on it, so its shared state
+ * can no longer be trusted. Rather than spin forever, the call fails. End workers cooperatively
+ * (let them return) when they use shared primitives. Code: `ERR_CORO_SHARED_STATE_ABANDONED`.
+ */
+export class SharedStateAbandonedError extends CoroError {
+  constructor() {
+    super(
+      'the shared primitive was abandoned in the middle of an operation (a thread was terminated while using it)',
+      { code: 'ERR_CORO_SHARED_STATE_ABANDONED' },
+    );
+  }
+}

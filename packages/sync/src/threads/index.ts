@@ -7,7 +7,7 @@ export {
 } from '../errors.ts';
 export { ConditionVariable } from './condition-variable.ts';
 export type { SharedHandle, SharedOptions } from './core.ts';
-export { WaiterCapacityError } from './errors.ts';
+export { SharedStateAbandonedError, WaiterCapacityError } from './errors.ts';
 export { Event, type ResumeOrder } from './event.ts';
 export { Latch } from './latch.ts';
 export { type LockStatus, Mutex } from './mutex.ts';
