@@ -1,0 +1,38 @@
+// A task group (libcoro's task_group): start tasks on the scheduler together and await them as
+// one. With cancelOnError, the first failure asks every other task to stop, and the group
+// rejects with that failure once all of them have finished.
+import { IoScheduler, TaskGroup } from '@coro/io';
+import { CancelledError, task } from '@coro/task';
+
+const scheduler = new IoScheduler();
+
+// Pretends to download something; the signal ends the wait early when the task is stopped.
+const download = task.withContext(async (ctx, name: string, ms: number, fail = false) => {
+  await scheduler.yieldFor(ms, { signal: ctx });
+  if (fail) throw new Error(`${name} failed`);
+  console.log(`${name} done after ${ms} ms`);
+});
+
+{
+  const group = new TaskGroup(scheduler);
+  group.start(download('a', 30)).start(download('b', 10)).start(download('c', 20));
+  console.log(`started ${group.size} tasks`);
+  await group;
+  console.log(`all done, group empty: ${group.isEmpty}`);
+}
+
+{
+  const group = new TaskGroup(scheduler, { cancelOnError: true });
+  group.start(download('slow', 1_000));
+  group.start(download('broken', 10, true));
+  group.start(download('slower', 2_000));
+  try {
+    await group;
+  } catch (error) {
+    console.log(`group failed: ${(error as Error).message}`);
+  }
+  const cancelled = group.errors.filter((e) => e instanceof CancelledError).length;
+  console.log(`the others were stopped: ${cancelled} cancelled`);
+}
+
+await scheduler.shutdown();
