@@ -123,7 +123,15 @@ export class ConditionVariable {
       const slot = core.enqueue(WAITERS, 0);
       core.unlock();
       lock._suspend();
-      const state = await waitOn(core, WAITERS, slot, signal, remaining, undefined);
+      const state = await waitOn(
+        core,
+        WAITERS,
+        slot,
+        signal,
+        remaining,
+        undefined,
+        'threads ConditionVariable.wait',
+      );
       await lock._resume();
       if (predicate === undefined) return state === GRANTED;
       if (state !== GRANTED) return predicate();

@@ -39,7 +39,13 @@
  * @internal
  */
 import { isMainThread } from 'node:worker_threads';
-import { InvalidArgumentError, onStop, type StopLike, type StopRegistration } from '@coro/task';
+import {
+  InvalidArgumentError,
+  onStop,
+  type StopLike,
+  type StopRegistration,
+  traceAwait,
+} from '@coro/task';
 import { SharedStateAbandonedError, WaiterCapacityError } from './errors.ts';
 
 const MAGIC = 0;
@@ -370,6 +376,7 @@ export function waitOn(
   signal: StopLike | undefined,
   timeout: number | undefined,
   hook: LeaveHook | undefined,
+  label: string,
 ): Promise<number> {
   const result = Atomics.waitAsync(core.i32, core.stateIndex(slot), WAITING);
   if (!result.async) {
@@ -380,13 +387,15 @@ export function waitOn(
     core.unlock();
     return Promise.resolve(state);
   }
-  return new Promise<number>((resolve) => {
+  const parked = new Promise<number>((resolve) => {
     const wait = new SlotWait(core, list, slot, hook, resolve);
     holdAlive();
     result.value.then(wait.onWake);
     if (timeout !== undefined) wait.timer = setTimeout(wait.onTimeout, timeout);
     if (signal !== undefined) wait.registration = onStop(signal, wait.onCancel);
   });
+  // With tracing on, `dumpTasks()` shows a task stuck on a cross-thread wait by its name.
+  return traceAwait(label, parked);
 }
 
 // A pending `Atomics.waitAsync` does not keep a thread's event loop alive, so a worker whose

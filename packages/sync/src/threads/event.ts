@@ -102,6 +102,9 @@ export class Event {
     }
     const slot = core.enqueue(WAITERS, 0);
     core.unlock();
-    return (await waitOn(core, WAITERS, slot, signal, timeout, undefined)) === GRANTED;
+    return (
+      (await waitOn(core, WAITERS, slot, signal, timeout, undefined, 'threads Event.wait')) ===
+      GRANTED
+    );
   }
 }

@@ -19,7 +19,7 @@ export {
   type SharedItem,
   type TryProduceResult,
 } from './ring-buffer.ts';
-export { ScopedLock } from './scoped-lock.ts';
+export { ScopedLock, type ThreadLockOwner } from './scoped-lock.ts';
 export { type AcquireResult, Semaphore } from './semaphore.ts';
 export { SharedMutex } from './shared-mutex.ts';
 export { WaitGroup } from './wait-group.ts';

@@ -99,6 +99,9 @@ export class Latch {
     }
     const slot = core.enqueue(WAITERS, 0);
     core.unlock();
-    return (await waitOn(core, WAITERS, slot, signal, timeout, undefined)) === GRANTED;
+    return (
+      (await waitOn(core, WAITERS, slot, signal, timeout, undefined, 'threads Latch.wait')) ===
+      GRANTED
+    );
   }
 }

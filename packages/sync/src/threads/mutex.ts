@@ -112,7 +112,15 @@ export class Mutex implements ThreadLockOwner {
     }
     const slot = core.enqueue(WAITERS, 0);
     core.unlock();
-    const state = await waitOn(core, WAITERS, slot, signal, timeout, undefined);
+    const state = await waitOn(
+      core,
+      WAITERS,
+      slot,
+      signal,
+      timeout,
+      undefined,
+      'threads Mutex.lock',
+    );
     if (state === GRANTED) return new ScopedLock(this, false);
     if (state === TIMED_OUT) return 'timeout';
     if (state === CANCELLED) return 'cancelled';

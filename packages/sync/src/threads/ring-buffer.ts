@@ -283,7 +283,15 @@ export class RingBuffer<T extends SharedItem = number> implements AsyncIterable<
     }
     const slot = core.enqueue(PRODUCERS, 0);
     core.unlock();
-    const state = await waitOn(core, PRODUCERS, slot, signal, timeout, undefined);
+    const state = await waitOn(
+      core,
+      PRODUCERS,
+      slot,
+      signal,
+      timeout,
+      undefined,
+      'threads RingBuffer.produce',
+    );
     if (state === GRANTED) {
       // A cell was reserved for us (even if a drain began since; a full stop dropped it).
       core.lock();
@@ -340,7 +348,15 @@ export class RingBuffer<T extends SharedItem = number> implements AsyncIterable<
     }
     const slot = core.enqueue(CONSUMERS, 0);
     core.unlock();
-    const state = await waitOn(core, CONSUMERS, slot, signal, timeout, undefined);
+    const state = await waitOn(
+      core,
+      CONSUMERS,
+      slot,
+      signal,
+      timeout,
+      undefined,
+      'threads RingBuffer.consume',
+    );
     if (state === GRANTED) {
       // An item was reserved for us; only a full shutdown can have dropped it since.
       core.lock();
@@ -398,7 +414,15 @@ export class RingBuffer<T extends SharedItem = number> implements AsyncIterable<
     }
     const slot = core.enqueue(DRAIN_WAITERS, 0);
     core.unlock();
-    await waitOn(core, DRAIN_WAITERS, slot, undefined, undefined, undefined);
+    await waitOn(
+      core,
+      DRAIN_WAITERS,
+      slot,
+      undefined,
+      undefined,
+      undefined,
+      'threads RingBuffer.shutdownDrain',
+    );
   }
 
   /** Consumes items until the buffer stops. */

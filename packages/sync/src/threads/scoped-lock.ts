@@ -1,6 +1,6 @@
 import { LockNotHeldError } from '../errors.ts';
 
-/** @internal What a thread `ScopedLock` releases and takes again (a `Mutex` or `SharedMutex`). */
+/** What a thread `ScopedLock` releases and takes again: a thread `Mutex` or `SharedMutex`. */
 export interface ThreadLockOwner {
   /** Releases one hold (exclusive, or shared when `shared`). */
   _release(shared: boolean): void;

@@ -132,7 +132,15 @@ export class Semaphore {
     }
     const slot = core.enqueue(WAITERS, 0);
     core.unlock();
-    const state = await waitOn(core, WAITERS, slot, signal, timeout, undefined);
+    const state = await waitOn(
+      core,
+      WAITERS,
+      slot,
+      signal,
+      timeout,
+      undefined,
+      'threads Semaphore.acquire',
+    );
     if (state === GRANTED) return 'acquired';
     if (state === WOKEN) return 'shutdown';
     if (state === TIMED_OUT) return 'timeout';

@@ -138,7 +138,15 @@ export class SharedMutex implements ThreadLockOwner, LeaveHook {
     }
     const slot = core.enqueue(WAITERS, shared ? TAG_SHARED : TAG_EXCLUSIVE);
     core.unlock();
-    const state = await waitOn(core, WAITERS, slot, signal, timeout, this);
+    const state = await waitOn(
+      core,
+      WAITERS,
+      slot,
+      signal,
+      timeout,
+      this,
+      shared ? 'threads SharedMutex.lockShared' : 'threads SharedMutex.lock',
+    );
     if (state === GRANTED) return new ScopedLock(this, shared);
     if (state === TIMED_OUT) return 'timeout';
     if (state === CANCELLED) return 'cancelled';

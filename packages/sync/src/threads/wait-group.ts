@@ -113,6 +113,9 @@ export class WaitGroup {
     }
     const slot = core.enqueue(WAITERS, 0);
     core.unlock();
-    return (await waitOn(core, WAITERS, slot, signal, timeout, undefined)) === GRANTED;
+    return (
+      (await waitOn(core, WAITERS, slot, signal, timeout, undefined, 'threads WaitGroup.wait')) ===
+      GRANTED
+    );
   }
 }
