@@ -212,10 +212,18 @@ class Thread {
   outbox: unknown[] | undefined = undefined;
   outTransfer: TransferListItem[] | undefined = undefined;
   busySince = 0;
+  /** Whether onThreadStart ran for it (onThreadStop then runs too, and only then). */
+  announced = false;
   readonly exitPromise: Promise<void>;
+  /** Resolves once the thread has loaded the module (or failed to, or died). */
+  readonly readyPromise: Promise<void>;
+  markReady!: () => void;
 
   constructor(pool: ThreadPool<any>, index: number, concurrency: number) {
     this.index = index;
+    this.readyPromise = new Promise((resolve) => {
+      this.markReady = resolve;
+    });
     const slots = new SharedArrayBuffer(concurrency * 4);
     this.states = new Int32Array(slots);
     this.jobs = new Array(concurrency).fill(undefined);
@@ -236,6 +244,7 @@ class Thread {
     this.exitPromise = new Promise((resolve) => {
       this.worker.once('exit', (code) => {
         pool._onExit(this, code);
+        this.markReady();
         resolve();
       });
     });
@@ -530,7 +539,7 @@ export class ThreadPool<M extends object = Record<string, (...args: any[]) => an
           this.#drained = resolve;
         });
       }
-      await this.#joinAll();
+      await this.#joinAll(true);
     })();
     return this.#closing;
   }
@@ -562,11 +571,11 @@ export class ThreadPool<M extends object = Record<string, (...args: any[]) => an
     const drained = this.#drained;
     this.#drained = undefined;
     if (wasClosed === 'open' || this.#closing === undefined) {
-      this.#closing = this.#joinAll();
+      this.#closing = this.#joinAll(false);
     } else {
       // shutdown() was waiting for the drain: let it join now.
       drained?.();
-      void this.#joinAll();
+      void this.#joinAll(false);
     }
     return this.#closing;
   }
@@ -585,10 +594,25 @@ export class ThreadPool<M extends object = Record<string, (...args: any[]) => an
     this.#dead--;
   }
 
-  async #joinAll(): Promise<void> {
+  /**
+   * Ends every thread and waits for them to exit. A graceful join first lets threads that are
+   * still loading the module finish starting, so that every thread's onThreadStart is followed
+   * by its onThreadStop, as in libcoro.
+   */
+  async #joinAll(graceful: boolean): Promise<void> {
     if (this.#retryTimer !== undefined) {
       clearTimeout(this.#retryTimer);
       this.#retryTimer = undefined;
+    }
+    while (graceful && this.#closed !== 'terminate') {
+      const starting: Promise<void>[] = [];
+      for (const thread of this.#threads) {
+        if (thread !== undefined && !thread.ready && !thread.exited) {
+          starting.push(thread.readyPromise);
+        }
+      }
+      if (starting.length === 0) break;
+      await Promise.all(starting);
     }
     const exits: Promise<void>[] = [];
     for (const thread of this.#threads) {
@@ -811,6 +835,8 @@ export class ThreadPool<M extends object = Record<string, (...args: any[]) => an
   #onControl(thread: Thread, message: unknown[]): void {
     if (message[0] === MSG_READY || message[0] === MSG_LOAD_FAILED) {
       thread.ready = true;
+      thread.announced = true;
+      thread.markReady();
       this.#call(this.#onThreadStart, thread.index);
     }
   }
@@ -945,7 +971,7 @@ export class ThreadPool<M extends object = Record<string, (...args: any[]) => an
       }
     }
     thread.inFlight = 0;
-    this.#call(this.#onThreadStop, thread.index);
+    if (thread.announced) this.#call(this.#onThreadStop, thread.index);
     if (crashed) {
       this.#crashCount++;
       const crashes = ++this.#crashes[thread.index]!;

@@ -125,6 +125,21 @@ describe('ThreadPool.run', () => {
     expect(stopped.sort()).toEqual([0, 1, 2]);
   });
 
+  it('pairs every onThreadStart with an onThreadStop, even when shut down at once', async () => {
+    const events: string[] = [];
+    const pool = makePool({
+      threadCount: 2,
+      onThreadStart: (i) => events.push(`start ${i}`),
+      onThreadStop: (i) => events.push(`stop ${i}`),
+    });
+    await pool.shutdown();
+    expect(events.filter((e) => e.startsWith('start')).sort()).toEqual(['start 0', 'start 1']);
+    expect(events.filter((e) => e.startsWith('stop')).sort()).toEqual(['stop 0', 'stop 1']);
+    for (const i of [0, 1]) {
+      expect(events.indexOf(`start ${i}`)).toBeLessThan(events.indexOf(`stop ${i}`));
+    }
+  });
+
   it('accepts a path or a file: URL string as the module, and defaults threadCount', async () => {
     const { fileURLToPath } = await import('node:url');
     const { availableParallelism } = await import('node:os');
