@@ -20,6 +20,9 @@ const MAGIC = 0x436d7478; // 'Cmtx'
 const LOCKED = 0;
 const FIELDS = 1;
 const WAITERS = 0;
+const LABEL = 'threads Mutex.lock';
+const resolvedCancelled = Promise.resolve('cancelled' as const);
+const resolvedTimeout = Promise.resolve('timeout' as const);
 
 /**
  * A mutex shared by threads: its state lives in a `SharedArrayBuffer`, so it can be created on
@@ -93,34 +96,30 @@ export class Mutex implements ThreadLockOwner {
   lock(): Promise<ScopedLock>;
   /** Waits for the lock at most `timeout` ms or until `signal` stops. */
   lock(options: WaitOptions | undefined): Promise<ScopedLock | LockStatus>;
-  async lock(options?: WaitOptions): Promise<ScopedLock | LockStatus> {
+  lock(options?: WaitOptions): Promise<ScopedLock | LockStatus> {
     const { signal, timeout } = readWaitOptions(options);
     const core = this.#core;
     core.lock();
     if (core.get(LOCKED) === 0) {
       core.set(LOCKED, 1);
       core.unlock();
-      return new ScopedLock(this, false);
+      return Promise.resolve(new ScopedLock(this, false));
     }
     if (isStopRequested(signal)) {
       core.unlock();
-      return 'cancelled';
+      return resolvedCancelled;
     }
     if (timeout === 0) {
       core.unlock();
-      return 'timeout';
+      return resolvedTimeout;
     }
     const slot = core.enqueue(WAITERS, 0);
     core.unlock();
-    const state = await waitOn(
-      core,
-      WAITERS,
-      slot,
-      signal,
-      timeout,
-      undefined,
-      'threads Mutex.lock',
-    );
+    return this.#parked(waitOn(core, WAITERS, slot, signal, timeout, undefined, LABEL));
+  }
+
+  async #parked(wait: Promise<number>): Promise<ScopedLock | LockStatus> {
+    const state = await wait;
     if (state === GRANTED) return new ScopedLock(this, false);
     if (state === TIMED_OUT) return 'timeout';
     if (state === CANCELLED) return 'cancelled';

@@ -21,6 +21,20 @@ const MAX = 1;
 const SHUTDOWN = 2;
 const FIELDS = 3;
 const WAITERS = 0;
+const LABEL = 'threads Semaphore.acquire';
+const resolvedAcquired = Promise.resolve('acquired' as const);
+const resolvedShutdown = Promise.resolve('shutdown' as const);
+const resolvedCancelled = Promise.resolve('cancelled' as const);
+const resolvedTimeout = Promise.resolve('timeout' as const);
+
+async function parked(wait: Promise<number>): Promise<AcquireResult> {
+  const state = await wait;
+  if (state === GRANTED) return 'acquired';
+  if (state === WOKEN) return 'shutdown';
+  if (state === TIMED_OUT) return 'timeout';
+  if (state === CANCELLED) return 'cancelled';
+  throw new Error(`unexpected semaphore wait state ${state}`);
+}
 
 /** What `Semaphore.acquire` resolves with. */
 export type AcquireResult = 'acquired' | 'shutdown' | 'timeout' | 'cancelled';
@@ -108,44 +122,31 @@ export class Semaphore {
   }
 
   /** Takes a permit, waiting in line (FIFO) while none is free. */
-  async acquire(options?: WaitOptions): Promise<AcquireResult> {
+  acquire(options?: WaitOptions): Promise<AcquireResult> {
     const { signal, timeout } = readWaitOptions(options);
     const core = this.#core;
     core.lock();
     if (core.get(SHUTDOWN) === 1) {
       core.unlock();
-      return 'shutdown';
+      return resolvedShutdown;
     }
     // Waiters only exist while the count is 0, so a free permit is never taken from one.
     if (core.get(VALUE) > 0) {
       core.set(VALUE, core.get(VALUE) - 1);
       core.unlock();
-      return 'acquired';
+      return resolvedAcquired;
     }
     if (isStopRequested(signal)) {
       core.unlock();
-      return 'cancelled';
+      return resolvedCancelled;
     }
     if (timeout === 0) {
       core.unlock();
-      return 'timeout';
+      return resolvedTimeout;
     }
     const slot = core.enqueue(WAITERS, 0);
     core.unlock();
-    const state = await waitOn(
-      core,
-      WAITERS,
-      slot,
-      signal,
-      timeout,
-      undefined,
-      'threads Semaphore.acquire',
-    );
-    if (state === GRANTED) return 'acquired';
-    if (state === WOKEN) return 'shutdown';
-    if (state === TIMED_OUT) return 'timeout';
-    if (state === CANCELLED) return 'cancelled';
-    throw new Error(`unexpected semaphore wait state ${state}`);
+    return parked(waitOn(core, WAITERS, slot, signal, timeout, undefined, LABEL));
   }
 
   /**
