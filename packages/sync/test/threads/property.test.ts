@@ -1,17 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Mutex, Semaphore } from '../../src/threads/index.ts';
+import { Mutex, Semaphore, SharedMutex } from '../../src/threads/index.ts';
 import { runWorker } from './helpers.ts';
 
 const step = fc.record({
-  kind: fc.constantFrom('mutex' as const, 'semaphore' as const),
+  kind: fc.constantFrom('mutex' as const, 'semaphore' as const, 'read' as const, 'write' as const),
   hold: fc.integer({ min: 0, max: 3 }),
   timeout: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }),
   stopAfter: fc.option(fc.integer({ min: 0, max: 4 }), { nil: undefined }),
 });
 
 describe('threads: random schedules across workers', () => {
-  it('keep mutual exclusion and the semaphore bound, and leave no waiter behind', async () => {
+  it('keep mutual exclusion, reader/writer exclusion and the semaphore bound, and leave no waiter behind', async () => {
     const seen = new Set<string>();
     await fc.assert(
       fc.asyncProperty(
@@ -20,10 +20,11 @@ describe('threads: random schedules across workers', () => {
         async (schedules, max) => {
           const mutex = new Mutex();
           const semaphore = new Semaphore(max);
-          const counters = new Int32Array(new SharedArrayBuffer(12));
+          const rw = new SharedMutex();
+          const counters = new Int32Array(new SharedArrayBuffer(20));
           const outcomes = await Promise.all(
             schedules.map((steps) =>
-              runWorker<string[]>('schedule', { mutex, semaphore, counters, steps }),
+              runWorker<string[]>('schedule', { mutex, semaphore, rw, counters, steps }),
             ),
           );
           // Every step ended with exactly one status.
@@ -40,6 +41,10 @@ describe('threads: random schedules across workers', () => {
           expect(semaphore.value).toBe(max); // no permit lost or duplicated
           expect(semaphore.waiterCount).toBe(0);
           expect(semaphore._freeSlots).toBe(1024);
+          expect(rw.isLocked).toBe(false);
+          expect(rw.sharedCount).toBe(0);
+          expect(rw.waiterCount).toBe(0);
+          expect(rw._freeSlots).toBe(1024);
         },
       ),
       { numRuns: 8, interruptAfterTimeLimit: 15_000 },

@@ -237,10 +237,12 @@ const scenarios: Record<string, (data: Data) => Promise<unknown>> = {
   async schedule(data) {
     const mutex = Mutex.from(data.mutex as Mutex);
     const semaphore = Semaphore.from(data.semaphore as Semaphore);
-    const counters = data.counters as Int32Array; // [inMutex, inSemaphore, violations]
+    const rw = SharedMutex.from(data.rw as SharedMutex);
+    // [inMutex, inSemaphore, violations, readers, writers]
+    const counters = data.counters as Int32Array;
     const max = semaphore.max;
     const steps = data.steps as Array<{
-      kind: 'mutex' | 'semaphore';
+      kind: 'mutex' | 'semaphore' | 'read' | 'write';
       hold: number;
       timeout: number | undefined;
       stopAfter: number | undefined;
@@ -268,6 +270,23 @@ const scenarios: Record<string, (data: Data) => Promise<unknown>> = {
             if (Atomics.add(counters, 0, 1) !== 0) Atomics.add(counters, 2, 1);
             for (let t = 0; t < step.hold; t++) await turn();
             Atomics.sub(counters, 0, 1);
+            lock.unlock();
+            outcomes.push('locked');
+          } else if (step.kind === 'read' || step.kind === 'write') {
+            const shared = step.kind === 'read';
+            const lock = shared ? await rw.lockShared(options) : await rw.lock(options);
+            if (typeof lock === 'string') {
+              outcomes.push(lock);
+              continue;
+            }
+            if (shared) {
+              Atomics.add(counters, 3, 1);
+              if (Atomics.load(counters, 4) !== 0) Atomics.add(counters, 2, 1);
+            } else if (Atomics.add(counters, 4, 1) !== 0 || Atomics.load(counters, 3) !== 0) {
+              Atomics.add(counters, 2, 1);
+            }
+            for (let t = 0; t < step.hold; t++) await turn();
+            Atomics.sub(counters, shared ? 3 : 4, 1);
             lock.unlock();
             outcomes.push('locked');
           } else {
