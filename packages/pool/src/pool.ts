@@ -25,6 +25,7 @@ import {
   MSG_LOAD_FAILED,
   MSG_READY,
   OP_CANCEL,
+  OP_CLOSE,
   OP_RUN,
   type SerializedError,
   SLOT_CANCELLED,
@@ -122,6 +123,8 @@ const State = {
 const DEFAULT_CONCURRENCY = 16;
 /** Jobs per message at most, so that a thread with a full window still gets a steady stream. */
 const MAX_BATCH = 8;
+/** How long shutdown() lets a thread exit on its own before terminating it. */
+const CLOSE_GRACE_MS = 2000;
 /** Recent samples kept for the p99 figures. */
 const SAMPLES = 1024;
 
@@ -614,14 +617,32 @@ export class ThreadPool<M extends object = Record<string, (...args: any[]) => an
       if (starting.length === 0) break;
       await Promise.all(starting);
     }
+    graceful &&= this.#closed !== 'terminate';
     const exits: Promise<void>[] = [];
     for (const thread of this.#threads) {
       if (thread === undefined || thread.exited) continue;
-      thread.stopping = true;
       exits.push(thread.exitPromise);
-      void thread.worker.terminate();
+      if (graceful && !thread.stopping) this.#close(thread);
+      else {
+        thread.stopping = true;
+        void thread.worker.terminate();
+      }
     }
     await Promise.all(exits);
+  }
+
+  /**
+   * Asks an idle thread to exit on its own: it closes its port and its event loop runs dry,
+   * which flushes what its jobs wrote to stdout and stderr (terminate() would drop it). A
+   * thread that the module keeps alive (an open server, an interval) is terminated after a
+   * grace period.
+   */
+  #close(thread: Thread): void {
+    thread.stopping = true;
+    thread.worker.ref(); // shutdown() resolves when it has exited
+    thread.worker.postMessage([OP_CLOSE]);
+    const timer = setTimeout(() => void thread.worker.terminate(), CLOSE_GRACE_MS);
+    void thread.exitPromise.then(() => clearTimeout(timer));
   }
 
   /** @internal Called by `PoolTask._run` when the task starts. */

@@ -9,6 +9,7 @@ import {
   MSG_LOAD_FAILED,
   MSG_READY,
   OP_CANCEL,
+  OP_CLOSE,
   OP_RUN,
   SLOT_PENDING,
   SLOT_STARTED,
@@ -241,6 +242,10 @@ port.on('message', (message: unknown[]) => {
     flush();
   } else if (message[0] === OP_CANCEL) {
     contexts[message[1] as number]?._stop();
+  } else if (message[0] === OP_CLOSE) {
+    // Nothing is running (the pool drained first). With the port closed the event loop runs
+    // dry and the thread exits by itself, flushing its stdout and stderr on the way.
+    port.close();
   }
 });
 

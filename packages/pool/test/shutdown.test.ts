@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { whenAll } from '@coro/task';
 import { describe, expect, it } from 'vitest';
 import { PoolClosedError, ThreadPool } from '../src/index.ts';
-import { jobsModule, makePool } from './utils/pools.ts';
+import { jobsModule, makePool, makeUntypedPool } from './utils/pools.ts';
 
 /** Runs a script in a fresh Node.js process and reports how it ended. */
 function runScript(source: string, timeoutMs = 20_000) {
@@ -119,6 +119,35 @@ describe('shutdown and terminate', () => {
     expect(stderr).toBe('');
     expect(stdout.trim()).toBe('slept 200');
     expect(code).toBe(0);
+  });
+
+  it('shutdown() lets threads exit on their own, so nothing a job printed is lost', async () => {
+    const { code, stdout, stderr } = await runScript(`
+      import { ThreadPool } from ${JSON.stringify(indexUrl)};
+      const pool = new ThreadPool({ module: ${JSON.stringify(jobsModule.href)}, threadCount: 2 });
+      await Promise.all([pool.run('logLines', 200).start(), pool.run('logLines', 200).start()]);
+      await pool.shutdown();
+    `);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(
+      stdout
+        .trim()
+        .split('\n')
+        .filter((line) => line.startsWith('job line')),
+    ).toHaveLength(400);
+  });
+
+  it('a thread kept alive by its module is terminated after a grace period', async () => {
+    const stopped: number[] = [];
+    const pool = makeUntypedPool({
+      module: new URL('./fixtures/keeps-alive.ts', import.meta.url),
+      threadCount: 1,
+      onThreadStop: (i) => stopped.push(i),
+    });
+    expect(await pool.run('ping')).toBe('pong');
+    await pool.shutdown();
+    expect(stopped).toEqual([0]);
   });
 
   it('after terminate() the process exits too', async () => {

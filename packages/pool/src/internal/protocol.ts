@@ -5,6 +5,7 @@
 // main → worker
 //   [OP_RUN, slot, name, args, slot, name, args, …]   start jobs (args: an array)
 //   [OP_CANCEL, slot]                                  stop the running job in `slot`
+//   [OP_CLOSE]                                         exit once idle (shutdown)
 // worker → main
 //   [MSG_READY]                                        the module loaded
 //   [MSG_LOAD_FAILED, serializedError]                 the module did not load
@@ -25,6 +26,7 @@ import {
 
 export const OP_RUN = 0;
 export const OP_CANCEL = 1;
+export const OP_CLOSE = 2;
 
 export const MSG_READY = -1;
 export const MSG_LOAD_FAILED = -2;
