@@ -1,0 +1,22 @@
+// The worker module of the thread_pool example: each pool thread loads it, and the pool runs
+// its exported functions there.
+import type { JobContext } from '@coro/pool';
+
+/**
+ * Mimics an expensive computation that belongs on a background thread, and halfway through
+ * yields so that the other jobs on the same thread get some CPU time: libcoro's
+ * `co_await tp.yield()`. The context is the last parameter; the pool passes it.
+ */
+export async function offloadTask(childIndex: number, ctx: JobContext): Promise<number> {
+  let calculation = 0;
+  for (let i = 0; i < 1_000_000; i++) {
+    calculation += Math.random() < 0.5 ? 0 : 1;
+    // Never block a thread with a sleep inside a job: yield instead, and the thread runs its
+    // other jobs meanwhile.
+    if (i === 500_000) {
+      console.log(`Task ${childIndex} is yielding()`);
+      await ctx.yield();
+    }
+  }
+  return calculation;
+}
