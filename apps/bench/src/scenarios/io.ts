@@ -187,7 +187,15 @@ const AWAIT_PROMISES = 'await timers/promises setTimeout';
 const CALLBACK = 'callback setTimeout';
 const THEN_YIELD_FOR = 'scheduler.yieldFor().then(callback)';
 const FLOOR = 'await a shared promise (no timer)';
-const timerContenders = [AWAIT_YIELD_FOR, AWAIT_PROMISES, CALLBACK, THEN_YIELD_FOR, FLOOR];
+const FLOOR_100 = 'await one of 100 shared promises (no timer)';
+const timerContenders = [
+  AWAIT_YIELD_FOR,
+  AWAIT_PROMISES,
+  CALLBACK,
+  THEN_YIELD_FOR,
+  FLOOR,
+  FLOOR_100,
+];
 
 function runChild(contender: string, count: number, mode: 'time' | 'heap'): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -234,6 +242,8 @@ function millionTimers(mode: 'time' | 'heap'): Scenario {
           },
           { subject: THEN_YIELD_FOR, baseline: CALLBACK },
           { subject: AWAIT_YIELD_FOR, baseline: FLOOR },
+          { subject: AWAIT_YIELD_FOR, baseline: FLOOR_100 },
+          { subject: FLOOR_100, baseline: CALLBACK },
         ]
       : [
           {

@@ -29,13 +29,24 @@ async function viaTimersPromises(ms: number): Promise<void> {
   await sleep(ms);
   resumed();
 }
-// The floor: the same async functions awaiting one shared promise, resolved by a single timer.
+// The floors: the same async functions awaiting one shared promise (resolved by one timer), or
+// one of `distinct` shared promises (one per delay, each resolved by its own timer): what the
+// awaits themselves cost, with no timer structure at all.
 let resolveShared!: () => void;
 const shared = new Promise<void>((resolve) => {
   resolveShared = resolve;
 });
 async function viaSharedPromise(): Promise<void> {
   await shared;
+  resumed();
+}
+const perDelayResolvers: (() => void)[] = [];
+const perDelay = Array.from(
+  { length: distinct },
+  () => new Promise<void>((resolve) => perDelayResolvers.push(resolve)),
+);
+async function viaPerDelayPromise(index: number): Promise<void> {
+  await perDelay[index];
   resumed();
 }
 
@@ -50,6 +61,10 @@ function create(): void {
     case 'await a shared promise (no timer)':
       for (let i = 0; i < count; i++) viaSharedPromise();
       setTimeout(resolveShared, distinct);
+      break;
+    case 'await one of 100 shared promises (no timer)':
+      for (let i = 0; i < count; i++) viaPerDelayPromise(i % distinct);
+      for (let d = 0; d < distinct; d++) setTimeout(perDelayResolvers[d]!, 1 + d);
       break;
     case 'await timers/promises setTimeout':
       for (let i = 0; i < count; i++) viaTimersPromises(1 + (i % distinct));
