@@ -80,7 +80,12 @@ describe.each(triggers)('hand-off race with a %s', (trigger) => {
     it(`Mutex: ${order}`, async () => {
       const mutex = new Mutex();
       const held = mutex.tryLock() as ScopedLock;
-      const result = race(trigger, giveFirst, (o) => mutex.lock(o), () => held.unlock());
+      const result = race(
+        trigger,
+        giveFirst,
+        (o) => mutex.lock(o),
+        () => held.unlock(),
+      );
       const next = mutex.lock();
       const got = await result;
       if (giveFirst) {
@@ -102,7 +107,12 @@ describe.each(triggers)('hand-off race with a %s', (trigger) => {
     it(`SharedMutex: ${order}`, async () => {
       const rw = new SharedMutex();
       const reader = rw.tryLockShared() as ScopedLock;
-      const result = race(trigger, giveFirst, (o) => rw.lock(o), () => reader.unlock());
+      const result = race(
+        trigger,
+        giveFirst,
+        (o) => rw.lock(o),
+        () => reader.unlock(),
+      );
       const nextReader = rw.lockShared();
       const got = await result;
       if (giveFirst) {
@@ -120,7 +130,12 @@ describe.each(triggers)('hand-off race with a %s', (trigger) => {
 
     it(`Semaphore: ${order}`, async () => {
       const sem = new Semaphore(1, 0);
-      const result = race(trigger, giveFirst, (o) => sem.acquire(o), () => sem.release());
+      const result = race(
+        trigger,
+        giveFirst,
+        (o) => sem.acquire(o),
+        () => sem.release(),
+      );
       const next = sem.acquire();
       const got = await result;
       if (giveFirst) {
@@ -138,7 +153,12 @@ describe.each(triggers)('hand-off race with a %s', (trigger) => {
 
     it(`RingBuffer consumer: ${order}`, async () => {
       const rb = new RingBuffer<number>(2);
-      const result = race(trigger, giveFirst, (o) => rb.consume(o), () => rb.tryProduce(1));
+      const result = race(
+        trigger,
+        giveFirst,
+        (o) => rb.consume(o),
+        () => rb.tryProduce(1),
+      );
       const next = rb.consume();
       const got = await result;
       if (giveFirst) {
@@ -180,7 +200,12 @@ describe.each(triggers)('hand-off race with a %s', (trigger) => {
 
     it(`Queue: ${order}`, async () => {
       const q = new Queue<string>();
-      const result = race(trigger, giveFirst, (o) => q.pop(o), () => q.push('item'));
+      const result = race(
+        trigger,
+        giveFirst,
+        (o) => q.pop(o),
+        () => q.push('item'),
+      );
       const next = q.pop({ timeout: 1000 });
       const got = await result;
       if (giveFirst) {
@@ -197,7 +222,12 @@ describe.each(triggers)('hand-off race with a %s', (trigger) => {
 
     it(`Event: ${order}`, async () => {
       const event = new Event();
-      const got = await race(trigger, giveFirst, (o) => event.wait(o), () => event.set());
+      const got = await race(
+        trigger,
+        giveFirst,
+        (o) => event.wait(o),
+        () => event.set(),
+      );
       expect(got).toBe(giveFirst);
       expect(event.waiterCount).toBe(0);
     });
@@ -249,7 +279,12 @@ describe.each(triggers)('hand-off race with a %s', (trigger) => {
     it(`ObjectPool: ${order}`, async () => {
       const pool = new ObjectPool({ create: () => ({}), max: 1 });
       const first = await pool.acquire();
-      const result = race(trigger, giveFirst, (o) => pool.acquire(o), () => first.release());
+      const result = race(
+        trigger,
+        giveFirst,
+        (o) => pool.acquire(o),
+        () => first.release(),
+      );
       const next = pool.acquire();
       const got = await result;
       if (giveFirst) {
