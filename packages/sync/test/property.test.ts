@@ -11,14 +11,7 @@ import {
   Semaphore,
   SharedMutex,
 } from '../src/index.ts';
-import {
-  decisions,
-  RandomSchedule,
-  Stoppers,
-  stopAfter,
-  type WaitPlan,
-  waitPlan,
-} from './utils/schedule.ts';
+import { decisions, RandomSchedule, Stoppers, stopAfter, waitPlan } from './utils/schedule.ts';
 
 const runs = { numRuns: 250 };
 
