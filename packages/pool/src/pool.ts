@@ -2,7 +2,12 @@ import { availableParallelism } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { type ResourceLimits, type TransferListItem, Worker } from 'node:worker_threads';
+import {
+  type ResourceLimits,
+  type TransferListItem,
+  Worker,
+  type WorkerOptions,
+} from 'node:worker_threads';
 import {
   InvalidArgumentError,
   isAwaitable,
@@ -133,28 +138,50 @@ const workerUrl = new URL(
   import.meta.url,
 );
 
-let inheritedExecArgv: string[] | undefined;
+/** Flags that only make sense for a main script given on the command line. */
+const MAIN_SCRIPT_FLAGS = ['-e', '--eval', '-p', '--print', '--input-type'];
+let workerArgv: string[] | undefined | null = null;
 
 /**
- * The parent's Node.js flags (`--conditions`, `--import` loaders…) minus those that only make
- * sense for a main script: a thread started from `node --input-type=module -e '…'` would
- * otherwise refuse to start.
+ * Threads inherit the parent's Node.js flags (`--conditions`, `--import` loaders…), which is
+ * what we want, except for those that only make sense for a main script: a thread started from
+ * `node --input-type=module -e '…'` would refuse to start. Returns `undefined` (inherit as is)
+ * unless such a flag is present, and then the list without them.
  */
-function workerExecArgv(): string[] {
-  if (inheritedExecArgv !== undefined) return inheritedExecArgv;
+function workerExecArgv(): string[] | undefined {
+  if (workerArgv !== null) return workerArgv;
   const argv = process.execArgv;
   const kept: string[] = [];
+  let dropped = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (['-e', '--eval', '-p', '--print', '--input-type'].includes(arg)) {
+    if (MAIN_SCRIPT_FLAGS.includes(arg)) {
       i++; // and its value
-      continue;
-    }
-    if (/^--(input-type|eval|print)=/.test(arg)) continue;
-    kept.push(arg);
+      dropped = true;
+    } else if (/^--(input-type|eval|print)=/.test(arg)) dropped = true;
+    else kept.push(arg);
   }
-  inheritedExecArgv = kept;
-  return kept;
+  workerArgv = dropped ? kept : undefined;
+  return workerArgv;
+}
+
+/** `new Worker`, with the inherited flags cleaned up when they need to be. */
+function startWorker(options: WorkerOptions): Worker {
+  const execArgv = workerExecArgv();
+  if (execArgv === undefined) return new Worker(workerUrl, options);
+  try {
+    return new Worker(workerUrl, { ...options, execArgv });
+  } catch (error) {
+    // Explicit flags are checked more strictly than inherited ones: process-wide flags such as
+    // --expose-gc are refused. Drop those the error names and try once more.
+    const code = (error as { code?: string }).code;
+    if (code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
+    const invalid = String((error as Error).message)
+      .replace(/^[^:]*:\s*/, '')
+      .split(', ');
+    workerArgv = execArgv.filter((arg) => !invalid.includes(arg));
+    return new Worker(workerUrl, { ...options, execArgv: workerArgv });
+  }
 }
 
 function defaultOnError(error: unknown): void {
@@ -233,9 +260,8 @@ class Thread {
     this.free = [];
     for (let s = concurrency - 1; s >= 0; s--) this.free.push(s);
     const boot: WorkerBootData = { module: pool._module, threadIndex: index, slots };
-    this.worker = new Worker(workerUrl, {
+    this.worker = startWorker({
       workerData: boot,
-      execArgv: workerExecArgv(),
       ...(pool._resourceLimits === undefined ? {} : { resourceLimits: pool._resourceLimits }),
     });
     // An idle pool does not keep the process alive; a thread holding jobs does.

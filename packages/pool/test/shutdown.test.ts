@@ -5,7 +5,7 @@ import { PoolClosedError, ThreadPool } from '../src/index.ts';
 import { jobsModule, makePool, makeUntypedPool } from './utils/pools.ts';
 
 /** Runs a script in a fresh Node.js process and reports how it ended. */
-function runScript(source: string, timeoutMs = 20_000) {
+function runScript(source: string, flags: string[] = [], timeoutMs = 20_000) {
   return new Promise<{
     code: number | null;
     signal: string | null;
@@ -148,6 +148,21 @@ describe('shutdown and terminate', () => {
     expect(await pool.run('ping')).toBe('pong');
     await pool.shutdown();
     expect(stopped).toEqual([0]);
+  });
+
+  it('threads start from `node --expose-gc --input-type=module -e`, whose flags they cannot take', async () => {
+    const { code, stdout, stderr } = await runScript(
+      `
+      import { ThreadPool } from ${JSON.stringify(indexUrl)};
+      const pool = new ThreadPool({ module: ${JSON.stringify(jobsModule.href)}, threadCount: 1 });
+      console.log(await pool.run('add', 40, 2));
+      await pool.shutdown();
+    `,
+      ['--expose-gc'],
+    );
+    expect(stderr).toBe('');
+    expect(stdout.trim()).toBe('42');
+    expect(code).toBe(0);
   });
 
   it('after terminate() the process exits too', async () => {
