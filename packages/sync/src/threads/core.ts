@@ -131,6 +131,7 @@ export class SharedCore {
     listCount: number,
     options: SharedOptions | undefined,
     extraBytes = 0,
+    maxExtraBytes = extraBytes,
   ): { core: SharedCore; buffer: SharedArrayBuffer } {
     const maxWaiters = options?.maxWaiters ?? DEFAULT_MAX_WAITERS;
     if (!Number.isSafeInteger(maxWaiters) || maxWaiters < 1 || maxWaiters > 1 << 20) {
@@ -141,7 +142,13 @@ export class SharedCore {
     const words = HEADER + fieldCount + listCount * LIST_SIZE + maxWaiters * SLOT_SIZE;
     // Round up to 8 bytes so that a Float64Array can follow the control words.
     const controlBytes = Math.ceil((words * 4) / 8) * 8;
-    const buffer = new SharedArrayBuffer(controlBytes + extraBytes);
+    // A buffer that may grow (a shared Queue) is made growable up to its maximum.
+    const buffer =
+      maxExtraBytes > extraBytes
+        ? new SharedArrayBuffer(controlBytes + extraBytes, {
+            maxByteLength: controlBytes + maxExtraBytes,
+          })
+        : new SharedArrayBuffer(controlBytes + extraBytes);
     const i32 = new Int32Array(buffer, 0, words);
     const core = new SharedCore(i32, fieldCount, listCount);
     i32[MAGIC] = magic;

@@ -11,7 +11,7 @@ export { SharedStateAbandonedError, WaiterCapacityError } from './errors.ts';
 export { Event, type ResumeOrder } from './event.ts';
 export { Latch } from './latch.ts';
 export { type LockStatus, Mutex } from './mutex.ts';
-export { Queue } from './queue.ts';
+export { Queue, type QueueOptions } from './queue.ts';
 export {
   type ProduceResult,
   RingBuffer,

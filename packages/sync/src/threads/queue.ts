@@ -1,26 +1,44 @@
 import type { Expected, WaitOptions } from '@coro/task';
 import type { SharedHandle } from './core.ts';
-import { RingBuffer, type RingBufferOptions, type SharedItem } from './ring-buffer.ts';
+import {
+  growableRing,
+  RingBuffer,
+  type RingBufferOptions,
+  type SharedItem,
+} from './ring-buffer.ts';
+
+/** Options of a shared `Queue`. */
+export interface QueueOptions extends RingBufferOptions {
+  /** Items it has room for at first (default 64); it grows by doubling. */
+  readonly initialCapacity?: number | undefined;
+  /**
+   * The most items it may hold (default 65,536): shared memory for this many is reserved as
+   * address space up front and committed as the queue grows. `push` returns `'full'` beyond it.
+   */
+  readonly maxCapacity?: number | undefined;
+}
 
 // Lets `Queue.from` hand an attached ring to the constructor (private fields are set there).
 let attaching: RingBuffer<SharedItem> | undefined;
 
-/** Default capacity of a shared `Queue`. */
-const DEFAULT_CAPACITY = 1024;
+const DEFAULT_INITIAL_CAPACITY = 64;
+const DEFAULT_MAX_CAPACITY = 65_536;
 
 /**
- * A FIFO queue between threads whose `push` never waits: the thread-safe twin of `Queue`.
- * Shared memory cannot grow without bound, so this queue is **bounded** (`capacity`, default
- * 1024 items): `push` returns `'full'` instead of buffering past it, and a producer that must
- * not drop items should use `RingBuffer.produce` (which waits) instead. It carries numbers, or
- * byte strings with `{ slotBytes }`. `pop` waits while it is empty; consumers on all threads
- * are served FIFO. Send it to workers and rebuild it there with `Queue.from`.
+ * A FIFO queue between threads whose `push` never waits: the thread-safe twin of `Queue`. It
+ * lives in a growable `SharedArrayBuffer` that doubles in place as items pile up (every thread
+ * sees the growth), from `initialCapacity` (default 64) up to `maxCapacity` (default 65,536):
+ * shared memory cannot grow without bound, so past `maxCapacity` `push` returns `'full'`
+ * instead of buffering (a producer that must not drop items can use `RingBuffer.produce`, which
+ * waits). It carries numbers, or byte strings with `{ slotBytes }`. `pop` waits while it is
+ * empty; consumers on all threads are served FIFO. Send it to workers and rebuild it there with
+ * `Queue.from`.
  *
  * Statuses: `push` → `'produced' | 'full' | 'stopped'`; `pop` → `{ ok: true, value }` or
  * `{ ok: false, error: 'stopped' | 'timeout' | 'cancelled' }`; `tryPop` → `'empty' | 'stopped'`.
  *
  * @example
- * const jobs = new Queue<Uint8Array>(256, { slotBytes: 64 });
+ * const jobs = new Queue<Uint8Array>({ slotBytes: 64 });
  * jobs.push(new TextEncoder().encode('hello'));
  * const job = await Queue.from<Uint8Array>(workerData.jobs).pop({ timeout: 1000 });
  */
@@ -29,9 +47,16 @@ export class Queue<T extends SharedItem = number> implements AsyncIterable<T> {
   readonly buffer: SharedArrayBuffer;
   readonly #ring: RingBuffer<T>;
 
-  /** A queue of at most `capacity` items (default 1024). */
-  constructor(capacity: number = DEFAULT_CAPACITY, options?: RingBufferOptions) {
-    this.#ring = (attaching as RingBuffer<T> | undefined) ?? new RingBuffer<T>(capacity, options);
+  /** An empty queue (see `QueueOptions` for its capacity, item kind and waiter slots). */
+  constructor(options?: QueueOptions) {
+    this.#ring =
+      (attaching as RingBuffer<T> | undefined) ??
+      growableRing<T>(
+        options?.initialCapacity ??
+          Math.min(DEFAULT_INITIAL_CAPACITY, options?.maxCapacity ?? DEFAULT_MAX_CAPACITY),
+        options?.maxCapacity ?? DEFAULT_MAX_CAPACITY,
+        options,
+      );
     attaching = undefined;
     this.buffer = this.#ring.buffer;
   }
@@ -48,9 +73,14 @@ export class Queue<T extends SharedItem = number> implements AsyncIterable<T> {
     return this.#ring.size;
   }
 
-  /** The most items it holds. */
+  /** Items it has room for now (it grows up to `maxCapacity`). */
   get capacity(): number {
     return this.#ring.capacity;
+  }
+
+  /** The most items it may hold. */
+  get maxCapacity(): number {
+    return this.#ring._maxCapacity;
   }
 
   /** Whether no item is queued. */
@@ -73,7 +103,10 @@ export class Queue<T extends SharedItem = number> implements AsyncIterable<T> {
     return this.#ring._freeSlots;
   }
 
-  /** Appends `value`, waking the oldest waiting consumer: `'produced'`, `'full'` or `'stopped'`. */
+  /**
+   * Appends `value` (growing the queue if needed), waking the oldest waiting consumer:
+   * `'produced'`, `'full'` (at `maxCapacity`) or `'stopped'`.
+   */
   push(value: T): 'produced' | 'full' | 'stopped' {
     return this.#ring.tryProduce(value);
   }

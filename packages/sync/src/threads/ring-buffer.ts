@@ -30,7 +30,8 @@ const STATE = 3; // RUNNING, DRAINING or STOPPED
 const RESERVED_ITEMS = 4; // stored items promised to woken consumers that have not taken them yet
 const RESERVED_SPACE = 5; // free cells promised to woken producers that have not written yet
 const SLOT_BYTES = 6; // 0: numbers (Float64); otherwise the byte size of a slot
-const FIELDS = 7;
+const MAX_CAPACITY = 7; // what `capacity` may grow to (a shared Queue); = CAPACITY otherwise
+const FIELDS = 8;
 
 const PRODUCERS = 0;
 const CONSUMERS = 1;
@@ -58,6 +59,30 @@ export interface RingBufferOptions extends SharedOptions {
 }
 
 const errStopped = Object.freeze(err('stopped' as const));
+
+/** Bytes per cell: a Float64, or a 4-byte length and the bytes rounded up to 4. */
+function strideOf(slotBytes: number): number {
+  return slotBytes === 0 ? 8 : 4 + Math.ceil(slotBytes / 4) * 4;
+}
+
+// Set by `growableRing` for the constructor it calls (a Queue's ring may grow).
+let growTo: number | undefined;
+
+/** @internal A ring that starts at `capacity` and grows on demand up to `maxCapacity`. */
+export function growableRing<T extends SharedItem>(
+  capacity: number,
+  maxCapacity: number,
+  options: RingBufferOptions | undefined,
+): RingBuffer<T> {
+  checkInteger(maxCapacity, 'Queue maxCapacity', 1, 1 << 26);
+  checkInteger(capacity, 'Queue initialCapacity', 1, maxCapacity);
+  growTo = maxCapacity;
+  try {
+    return new RingBuffer<T>(capacity, options);
+  } finally {
+    growTo = undefined;
+  }
+}
 const errEmpty = Object.freeze(err('empty' as const));
 
 /**
@@ -84,37 +109,42 @@ export class RingBuffer<T extends SharedItem = number> implements AsyncIterable<
   readonly buffer: SharedArrayBuffer;
   readonly #core: SharedCore;
   readonly #numbers: Float64Array | undefined;
+  /** Byte strings: each cell is a 4-byte length followed by the bytes (`#stride` in all). */
   readonly #lengths: Int32Array | undefined;
-  readonly #bytes: Uint8Array | undefined;
+  readonly #bytes: Uint8Array;
+  readonly #stride: number;
 
   /** A ring of `capacity` slots (an integer ≥ 1). */
   constructor(capacity: number, options?: RingBufferOptions) {
     let shared = takeAttached();
     if (shared === undefined) {
       checkInteger(capacity, 'RingBuffer capacity', 1, 1 << 26);
+      const maxCapacity = growTo ?? capacity;
+      growTo = undefined;
       const slotBytes =
         options?.slotBytes === undefined
           ? 0
           : checkInteger(options.slotBytes, 'RingBuffer slotBytes', 1, 1 << 24);
-      const payload = slotBytes === 0 ? capacity * 8 : capacity * 4 + capacity * slotBytes;
-      shared = Core.create(MAGIC, FIELDS, LISTS, options, payload);
+      const stride = strideOf(slotBytes);
+      shared = Core.create(MAGIC, FIELDS, LISTS, options, capacity * stride, maxCapacity * stride);
       shared.core.set(CAPACITY, capacity);
+      shared.core.set(MAX_CAPACITY, maxCapacity);
       shared.core.set(SLOT_BYTES, slotBytes);
     }
     const { core, buffer } = shared;
     this.#core = core;
     this.buffer = buffer;
-    const cells = core.get(CAPACITY);
-    const slotBytes = core.get(SLOT_BYTES);
     const offset = core.payloadOffset;
-    if (slotBytes === 0) {
-      this.#numbers = new Float64Array(buffer, offset, cells);
+    this.#stride = strideOf(core.get(SLOT_BYTES));
+    // Length-tracking views (no length given): they follow the buffer when a Queue grows it,
+    // on every thread.
+    this.#bytes = new Uint8Array(buffer, offset);
+    if (core.get(SLOT_BYTES) === 0) {
+      this.#numbers = new Float64Array(buffer, offset);
       this.#lengths = undefined;
-      this.#bytes = undefined;
     } else {
       this.#numbers = undefined;
-      this.#lengths = new Int32Array(buffer, offset, cells);
-      this.#bytes = new Uint8Array(buffer, offset + cells * 4, cells * slotBytes);
+      this.#lengths = new Int32Array(buffer, offset);
     }
   }
 
@@ -128,6 +158,11 @@ export class RingBuffer<T extends SharedItem = number> implements AsyncIterable<
   /** How many items it holds at most. */
   get capacity(): number {
     return this.#core.get(CAPACITY);
+  }
+
+  /** @internal What `capacity` may grow to (a shared Queue). */
+  get _maxCapacity(): number {
+    return this.#core.get(MAX_CAPACITY);
   }
 
   /** The byte size of a slot, or 0 when it carries numbers. */
@@ -192,8 +227,9 @@ export class RingBuffer<T extends SharedItem = number> implements AsyncIterable<
     if (this.#numbers !== undefined) this.#numbers[cell] = value as number;
     else {
       const bytes = value as Uint8Array;
-      (this.#lengths as Int32Array)[cell] = bytes.byteLength;
-      (this.#bytes as Uint8Array).set(bytes, cell * core.get(SLOT_BYTES));
+      const at = cell * this.#stride;
+      (this.#lengths as Int32Array)[at >> 2] = bytes.byteLength;
+      this.#bytes.set(bytes, at + 4);
     }
     core.set(SIZE, size + 1);
     if (core.wakeHead(CONSUMERS, GRANTED)) core.set(RESERVED_ITEMS, core.get(RESERVED_ITEMS) + 1);
@@ -206,9 +242,9 @@ export class RingBuffer<T extends SharedItem = number> implements AsyncIterable<
     let value: T;
     if (this.#numbers !== undefined) value = this.#numbers[head] as T;
     else {
-      const start = head * core.get(SLOT_BYTES);
-      const length = (this.#lengths as Int32Array)[head] as number;
-      value = (this.#bytes as Uint8Array).slice(start, start + length) as T;
+      const at = head * this.#stride;
+      const length = (this.#lengths as Int32Array)[at >> 2] as number;
+      value = this.#bytes.slice(at + 4, at + 4 + length) as T;
     }
     core.set(HEAD, (head + 1) % core.get(CAPACITY));
     core.set(SIZE, core.get(SIZE) - 1);
@@ -216,6 +252,33 @@ export class RingBuffer<T extends SharedItem = number> implements AsyncIterable<
       if (core.wakeHead(PRODUCERS, GRANTED)) core.set(RESERVED_SPACE, core.get(RESERVED_SPACE) + 1);
     } else this.#stopIfDrained();
     return value;
+  }
+
+  /**
+   * Under the guard, for a shared Queue that is full: doubles the capacity (up to its maximum)
+   * by growing the shared buffer in place, and moves the oldest items to the end so the ring
+   * stays in order. Every thread's views track the new length. False at the maximum.
+   */
+  #grow(): boolean {
+    const core = this.#core;
+    const capacity = core.get(CAPACITY);
+    const max = core.get(MAX_CAPACITY);
+    if (capacity >= max) return false;
+    const grown = Math.min(max, capacity * 2);
+    const stride = this.#stride;
+    try {
+      this.buffer.grow(core.payloadOffset + grown * stride);
+    } catch {
+      return false; // out of memory: the queue reports 'full' rather than fail
+    }
+    const head = core.get(HEAD);
+    if (core.get(SIZE) > 0 && head > 0) {
+      const moved = capacity - head;
+      this.#bytes.copyWithin((grown - moved) * stride, head * stride, capacity * stride);
+      core.set(HEAD, grown - moved);
+    }
+    core.set(CAPACITY, grown);
+    return true;
   }
 
   /** Under the guard: a draining buffer with nothing left (or promised) stops. */
@@ -248,7 +311,7 @@ export class RingBuffer<T extends SharedItem = number> implements AsyncIterable<
       core.unlock();
       return 'stopped';
     }
-    if (core.get(SIZE) + core.get(RESERVED_SPACE) < core.get(CAPACITY)) {
+    if (core.get(SIZE) + core.get(RESERVED_SPACE) < core.get(CAPACITY) || this.#grow()) {
       this.#write(value);
       core.unlock();
       return 'produced';
@@ -268,7 +331,7 @@ export class RingBuffer<T extends SharedItem = number> implements AsyncIterable<
       return 'stopped';
     }
     // Free cells that nobody was promised exist only while no producer waits.
-    if (core.get(SIZE) + core.get(RESERVED_SPACE) < core.get(CAPACITY)) {
+    if (core.get(SIZE) + core.get(RESERVED_SPACE) < core.get(CAPACITY) || this.#grow()) {
       this.#write(value);
       core.unlock();
       return 'produced';

@@ -159,21 +159,45 @@ describe('threads RingBuffer', () => {
 });
 
 describe('threads Queue', () => {
-  it('is bounded: push returns full, and consumers on a worker pop until shutdownDrain', async () => {
-    const queue = new Queue(4);
-    for (let i = 0; i < 4; i++) expect(queue.push(i)).toBe('produced');
-    expect(queue.push(4)).toBe('full');
-    expect(queue.size).toBe(4);
+  it('grows in place by doubling, keeps FIFO order across the wrap, and is full at maxCapacity', () => {
+    expect(() => new Queue({ initialCapacity: 4, maxCapacity: 2 })).toThrow(InvalidArgumentError);
+    const queue = new Queue({ initialCapacity: 2, maxCapacity: 8 });
+    expect(queue.capacity).toBe(2);
+    expect(queue.maxCapacity).toBe(8);
+    queue.push(0);
+    queue.push(1);
     expect(queue.tryPop()).toEqual({ ok: true, value: 0 });
+    queue.push(2); // wraps: the ring is [2, 1] with its head at 1
+    for (let i = 3; i < 9; i++) expect(queue.push(i)).toBe('produced');
+    expect(queue.capacity).toBe(8);
+    expect(queue.push(9)).toBe('full');
+    const seen: number[] = [];
+    for (let item = queue.tryPop(); item.ok; item = queue.tryPop()) seen.push(item.value);
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  it('grows while a consumer on a worker pops, losing and reordering nothing', async () => {
+    const queue = new Queue({ initialCapacity: 4 });
     const consumer = runWorker<number[]>('queueConsumer', { queue });
-    for (let i = 4; i < 100; i++) {
-      while (queue.push(i) === 'full') await new Promise((resolve) => setTimeout(resolve, 1));
-    }
+    for (let i = 0; i < 5_000; i++) expect(queue.push(i)).toBe('produced');
     await queue.shutdownDrain();
     expect(queue.push(5)).toBe('stopped');
-    expect(await consumer).toEqual(Array.from({ length: 99 }, (_, i) => i + 1));
+    expect(await consumer).toEqual(Array.from({ length: 5_000 }, (_, i) => i));
+    expect(queue.capacity).toBeGreaterThan(4);
     expect(await queue.pop()).toEqual({ ok: false, error: 'stopped' });
     expect(Queue.from(structuredClone(queue)).isStopped).toBe(true);
     expect(queue._freeSlots).toBe(1024);
+  });
+
+  it('carries byte strings and grows', async () => {
+    const queue = new Queue<Uint8Array>({ initialCapacity: 1, maxCapacity: 64, slotBytes: 6 });
+    const encoder = new TextEncoder();
+    for (let i = 0; i < 40; i++) expect(queue.push(encoder.encode(`item${i}`))).toBe('produced');
+    const decoder = new TextDecoder();
+    const seen: string[] = [];
+    for (let item = queue.tryPop(); item.ok; item = queue.tryPop())
+      seen.push(decoder.decode(item.value));
+    expect(seen).toEqual(Array.from({ length: 40 }, (_, i) => `item${i}`));
+    expect(queue.tryPop()).toEqual({ ok: false, error: 'empty' });
   });
 });
