@@ -10,11 +10,12 @@
 // async-mutex. The issue sets no target: these figures are informational.
 import { Worker } from 'node:worker_threads';
 import { Mutex as LoopMutex } from '@coro/sync';
-import { Mutex as ThreadMutex } from '@coro/sync/threads';
+import { RingBuffer, Mutex as ThreadMutex } from '@coro/sync/threads';
 import { Mutex as AsyncMutex } from 'async-mutex';
 import { type Scenario, throughput } from '../harness.ts';
 
 const workerUrl = new URL('./sync-threads/counter-worker.ts', import.meta.url);
+const ringWorkerUrl = new URL('./sync-threads/ring-worker.ts', import.meta.url);
 let sink = 0;
 
 /** Two workers sharing one counter, a thread Mutex and a futex word; reused across samples. */
@@ -137,6 +138,77 @@ const uncontended = throughput({
   ],
 });
 
-export default [contended, uncontended] satisfies Scenario[];
+/** A worker sending numbers to the main thread, through a shared ring or postMessage. */
+class RingPipe {
+  readonly ring = new RingBuffer(1024);
+  worker: Worker | undefined;
+
+  start(): void {
+    this.worker = new Worker(ringWorkerUrl, { workerData: { ring: this.ring } });
+  }
+
+  async viaRing(ops: number): Promise<void> {
+    this.worker?.postMessage({ kind: 'ring', n: ops });
+    let sum = 0;
+    for (let i = 0; i < ops; i++) {
+      let item = this.ring.tryConsume();
+      if (!item.ok) {
+        const waited = await this.ring.consume();
+        if (!waited.ok) throw new Error(`ring: ${waited.error}`);
+        item = waited;
+      }
+      sum += item.value;
+    }
+    if (sum !== (ops * (ops - 1)) / 2) throw new Error('ring: items lost or duplicated');
+  }
+
+  async viaPostMessage(ops: number): Promise<void> {
+    const worker = this.worker as Worker;
+    let received = 0;
+    let sum = 0;
+    await new Promise<void>((resolve) => {
+      const onMessage = (value: number) => {
+        sum += value;
+        if (++received === ops) {
+          worker.off('message', onMessage);
+          resolve();
+        }
+      };
+      worker.on('message', onMessage);
+      worker.postMessage({ kind: 'post', n: ops });
+    });
+    if (sum !== (ops * (ops - 1)) / 2) throw new Error('postMessage: items lost');
+  }
+
+  async stop(): Promise<void> {
+    await this.worker?.terminate();
+    this.worker = undefined;
+  }
+}
+
+const pipe = new RingPipe();
+
+const ringThroughput = throughput({
+  id: 'sync-threads/ring-numbers',
+  group: 'sync-threads',
+  title: 'numbers from a worker to the main thread: shared RingBuffer(1024) vs postMessage',
+  ops: 200_000,
+  rounds: 5,
+  contenders: [
+    {
+      name: 'coro threads RingBuffer',
+      setup: () => pipe.start(),
+      run: (ops) => pipe.viaRing(ops),
+    },
+    {
+      name: 'worker.postMessage(number)',
+      run: (ops) => pipe.viaPostMessage(ops),
+      teardown: () => pipe.stop(),
+    },
+  ],
+  compare: [{ subject: 'coro threads RingBuffer', baseline: 'worker.postMessage(number)' }],
+});
+
+export default [contended, uncontended, ringThroughput] satisfies Scenario[];
 // Keeps `sink` observable so the loops are not optimised away.
 export const _sink = (): number => sink;
