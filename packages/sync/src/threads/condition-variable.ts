@@ -15,6 +15,7 @@ import { ScopedLock } from './scoped-lock.ts';
 const MAGIC = 0x43637672; // 'Ccvr'
 const FIELDS = 0;
 const WAITERS = 0;
+const LABEL = 'threads ConditionVariable.wait';
 
 /**
  * A condition variable shared by threads, used with a thread `Mutex` / `SharedMutex` guarding
@@ -121,17 +122,9 @@ export class ConditionVariable {
       // Queue first, then release: a notify from whoever takes the lock next reaches us.
       core.lock();
       const slot = core.enqueue(WAITERS, 0);
-      core.unlock();
+      const waiting = waitOn(core, WAITERS, slot, signal, remaining, undefined, LABEL);
       lock._suspend();
-      const state = await waitOn(
-        core,
-        WAITERS,
-        slot,
-        signal,
-        remaining,
-        undefined,
-        'threads ConditionVariable.wait',
-      );
+      const state = await waiting;
       await lock._resume();
       if (predicate === undefined) return state === GRANTED;
       if (state !== GRANTED) return predicate();

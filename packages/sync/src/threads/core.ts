@@ -311,40 +311,51 @@ export class SharedCore {
     Atomics.store(i32, listBase + LIST_COUNT, (i32[listBase + LIST_COUNT] as number) - 1);
   }
 
-  /** Unlinks the head of `list` and wakes it with `state`; returns false if the list is empty. */
-  wakeHead(list: number, state: number): boolean {
-    const slot = this.head(list);
-    if (slot === NONE) return false;
+  /**
+   * Unlinks `slot` from `list` and wakes it with `state`. False if its thread is gone (then the
+   * slot is freed): see `wake`.
+   */
+  grant(list: number, slot: number, state: number): boolean {
     this.unlink(list, slot);
-    this.wake(slot, state);
-    return true;
+    return this.wake(slot, state);
+  }
+
+  /**
+   * Wakes the oldest waiter of `list` with `state`, skipping (and freeing) waiters whose thread
+   * is gone; false if no live waiter was left.
+   */
+  wakeHead(list: number, state: number): boolean {
+    for (let slot = this.head(list); slot !== NONE; slot = this.head(list)) {
+      if (this.grant(list, slot, state)) return true;
+    }
+    return false;
   }
 
   /** Wakes every waiter of `list` with `state`, oldest first (or newest first with `lifo`). */
   wakeAll(list: number, state: number, lifo = false): number {
     let woken = 0;
-    if (lifo) {
-      for (
-        let slot = this.i32[this.listsBase + list * LIST_SIZE + LIST_TAIL] as number;
-        slot !== NONE;
-      ) {
-        const prev = this.i32[this.slotsBase + slot * SLOT_SIZE + SLOT_PREV] as number;
-        this.unlink(list, slot);
-        this.wake(slot, state);
-        woken++;
-        slot = prev;
-      }
-      return woken;
+    const tailIndex = this.listsBase + list * LIST_SIZE + LIST_TAIL;
+    for (;;) {
+      const slot = lifo ? (this.i32[tailIndex] as number) : this.head(list);
+      if (slot === NONE) return woken;
+      if (this.grant(list, slot, state)) woken++;
     }
-    while (this.wakeHead(list, state)) woken++;
-    return woken;
   }
 
-  /** Publishes the outcome in the slot's own cell and wakes the thread parked on it. */
-  wake(slot: number, state: number): void {
+  /**
+   * Publishes the outcome in the slot's own cell and wakes the thread parked on it. Every
+   * waiter registers its `Atomics.waitAsync` before it releases the guard (see `waitOn`), so
+   * under the guard a waiting slot always has exactly one parked waiter — unless its thread
+   * ended (terminated, crashed, exited), which removes its waits: then `notify` wakes nobody,
+   * the slot is freed and `false` returned, so the caller hands the lock, permit or item to
+   * the next waiter instead of losing it to a dead thread.
+   */
+  wake(slot: number, state: number): boolean {
     const index = this.stateIndex(slot);
     Atomics.store(this.i32, index, state);
-    Atomics.notify(this.i32, index, 1);
+    if (Atomics.notify(this.i32, index, 1) === 1) return true;
+    this.release(slot);
+    return false;
   }
 
   /** Returns a slot to the free list. */
@@ -371,10 +382,12 @@ export class SharedCore {
 }
 
 /**
- * Parks on `slot` until it is granted / woken, the timeout runs out or the stop fires.
- * Must be called right after `enqueue` and `unlock` (the guard released). Resolves with the
- * slot's final state (`GRANTED` / `WOKEN`), `TIMED_OUT` or `CANCELLED`; the slot is freed
- * and every timer and stop registration removed before it resolves.
+ * Parks on `slot` until it is granted / woken, the timeout runs out or the stop fires. Must be
+ * called **with the guard held**, right after `enqueue`: it registers the `Atomics.waitAsync`
+ * first and then releases the guard, so that a granter always finds this thread parked (see
+ * `wake`). Resolves with the slot's final state (`GRANTED` / `WOKEN`), `TIMED_OUT` or
+ * `CANCELLED`; the slot is freed and every timer and stop registration removed before it
+ * resolves.
  */
 export function waitOn(
   core: SharedCore,
@@ -387,13 +400,13 @@ export function waitOn(
 ): Promise<number> {
   const result = Atomics.waitAsync(core.i32, core.stateIndex(slot), WAITING);
   if (!result.async) {
-    // Granted between `enqueue` and here.
-    core.lock();
+    // Cannot happen (the cell is WAITING under the guard); stay correct anyway.
     const state = Atomics.load(core.i32, core.stateIndex(slot));
     core.release(slot);
     core.unlock();
     return Promise.resolve(state);
   }
+  core.unlock();
   const parked = new Promise<number>((resolve) => {
     const wait = new SlotWait(core, list, slot, hook, resolve);
     holdAlive();
@@ -409,17 +422,17 @@ export function waitOn(
 // only work is waiting for a lock held elsewhere would simply exit. While any wait of this
 // thread is parked, one ref'd interval timer (made once, toggled with ref/unref) keeps it
 // alive, the way a pending socket read would.
-let parked = 0;
+let parkedCount = 0;
 let keepAlive: ReturnType<typeof setInterval> | undefined;
 
 function holdAlive(): void {
-  if (parked++ !== 0) return;
+  if (parkedCount++ !== 0) return;
   if (keepAlive === undefined) keepAlive = setInterval(() => {}, 0x3fffffff);
   else keepAlive.ref();
 }
 
 function releaseAlive(): void {
-  if (--parked === 0) keepAlive?.unref();
+  if (--parkedCount === 0) keepAlive?.unref();
 }
 
 class SlotWait {
@@ -453,9 +466,10 @@ class SlotWait {
     const index = core.stateIndex(this.slot);
     const state = Atomics.load(core.i32, index);
     if (state === WAITING) {
-      // Not ours to act on (cannot happen with coro's own writers); park again.
-      core.unlock();
+      // Not ours to act on (cannot happen with coro's own writers); park again, registered
+      // before the guard is released like every wait.
       const again = Atomics.waitAsync(core.i32, index, WAITING);
+      core.unlock();
       if (again.async) again.value.then(this.onWake);
       else this.onWake();
       return;

@@ -101,7 +101,6 @@ export class Event {
       return false;
     }
     const slot = core.enqueue(WAITERS, 0);
-    core.unlock();
     return (
       (await waitOn(core, WAITERS, slot, signal, timeout, undefined, 'threads Event.wait')) ===
       GRANTED

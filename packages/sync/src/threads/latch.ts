@@ -98,7 +98,6 @@ export class Latch {
       return false;
     }
     const slot = core.enqueue(WAITERS, 0);
-    core.unlock();
     return (
       (await waitOn(core, WAITERS, slot, signal, timeout, undefined, 'threads Latch.wait')) ===
       GRANTED

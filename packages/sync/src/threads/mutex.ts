@@ -114,7 +114,6 @@ export class Mutex implements ThreadLockOwner {
       return resolvedTimeout;
     }
     const slot = core.enqueue(WAITERS, 0);
-    core.unlock();
     return this.#parked(waitOn(core, WAITERS, slot, signal, timeout, undefined, LABEL));
   }
 

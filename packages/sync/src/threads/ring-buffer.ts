@@ -345,7 +345,6 @@ export class RingBuffer<T extends SharedItem = number> implements AsyncIterable<
       return 'timeout';
     }
     const slot = core.enqueue(PRODUCERS, 0);
-    core.unlock();
     const state = await waitOn(
       core,
       PRODUCERS,
@@ -410,7 +409,6 @@ export class RingBuffer<T extends SharedItem = number> implements AsyncIterable<
       return err('timeout');
     }
     const slot = core.enqueue(CONSUMERS, 0);
-    core.unlock();
     const state = await waitOn(
       core,
       CONSUMERS,
@@ -476,7 +474,6 @@ export class RingBuffer<T extends SharedItem = number> implements AsyncIterable<
       }
     }
     const slot = core.enqueue(DRAIN_WAITERS, 0);
-    core.unlock();
     await waitOn(
       core,
       DRAIN_WAITERS,

@@ -145,7 +145,6 @@ export class Semaphore {
       return resolvedTimeout;
     }
     const slot = core.enqueue(WAITERS, 0);
-    core.unlock();
     return parked(waitOn(core, WAITERS, slot, signal, timeout, undefined, LABEL));
   }
 

@@ -137,7 +137,6 @@ export class SharedMutex implements ThreadLockOwner, LeaveHook {
       return 'timeout';
     }
     const slot = core.enqueue(WAITERS, shared ? TAG_SHARED : TAG_EXCLUSIVE);
-    core.unlock();
     const state = await waitOn(
       core,
       WAITERS,
@@ -189,12 +188,13 @@ export class SharedMutex implements ThreadLockOwner, LeaveHook {
     for (let slot = core.head(WAITERS); slot !== -1; slot = core.head(WAITERS)) {
       if (core.tag(slot) === TAG_EXCLUSIVE) {
         if (core.get(SHARED) !== 0) return;
-        core.set(EXCLUSIVE, 1);
-        core.wakeHead(WAITERS, GRANTED);
-        return;
+        if (core.grant(WAITERS, slot, GRANTED)) {
+          core.set(EXCLUSIVE, 1);
+          return;
+        }
+        continue; // its thread is gone: skipped
       }
-      core.set(SHARED, core.get(SHARED) + 1);
-      core.wakeHead(WAITERS, GRANTED);
+      if (core.grant(WAITERS, slot, GRANTED)) core.set(SHARED, core.get(SHARED) + 1);
     }
   }
 

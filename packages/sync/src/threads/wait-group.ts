@@ -112,7 +112,6 @@ export class WaitGroup {
       return false;
     }
     const slot = core.enqueue(WAITERS, 0);
-    core.unlock();
     return (
       (await waitOn(core, WAITERS, slot, signal, timeout, undefined, 'threads WaitGroup.wait')) ===
       GRANTED
