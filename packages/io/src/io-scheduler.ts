@@ -190,7 +190,9 @@ export class IoScheduler<M extends object = AnyJobs> implements Executor, AsyncD
   #ready: (() => void)[] = [];
   #readySpare: (() => void)[] = [];
   #readyQueued = false;
-  // yield()ers wait for the next check phase (after I/O), also batched.
+  // yield()ers wait for the next check phase (after I/O), also batched. The first of a turn is
+  // kept in a field: a lone task yielding in a loop then never touches the arrays.
+  #firstYielder: (() => void) | undefined = undefined;
   #yielded: (() => void)[] = [];
   #yieldedSpare: (() => void)[] = [];
   #yieldQueued = false;
@@ -229,10 +231,12 @@ export class IoScheduler<M extends object = AnyJobs> implements Executor, AsyncD
       this.#wake();
       return;
     }
-    this.#yielded.push(resolve);
     if (!this.#yieldQueued) {
       this.#yieldQueued = true;
+      this.#firstYielder = resolve;
       setImmediate(this.#drainYielded);
+    } else {
+      this.#yielded.push(resolve);
     }
   };
 
@@ -243,6 +247,10 @@ export class IoScheduler<M extends object = AnyJobs> implements Executor, AsyncD
 
   readonly #drainYielded = (): void => {
     this.#yieldQueued = false;
+    const first = this.#firstYielder!;
+    this.#firstYielder = undefined;
+    first();
+    if (this.#yielded.length === 0) return;
     const batch = this.#yielded;
     this.#yielded = this.#yieldedSpare;
     for (let i = 0; i < batch.length; i++) batch[i]!();
@@ -364,7 +372,12 @@ export class IoScheduler<M extends object = AnyJobs> implements Executor, AsyncD
    */
   get size(): number {
     return (
-      this.#owned + this.#ready.length + this.#yielded.length + this.#timers.waiters + this.#polls
+      this.#owned +
+      this.#ready.length +
+      (this.#firstYielder === undefined ? 0 : 1) +
+      this.#yielded.length +
+      this.#timers.waiters +
+      this.#polls
     );
   }
 
