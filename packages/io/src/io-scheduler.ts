@@ -13,6 +13,7 @@ import {
   InvalidArgumentError,
   isAwaitable,
   isStopRequested,
+  isTracing,
   ok,
   onStop,
   type StopLike,
@@ -26,6 +27,7 @@ import {
   task as taskFactory,
   toCancelledError,
   toStopLike,
+  traceAwait,
 } from '@coro/task';
 import { SchedulerModeError, SchedulerShutdownError } from './errors.ts';
 import { CallbackTimer, TimerEntry, TimerQueue } from './internal/timer-queue.ts';
@@ -474,7 +476,8 @@ export class IoScheduler<M extends object = AnyJobs> implements Executor, AsyncD
   yieldFor(ms: number, options?: TimerOptions): Promise<void> {
     checkDuration(ms, 'yieldFor');
     if (ms === 0) return this.#now(options, this.#pushYield);
-    return this.#sleep(this.#deadlineAfter(ms), options);
+    const sleeping = this.#sleep(this.#deadlineAfter(ms), options);
+    return isTracing() ? traceAwait(`yieldFor(${ms}ms)`, sleeping) : sleeping;
   }
 
   /**
@@ -484,7 +487,8 @@ export class IoScheduler<M extends object = AnyJobs> implements Executor, AsyncD
   yieldUntil(t: number, options?: TimerOptions): Promise<void> {
     checkTimePoint(t, 'yieldUntil');
     if (t <= this.now()) return this.#now(options, this.#pushYield);
-    return this.#sleep(this.#deadlineAt(t), options);
+    const sleeping = this.#sleep(this.#deadlineAt(t), options);
+    return isTracing() ? traceAwait(`yieldUntil(${t})`, sleeping) : sleeping;
   }
 
   /**
@@ -494,7 +498,8 @@ export class IoScheduler<M extends object = AnyJobs> implements Executor, AsyncD
   scheduleAfter(ms: number, options?: TimerOptions): Promise<void> {
     checkDuration(ms, 'scheduleAfter');
     if (ms === 0) return this.#now(options, this.#pushReady);
-    return this.#sleep(this.#deadlineAfter(ms), options);
+    const sleeping = this.#sleep(this.#deadlineAfter(ms), options);
+    return isTracing() ? traceAwait(`scheduleAfter(${ms}ms)`, sleeping) : sleeping;
   }
 
   /**
@@ -504,7 +509,8 @@ export class IoScheduler<M extends object = AnyJobs> implements Executor, AsyncD
   scheduleAt(t: number, options?: TimerOptions): Promise<void> {
     checkTimePoint(t, 'scheduleAt');
     if (t <= this.now()) return this.#now(options, this.#pushReady);
-    return this.#sleep(this.#deadlineAt(t), options);
+    const sleeping = this.#sleep(this.#deadlineAt(t), options);
+    return isTracing() ? traceAwait(`scheduleAt(${t})`, sleeping) : sleeping;
   }
 
   /**
@@ -574,7 +580,8 @@ export class IoScheduler<M extends object = AnyJobs> implements Executor, AsyncD
    */
   poll(target: PollTarget, op: PollOp, options?: PollOptions): Promise<PollStatus> {
     if (this.#state === 'stopped') throw this.#stoppedError('poll()');
-    return pollTarget(this, target, op, options);
+    const polling = pollTarget(this, target, op, options);
+    return isTracing() ? traceAwait(`poll(${op})`, polling) : polling;
   }
 
   /**
