@@ -29,7 +29,7 @@ const scheduler = new IoScheduler<Jobs>({
 });
 
 // Listen before the tasks start, so the client can connect at once.
-const server = createServer({ pauseOnConnect: true });
+const server = createServer();
 server.listen(0, '127.0.0.1');
 await once(server, 'listening');
 const { port } = server.address() as { port: number };
@@ -38,8 +38,6 @@ const makeServerTask = task(async (s: IoScheduler<Jobs>) => {
   await s.schedule();
   // Wait for an incoming connection and accept it.
   const [client] = (await once(server, 'connection')) as [Socket];
-  client.resume(); // pauseOnConnect: start reading; poll() keeps the stream paused for us
-  client.pause();
 
   // Wait for the client's message; it is small enough to arrive in one piece.
   let status = await s.poll(client, 'read', { timeout: 5000 });
