@@ -3,6 +3,7 @@ export {
   type ExecutionStrategy,
   IoScheduler,
   type IoSchedulerOptions,
+  ScheduledCall,
   type ScheduleOptions,
   type ThreadStrategy,
   type TimerOptions,

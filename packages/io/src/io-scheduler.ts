@@ -158,6 +158,54 @@ class SleepWaiter extends TimerEntry {
 }
 
 /**
+ * A callback pending on a scheduler's timer heap, made by `scheduler.callAfter(ms, fn)`.
+ * `cancel()` removes it at once; `using` cancels it at the end of the scope.
+ */
+export class ScheduledCall extends TimerEntry implements Disposable {
+  #scheduler: IoScheduler<any> | undefined;
+  #callback: (() => void) | undefined;
+
+  /** @internal Use `scheduler.callAfter()`. */
+  constructor(scheduler: IoScheduler<any>, callback: () => void) {
+    super();
+    this.#scheduler = scheduler;
+    this.#callback = callback;
+  }
+
+  /** Whether the call is still pending (neither run nor cancelled). */
+  get pending(): boolean {
+    return this.#callback !== undefined;
+  }
+
+  /** Removes the call. Returns `true` if it was still pending. */
+  cancel(): boolean {
+    const scheduler = this.#scheduler;
+    if (scheduler === undefined) return false;
+    this.#scheduler = undefined;
+    this.#callback = undefined;
+    return scheduler._cancelTimer(this);
+  }
+
+  [Symbol.dispose](): void {
+    this.cancel();
+  }
+
+  /** @internal */
+  override fire(): void {
+    const scheduler = this.#scheduler;
+    const callback = this.#callback;
+    this.#scheduler = undefined;
+    this.#callback = undefined;
+    if (callback === undefined) return;
+    try {
+      callback();
+    } catch (error) {
+      scheduler?._report(error);
+    }
+  }
+}
+
+/**
  * libcoro's `io_scheduler` on the Node.js event loop: a run queue, timers, `poll` on sockets and
  * streams, timeouts, detached and joinable tasks, and a manual mode on virtual time.
  *
@@ -566,6 +614,28 @@ export class IoScheduler<M extends object = AnyJobs> implements Executor, AsyncD
   }
 
   /**
+   * Calls `callback` once, `ms` milliseconds from now on the scheduler's clock — real time, or
+   * virtual time in manual mode (then it runs inside `processEvents`) — from the same timer heap
+   * as `yieldFor`. The building block for timeouts that must honour manual mode (a handshake
+   * timeout in a protocol, say). `cancel()` (or `using`) removes it at once and returns whether
+   * it was still pending. A callback that throws reports to `onError`.
+   *
+   * @example
+   * using deadline = scheduler.callAfter(5_000, () => socket.destroy(new Error('too slow')));
+   * await handshake(socket);
+   */
+  callAfter(ms: number, callback: () => void): ScheduledCall {
+    checkDuration(ms, 'callAfter');
+    if (typeof callback !== 'function') {
+      throw new InvalidArgumentError(`callAfter expects a function, got ${typeof callback}`);
+    }
+    if (this.#state === 'stopped') throw this.#stoppedError('callAfter()');
+    const call = new ScheduledCall(this, callback);
+    this._addTimer(this.#deadlineAfter(ms), call);
+    return call;
+  }
+
+  /**
    * Waits until `target` (a `net.Socket`, or any readable / writable stream) is ready for `op`:
    * resolves with `'read'` (data is buffered, read it with `target.read()`), `'write'` (a write
    * will not be buffered), `'closed'` (end of stream, or the stream is gone), `'error'` (the
@@ -703,8 +773,10 @@ export class IoScheduler<M extends object = AnyJobs> implements Executor, AsyncD
   }
 
   /** @internal Removes a timer entry (no-op if it fired). */
-  _cancelTimer(entry: TimerEntry): void {
-    if (this.#timers.cancel(entry)) this.#disarmIfIdle();
+  _cancelTimer(entry: TimerEntry): boolean {
+    if (!this.#timers.cancel(entry)) return false;
+    this.#disarmIfIdle();
+    return true;
   }
 
   /**
@@ -714,6 +786,11 @@ export class IoScheduler<M extends object = AnyJobs> implements Executor, AsyncD
   _deliver(fn: () => void): void {
     if (this.#manual) this.#pushReady(fn);
     else fn();
+  }
+
+  /** @internal Hands an error to `onError`. */
+  _report(error: unknown): void {
+    this.#report(error);
   }
 
   /** @internal Counts a pending poll. */

@@ -161,6 +161,19 @@ describe('IoScheduler (event loop)', () => {
     expect(activeTimeouts()).toBe(before);
   });
 
+  it('callAfter fires on the event loop; a cancelled one keeps nothing alive', async () => {
+    const s = make();
+    const before = activeTimeouts();
+    const fired = new Promise<number>((resolve) => s.callAfter(5, () => resolve(s.now())));
+    const start = s.now();
+    expect(await fired).toBeGreaterThanOrEqual(start + 4);
+    const call = s.callAfter(60_000, () => {});
+    expect(activeTimeouts()).toBe(before + 1);
+    expect(call.cancel()).toBe(true);
+    expect(activeTimeouts()).toBe(before);
+    expect(s.isEmpty).toBe(true);
+  });
+
   it('100,000 cancelled timers leave nothing', async () => {
     const s = make();
     const before = activeTimeouts();

@@ -238,6 +238,36 @@ describe('IoScheduler manual mode (virtual time)', () => {
     stream.destroy();
   });
 
+  it('callAfter runs on virtual time, can be cancelled, and reports a throwing callback', async () => {
+    const errors: unknown[] = [];
+    const s = new IoScheduler({ threadStrategy: 'manual', onError: (e) => errors.push(e) });
+    const log: string[] = [];
+    const first = s.callAfter(100, () => log.push(`first@${s.now()}`));
+    const second = s.callAfter(200, () => log.push('second'));
+    s.callAfter(150, () => {
+      throw new Error('callback bug');
+    });
+    expect(s.size).toBe(3);
+    await s.processEvents(120);
+    expect(log).toEqual(['first@100']);
+    expect(first.pending).toBe(false);
+    expect(first.cancel()).toBe(false);
+    expect(second.cancel()).toBe(true);
+    expect(second.pending).toBe(false);
+    await s.processEvents(1000);
+    expect(log).toEqual(['first@100']);
+    expect(errors.map((e) => (e as Error).message)).toEqual(['callback bug']);
+    {
+      using scoped = s.callAfter(10, () => log.push('scoped'));
+      expect(scoped.pending).toBe(true);
+    }
+    await s.processEvents(100);
+    expect(log).toEqual(['first@100']);
+    expect(s.isEmpty).toBe(true);
+    expect(() => s.callAfter(-1, () => {})).toThrow();
+    expect(() => s.callAfter(1, 'x' as unknown as () => void)).toThrow();
+  });
+
   it('shutdown drives the scheduler itself, advancing virtual time', async () => {
     const s = manual();
     let finished = false;
