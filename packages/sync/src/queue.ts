@@ -1,13 +1,17 @@
 import { type Expected, isStopRequested, ok, readWaitOptions, type WaitOptions } from '@coro/task';
 import { Deque } from './internal/deque.ts';
 import {
+  ChannelIterator,
   errCancelled,
   errEmpty,
   errStopped,
   errTimeout,
+  ITERATE,
+  iterDone,
   resolvedErrCancelled,
   resolvedErrStopped,
   resolvedErrTimeout,
+  resolvedIterDone,
   resolvedVoid,
 } from './internal/resolved.ts';
 import { WaitList } from './internal/waiter.ts';
@@ -35,10 +39,7 @@ const STOPPED = 2;
 export class Queue<T> implements AsyncIterable<T> {
   readonly #items = new Deque<T>();
   #state = RUNNING;
-  readonly #consumers = new WaitList<Expected<T, 'stopped' | 'timeout' | 'cancelled'>>(
-    errTimeout,
-    errCancelled,
-  );
+  readonly #consumers = new WaitList<Consumed<T>>(errTimeout, errCancelled);
   #drained: (() => void) | undefined = undefined;
   #drainedPromise: Promise<void> | undefined = undefined;
 
@@ -67,8 +68,7 @@ export class Queue<T> implements AsyncIterable<T> {
    */
   push(value: T): 'produced' | 'stopped' {
     if (this.#state !== RUNNING) return 'stopped';
-    if (this.#consumers.length !== 0) this.#consumers.grantHead(ok(value));
-    else this.#items.push(value);
+    if (!this.#deliver(value)) this.#items.push(value);
     return 'produced';
   }
 
@@ -89,13 +89,19 @@ export class Queue<T> implements AsyncIterable<T> {
     if (this.#items.size !== 0) return Promise.resolve(ok(this.#take()));
     if (this.#state !== RUNNING) return resolvedErrStopped;
     if (timeout === 0) return resolvedErrTimeout;
-    return this.#consumers.enqueue(undefined, signal, timeout);
+    return this.#consumers.enqueue(undefined, signal, timeout) as Promise<
+      Expected<T, 'stopped' | 'timeout' | 'cancelled'>
+    >;
   }
 
   /** Takes the oldest item if there is one: `{ ok: true, value }`, or error `'empty'` / `'stopped'`. */
   tryPop(): Expected<T, 'empty' | 'stopped'> {
     if (this.#items.size !== 0) return ok(this.#take());
     return this.#state === RUNNING ? errEmpty : errStopped;
+  }
+
+  #size(): number {
+    return this.#items.size;
   }
 
   #take(): T {
@@ -132,17 +138,40 @@ export class Queue<T> implements AsyncIterable<T> {
 
   #stop(): void {
     this.#state = STOPPED;
-    if (this.#consumers.length !== 0) this.#consumers.grantAll(errStopped);
+    if (this.#consumers.length !== 0) this.#wakeConsumersStopped();
     this.#drained?.();
     this.#drained = undefined;
   }
 
-  /** Pops items until the queue stops. */
-  async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    while (true) {
-      const result = await this.pop();
-      if (!result.ok) return;
-      yield result.value;
+  /** Pops items until the queue stops (a `break` leaves the queue running). */
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
+    return new ChannelIterator<T>(() => this.#nextResult());
+  }
+
+  #nextResult(): Promise<IteratorResult<T, undefined>> {
+    if (this.#size() !== 0) return Promise.resolve({ done: false, value: this.#take() });
+    if (this.#state !== RUNNING) return resolvedIterDone;
+    return this.#consumers.enqueue(ITERATE, undefined, undefined) as Promise<
+      IteratorResult<T, undefined>
+    >;
+  }
+
+  /** Hands `value` to a waiting consumer in the shape it asked for. */
+  #deliver(value: T): boolean {
+    const consumers = this.#consumers;
+    const waiter = consumers.head;
+    if (waiter === undefined) return false;
+    consumers.grant(waiter, waiter.data === ITERATE ? { done: false, value } : ok(value));
+    return true;
+  }
+
+  #wakeConsumersStopped(): void {
+    const consumers = this.#consumers;
+    for (let waiter = consumers.head; waiter !== undefined; waiter = consumers.head) {
+      consumers.grant(waiter, waiter.data === ITERATE ? iterDone : errStopped);
     }
   }
 }
+
+/** What a consumer waiter is resolved with: an `Expected` for `pop`/`consume`, or an iterator result. */
+type Consumed<T> = Expected<T, 'stopped' | 'timeout' | 'cancelled'> | IteratorResult<T, undefined>;

@@ -1,14 +1,18 @@
 import { type Expected, isStopRequested, ok, readWaitOptions, type WaitOptions } from '@coro/task';
 import { checkCount } from './internal/check.ts';
 import {
+  ChannelIterator,
   errCancelled,
   errEmpty,
   errStopped,
   errTimeout,
+  ITERATE,
+  iterDone,
   resolvedCancelled,
   resolvedErrCancelled,
   resolvedErrStopped,
   resolvedErrTimeout,
+  resolvedIterDone,
   resolvedTimeout,
   resolvedVoid,
 } from './internal/resolved.ts';
@@ -49,10 +53,7 @@ export class RingBuffer<T> implements AsyncIterable<T> {
   /** Producers waiting for space; each waiter's data is its value. */
   readonly #producers = new WaitList<ProduceResult>('timeout', 'cancelled');
   /** Consumers waiting for an item (only while the buffer is empty). */
-  readonly #consumers = new WaitList<Expected<T, 'stopped' | 'timeout' | 'cancelled'>>(
-    errTimeout,
-    errCancelled,
-  );
+  readonly #consumers = new WaitList<Consumed<T>>(errTimeout, errCancelled);
   #drained: (() => void) | undefined = undefined;
   #drainedPromise: Promise<void> | undefined = undefined;
 
@@ -116,7 +117,7 @@ export class RingBuffer<T> implements AsyncIterable<T> {
   tryProduce(value: T): TryProduceResult {
     if (this.#state !== RUNNING) return 'stopped';
     // A waiting consumer means the buffer is empty: hand the value straight over.
-    if (this.#consumers.grantHead(ok(value))) return 'produced';
+    if (this.#deliver(value)) return 'produced';
     if (this.#size === this.#capacity) return 'full';
     this.#items[(this.#head + this.#size) % this.#capacity] = value;
     this.#size++;
@@ -142,7 +143,9 @@ export class RingBuffer<T> implements AsyncIterable<T> {
     if (this.#size !== 0) return Promise.resolve(ok(this.#take()));
     if (this.#state !== RUNNING) return resolvedErrStopped;
     if (timeout === 0) return resolvedErrTimeout;
-    return this.#consumers.enqueue(undefined, signal, timeout);
+    return this.#consumers.enqueue(undefined, signal, timeout) as Promise<
+      Expected<T, 'stopped' | 'timeout' | 'cancelled'>
+    >;
   }
 
   /** Takes the oldest item if there is one: `{ ok: true, value }`, or error `'empty'` / `'stopped'`. */
@@ -211,17 +214,40 @@ export class RingBuffer<T> implements AsyncIterable<T> {
   #stop(): void {
     this.#state = STOPPED;
     if (this.#producers.length !== 0) this.#producers.grantAll('stopped');
-    if (this.#consumers.length !== 0) this.#consumers.grantAll(errStopped);
+    if (this.#consumers.length !== 0) this.#wakeConsumersStopped();
     this.#drained?.();
     this.#drained = undefined;
   }
 
-  /** Consumes items until the buffer stops. */
-  async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    while (true) {
-      const result = await this.consume();
-      if (!result.ok) return;
-      yield result.value;
+  /** Consumes items until the buffer stops (a `break` leaves the buffer running). */
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
+    return new ChannelIterator<T>(() => this.#nextResult());
+  }
+
+  #nextResult(): Promise<IteratorResult<T, undefined>> {
+    if (this.#size !== 0) return Promise.resolve({ done: false, value: this.#take() });
+    if (this.#state !== RUNNING) return resolvedIterDone;
+    return this.#consumers.enqueue(ITERATE, undefined, undefined) as Promise<
+      IteratorResult<T, undefined>
+    >;
+  }
+
+  /** Hands `value` to a waiting consumer in the shape it asked for. */
+  #deliver(value: T): boolean {
+    const consumers = this.#consumers;
+    const waiter = consumers.head;
+    if (waiter === undefined) return false;
+    consumers.grant(waiter, waiter.data === ITERATE ? { done: false, value } : ok(value));
+    return true;
+  }
+
+  #wakeConsumersStopped(): void {
+    const consumers = this.#consumers;
+    for (let waiter = consumers.head; waiter !== undefined; waiter = consumers.head) {
+      consumers.grant(waiter, waiter.data === ITERATE ? iterDone : errStopped);
     }
   }
 }
+
+/** What a consumer waiter is resolved with: an `Expected` for `pop`/`consume`, or an iterator result. */
+type Consumed<T> = Expected<T, 'stopped' | 'timeout' | 'cancelled'> | IteratorResult<T, undefined>;

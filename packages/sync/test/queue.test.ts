@@ -95,4 +95,37 @@ describe('Queue', () => {
     q.push(5);
     expect(await q.pop({ timeout: 0 })).toEqual({ ok: true, value: 5 });
   });
+
+  it('iterating consumers and pop() callers share one line, served in order', async () => {
+    const q = new Queue<number>();
+    const seen: string[] = [];
+    const iterating = (async () => {
+      for await (const v of q) seen.push(`iter ${v}`);
+      seen.push('iter done');
+    })();
+    await flush();
+    const popped = q.pop();
+    q.push(1); // to the iterator, waiting first
+    q.push(2); // to pop()
+    expect(await popped).toEqual({ ok: true, value: 2 });
+    q.push(3);
+    await flush();
+    q.shutdown();
+    await iterating;
+    expect(seen).toEqual(['iter 1', 'iter 3', 'iter done']);
+    expect(q.waiterCount).toBe(0);
+  });
+
+  it('breaking out of a for await leaves the queue running', async () => {
+    const q = new Queue<number>();
+    for (let i = 0; i < 5; i++) q.push(i);
+    for await (const v of q) if (v === 1) break;
+    expect(q.isStopped).toBe(false);
+    expect(q.tryPop()).toEqual({ ok: true, value: 2 });
+    const it = q[Symbol.asyncIterator]();
+    expect(await it.next()).toEqual({ done: false, value: 3 });
+    expect(await it.return?.()).toEqual({ done: true, value: undefined });
+    q.shutdown();
+    expect(await it.next()).toEqual({ done: true, value: undefined });
+  });
 });

@@ -123,4 +123,22 @@ describe('RingBuffer', () => {
     expect(rb.tryConsume()).toEqual({ ok: true, value: 1 });
     expect(rb.tryConsume()).toEqual({ ok: false, error: 'empty' });
   });
+
+  it('an iterating consumer waiting on an empty buffer gets items, then ends on shutdown', async () => {
+    const rb = new RingBuffer<string>(1);
+    const seen: string[] = [];
+    const iterating = (async () => {
+      for await (const v of rb) seen.push(v);
+    })();
+    await flush();
+    expect(rb.waiterCount).toBe(1);
+    expect(rb.tryProduce('a')).toBe('produced');
+    await flush();
+    expect(await rb.produce('b')).toBe('produced');
+    await flush();
+    rb.shutdown();
+    await iterating;
+    expect(seen).toEqual(['a', 'b']);
+    expect(rb.waiterCount).toBe(0);
+  });
 });

@@ -16,3 +16,37 @@ export const errEmpty: Err<'empty'> = Object.freeze(err('empty' as const));
 export const resolvedErrStopped: Promise<Err<'stopped'>> = Promise.resolve(errStopped);
 export const resolvedErrTimeout: Promise<Err<'timeout'>> = Promise.resolve(errTimeout);
 export const resolvedErrCancelled: Promise<Err<'cancelled'>> = Promise.resolve(errCancelled);
+
+/** The iterator result that ends a `for await` over a stopped channel. */
+export const iterDone: IteratorReturnResult<undefined> = Object.freeze({
+  done: true as const,
+  value: undefined,
+});
+export const resolvedIterDone: Promise<IteratorReturnResult<undefined>> = Promise.resolve(iterDone);
+
+/** Marks a consumer waiter that wants an iterator result rather than an `Expected`. */
+export const ITERATE = 1;
+
+/**
+ * A hand-written async iterator over a channel (cheaper than an async generator: one settled
+ * promise per item). `return()` does not stop the channel: other consumers may go on.
+ */
+export class ChannelIterator<T> implements AsyncIterableIterator<T> {
+  readonly #next: () => Promise<IteratorResult<T, undefined>>;
+
+  constructor(next: () => Promise<IteratorResult<T, undefined>>) {
+    this.#next = next;
+  }
+
+  next(): Promise<IteratorResult<T, undefined>> {
+    return this.#next();
+  }
+
+  return(): Promise<IteratorResult<T, undefined>> {
+    return resolvedIterDone;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}

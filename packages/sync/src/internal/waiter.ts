@@ -23,28 +23,23 @@ function capture(resolve: (value: never) => void): void {
 export class Waiter<R> {
   prev: Waiter<R> | undefined = undefined;
   next: Waiter<R> | undefined = undefined;
-  list: WaitList<R> | undefined = undefined;
+  /** `WAITING` while in its list; anything else once it has left. */
   state = WAITING;
   resolve: (value: R) => void;
   timer: ReturnType<typeof setTimeout> | undefined = undefined;
   registration: StopRegistration | undefined = undefined;
   /** What the primitive needs to know about this waiter (a value to produce, a mode, a lock). */
   data: unknown;
-  readonly promise: Promise<R>;
 
-  constructor(data: unknown) {
+  constructor(resolve: (value: R) => void, data: unknown) {
+    this.resolve = resolve;
     this.data = data;
-    this.promise = new Promise<R>(capture as (resolve: (value: R) => void) => void);
-    this.resolve = captured as unknown as (value: R) => void;
-    captured = undefined;
   }
 }
 
-function noop(): void {}
-
-function onWaiterTimeout<R>(waiter: Waiter<R>): void {
+function onWaiterTimeout<R>(waiter: Waiter<R>, list: WaitList<R>): void {
   waiter.timer = undefined;
-  if (waiter.state === WAITING) waiter.list?.abandon(waiter, TIMED_OUT);
+  if (waiter.state === WAITING) list.abandon(waiter, TIMED_OUT);
 }
 
 /**
@@ -69,8 +64,9 @@ export class WaitList<R> {
 
   /** Queues a waiter at the tail and returns the promise it resolves. */
   enqueue(data: unknown, signal: StopLike | undefined, timeout: number | undefined): Promise<R> {
-    const waiter = new Waiter<R>(data);
-    waiter.list = this;
+    const promise = new Promise<R>(capture as (resolve: (value: R) => void) => void);
+    const waiter = new Waiter<R>(captured as unknown as (value: R) => void, data);
+    captured = undefined;
     const tail = this.tail;
     if (tail === undefined) this.head = waiter;
     else {
@@ -79,14 +75,14 @@ export class WaitList<R> {
     }
     this.tail = waiter;
     this.length++;
-    if (timeout !== undefined) waiter.timer = setTimeout(onWaiterTimeout<R>, timeout, waiter);
+    if (timeout !== undefined) waiter.timer = setTimeout(onWaiterTimeout<R>, timeout, waiter, this);
     if (signal !== undefined) {
       // Callers check `isStopRequested` first, so this never fires synchronously here.
       waiter.registration = onStop(signal, () => {
         if (waiter.state === WAITING) this.abandon(waiter, CANCELLED);
       });
     }
-    return waiter.promise;
+    return promise;
   }
 
   /** Unlinks a waiter (which must be in this list). */
@@ -98,7 +94,6 @@ export class WaitList<R> {
     if (next === undefined) this.tail = prev;
     else next.prev = prev;
     waiter.prev = waiter.next = undefined;
-    waiter.list = undefined;
     this.length--;
   }
 
@@ -126,7 +121,6 @@ export class WaitList<R> {
       const following = lifo ? waiter.prev : waiter.next;
       waiter.state = GRANTED;
       waiter.prev = waiter.next = undefined;
-      waiter.list = undefined;
       finish(waiter, value);
       waiter = following;
     }
@@ -150,10 +144,7 @@ function finish<R>(waiter: Waiter<R>, value: R): void {
     waiter.registration.unregister();
     waiter.registration = undefined;
   }
-  const resolve = waiter.resolve;
-  waiter.resolve = noop;
-  waiter.data = undefined;
-  resolve(value);
+  waiter.resolve(value);
 }
 
 export { isStopRequested };
