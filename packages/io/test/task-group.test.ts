@@ -1,4 +1,5 @@
 import { CancelledError, InvalidArgumentError, task } from '@coro/task';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { IoScheduler, SchedulerShutdownError, TaskGroup } from '../src/index.ts';
 
@@ -115,6 +116,56 @@ describe('TaskGroup', () => {
       );
     }
     expect(done).toBe(true);
+  });
+
+  it('property: the group settles once, with the first failure in virtual time, leaving nothing', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ delay: fc.integer({ min: 0, max: 30 }), fails: fc.boolean() }), {
+          minLength: 1,
+          maxLength: 12,
+        }),
+        fc.boolean(),
+        async (specs, cancelOnError) => {
+          const s = new IoScheduler({ threadStrategy: 'manual' });
+          const group = new TaskGroup(s, { cancelOnError });
+          const finished: number[] = [];
+          const member = task.withContext(async (ctx, i: number, delay: number, fails: boolean) => {
+            await s.yieldFor(delay, { signal: ctx });
+            if (fails) throw new Error(`task ${i}`);
+            finished.push(i);
+          });
+          specs.forEach((spec, i) => group.start(member(i, spec.delay, spec.fails)));
+          let outcome: unknown = 'pending';
+          Promise.resolve(group).then(
+            () => (outcome = 'ok'),
+            (e: unknown) => (outcome = e),
+          );
+          await s.processEvents(Number.POSITIVE_INFINITY);
+          expect(group.isEmpty).toBe(true);
+          expect(s.isEmpty).toBe(true);
+          // The first failure: smallest delay, then the earliest started.
+          const failures = specs
+            .map((spec, i) => ({ ...spec, i }))
+            .filter((x) => x.fails)
+            .sort((a, b) => a.delay - b.delay || a.i - b.i);
+          if (failures.length === 0) {
+            expect(outcome).toBe('ok');
+            expect(finished.length).toBe(specs.length);
+            return;
+          }
+          const first = failures[0]!;
+          expect((outcome as Error).message).toBe(`task ${first.i}`);
+          if (cancelOnError) {
+            // Nobody due strictly after the first failure finished normally.
+            for (const i of finished) expect(specs[i]!.delay).toBeLessThanOrEqual(first.delay);
+          } else {
+            expect(finished.length).toBe(specs.length - failures.length);
+          }
+        },
+      ),
+      { numRuns: 120 },
+    );
   });
 
   it('rejects bad input', () => {
