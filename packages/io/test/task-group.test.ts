@@ -135,7 +135,7 @@ describe('TaskGroup', () => {
             if (fails) throw new Error(`task ${i}`);
             finished.push(i);
           });
-          specs.forEach((spec, i) => group.start(member(i, spec.delay, spec.fails)));
+          for (const [i, spec] of specs.entries()) group.start(member(i, spec.delay, spec.fails));
           let outcome: unknown = 'pending';
           Promise.resolve(group).then(
             () => (outcome = 'ok'),
