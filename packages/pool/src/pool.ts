@@ -126,8 +126,6 @@ const State = {
 } as const;
 
 const DEFAULT_CONCURRENCY = 16;
-/** Jobs per message at most, so that a thread with a full window still gets a steady stream. */
-const MAX_BATCH = 8;
 /** How long shutdown() lets a thread exit on its own before terminating it. */
 const CLOSE_GRACE_MS = 2000;
 /** Recent samples kept for the p99 figures. */
@@ -225,6 +223,12 @@ function checkCallback(value: unknown, where: string): void {
   }
 }
 
+/**
+ * Marks a slot whose job was taken back (stolen for an idle thread) before it started: the
+ * slot stays busy until the thread acknowledges it, but the job lives elsewhere now.
+ */
+const MOVED = { _state: State.DONE, _sentAt: 0, _queuedAt: 0 } as unknown as PoolTask<unknown>;
+
 /** @internal One thread of the pool. */
 class Thread {
   readonly index: number;
@@ -239,7 +243,9 @@ class Thread {
   /** Set when the pool itself ends the thread (shutdown, terminate). */
   stopping = false;
   error: unknown = undefined;
+  /** The next message: [OP_RUN, slot, name, argc, ...args, slot, …]. */
   outbox: unknown[] | undefined = undefined;
+  outboxCount = 0;
   outTransfer: TransferListItem[] | undefined = undefined;
   busySince = 0;
   /** Whether onThreadStart ran for it (onThreadStop then runs too, and only then). */
@@ -356,6 +362,11 @@ export class ThreadPool<M extends object = Record<string, (...args: any[]) => an
   readonly #threadCount: number;
   readonly #concurrency: number;
   readonly #maxQueue: number;
+  /**
+   * Jobs per message at most: half a window, so that a thread with a full window gets a steady
+   * stream (one batch runs while the next is on its way) rather than one huge message.
+   */
+  readonly #batch: number;
   readonly #onThreadStart: ((threadIndex: number) => void) | undefined;
   readonly #onThreadStop: ((threadIndex: number) => void) | undefined;
   readonly #onError: (error: unknown) => void;
@@ -413,6 +424,7 @@ export class ThreadPool<M extends object = Record<string, (...args: any[]) => an
       DEFAULT_CONCURRENCY,
     );
     this.#maxQueue = checkCount(options.maxQueue, 'maxQueue', Number.POSITIVE_INFINITY, true);
+    this.#batch = Math.max(1, this.#concurrency >> 1);
     checkCallback(options.onThreadStart, 'onThreadStart');
     checkCallback(options.onThreadStop, 'onThreadStop');
     checkCallback(options.onError, 'onError');
@@ -651,6 +663,7 @@ export class ThreadPool<M extends object = Record<string, (...args: any[]) => an
       if (graceful && !thread.stopping) this.#close(thread);
       else {
         thread.stopping = true;
+        thread.worker.ref(); // the returned promise resolves when it has exited
         void thread.worker.terminate();
       }
     }
@@ -769,20 +782,26 @@ export class ThreadPool<M extends object = Record<string, (...args: any[]) => an
     let outbox = thread.outbox;
     if (outbox === undefined) {
       outbox = thread.outbox = [OP_RUN];
+      thread.outboxCount = 0;
       this.#dirty.push(thread);
       if (!this.#flushQueued) {
         this.#flushQueued = true;
         queueMicrotask(this.#flushBound);
       }
     }
-    outbox.push(slot, job._fn, job._jobArgs);
+    // Flat: [slot, name, argc, ...args]. No array per job in the message.
+    const args = job._jobArgs;
+    const argc = args.length;
+    outbox.push(slot, job._fn, argc);
+    for (let k = 0; k < argc; k++) outbox.push(args[k]);
+    thread.outboxCount++;
     const transfer = job._options?.transfer;
     if (transfer !== undefined && transfer.length > 0) {
       (thread.outTransfer ??= []).push(...transfer);
     }
     // Send full batches right away so that a thread with a deep window is never starved
     // waiting for one huge message.
-    if (outbox.length >= 1 + 3 * MAX_BATCH) this.#send(thread);
+    if (thread.outboxCount >= this.#batch) this.#send(thread);
   }
 
   #flush(): void {
@@ -803,8 +822,9 @@ export class ThreadPool<M extends object = Record<string, (...args: any[]) => an
     thread.outTransfer = undefined;
     if (thread.exited) return;
     const now = performance.now();
-    for (let i = 1; i < outbox.length; i += 3) {
+    for (let i = 1; i < outbox.length; i += 3 + (outbox[i + 2] as number)) {
       const job = thread.jobs[outbox[i] as number]!;
+      if (job === MOVED) continue;
       job._sentAt = now;
       this.#sampleWait(now - job._queuedAt);
     }
@@ -818,13 +838,17 @@ export class ThreadPool<M extends object = Record<string, (...args: any[]) => an
 
   /** After a batch failed to clone: send each job alone so that only the bad ones fail. */
   #sendOneByOne(thread: Thread, outbox: unknown[]): void {
-    for (let i = 1; i < outbox.length; i += 3) {
+    for (let i = 1; i < outbox.length; i += 3 + (outbox[i + 2] as number)) {
       const slot = outbox[i] as number;
       const job = thread.jobs[slot]!;
+      if (job === MOVED) {
+        this.#release(thread, slot); // nothing to send: its job went to another thread
+        continue;
+      }
       const transfer = job._options?.transfer;
       try {
         thread.worker.postMessage(
-          [OP_RUN, slot, outbox[i + 1], outbox[i + 2]],
+          outbox.slice(i - 1, i + 3 + (outbox[i + 2] as number)).fill(OP_RUN, 0, 1),
           transfer === undefined ? undefined : (transfer as TransferListItem[]),
         );
       } catch (error) {
@@ -855,12 +879,17 @@ export class ThreadPool<M extends object = Record<string, (...args: any[]) => an
     const jobs = thread.jobs;
     const free = thread.free;
     const n = message.length;
+    let moved = 0;
     for (let i = 0; i < n; i += 3) {
       const slot = message[i] as number;
       const job = jobs[slot]!;
       jobs[slot] = undefined;
       free.push(slot);
-      if (job._state !== State.DISPATCHED) continue; // settled already (cancelled)
+      if (job._state !== State.DISPATCHED) {
+        // Settled already (cancelled), or moved to another thread before it started.
+        if (job === MOVED) moved++;
+        continue;
+      }
       this.#sampleRun(now - job._sentAt);
       const status = message[i + 1];
       if (status === STATUS_OK) {
@@ -874,7 +903,7 @@ export class ThreadPool<M extends object = Record<string, (...args: any[]) => an
     }
     this.#crashes[thread.index] = 0;
     const count = n / 3;
-    this.#inFlight -= count;
+    this.#inFlight -= count - moved;
     thread.inFlight -= count;
     this.#refill(thread);
   }
@@ -885,6 +914,8 @@ export class ThreadPool<M extends object = Record<string, (...args: any[]) => an
       thread.announced = true;
       thread.markReady();
       this.#call(this.#onThreadStart, thread.index);
+      // A thread that comes up idle takes work from one that is still loading, or busy.
+      if (thread.inFlight === 0 && this.#queueHead === undefined) this.#steal(thread);
     }
   }
 
@@ -899,10 +930,10 @@ export class ThreadPool<M extends object = Record<string, (...args: any[]) => an
 
   /** Frees a slot the worker will never answer for. */
   #release(thread: Thread, slot: number): void {
+    if (thread.jobs[slot] !== MOVED) this.#inFlight--;
     thread.jobs[slot] = undefined;
     thread.free.push(slot);
     thread.inFlight--;
-    this.#inFlight--;
   }
 
   /** Gives a thread queued work for its free slots; notices idleness and a finished drain. */
@@ -913,6 +944,7 @@ export class ThreadPool<M extends object = Record<string, (...args: any[]) => an
         this.#unlinkQueue(job);
         this.#assign(thread, job);
       }
+      if (thread.inFlight === 0 && thread.ready) this.#steal(thread);
     }
     if (this.#roomHead !== undefined) this.#admitWaiting();
     if (thread.inFlight === 0 && !thread.exited) {
@@ -920,6 +952,41 @@ export class ThreadPool<M extends object = Record<string, (...args: any[]) => an
       thread.worker.unref();
     }
     this.#checkDrained();
+  }
+
+  /**
+   * An idle thread takes over jobs that wait, not yet started, on the busiest other thread
+   * (behind a long synchronous job, or on a thread still loading the module). Taking one back is
+   * a compare-and-swap on its slot state, so it either runs where it was or here, never twice.
+   * This is what makes a deep `concurrentTasksPerWorker` window safe for uneven jobs.
+   */
+  #steal(thief: Thread): void {
+    let victim: Thread | undefined;
+    let most = 1;
+    for (const thread of this.#threads) {
+      if (thread !== undefined && thread !== thief && !thread.exited && thread.inFlight > most) {
+        victim = thread;
+        most = thread.inFlight;
+      }
+    }
+    if (victim === undefined) return;
+    let budget = Math.min(this.#concurrency, most >> 1);
+    const jobs = victim.jobs;
+    const states = victim.states;
+    // From the highest slot down: those were handed out last, so they would run last there.
+    for (let slot = jobs.length - 1; slot >= 0 && budget > 0; slot--) {
+      const job = jobs[slot];
+      if (job === undefined || job._state !== State.DISPATCHED) continue;
+      // Transferred buffers are already on their way to the victim: they cannot go elsewhere.
+      if (job._options?.transfer !== undefined && job._options.transfer.length > 0) continue;
+      if (Atomics.compareExchange(states, slot, SLOT_PENDING, SLOT_CANCELLED) !== SLOT_PENDING) {
+        continue;
+      }
+      jobs[slot] = MOVED;
+      this.#inFlight--;
+      this.#assign(thief, job);
+      budget--;
+    }
   }
 
   /** Moves jobs waiting for room into the queue (or straight to a thread). */
@@ -1012,6 +1079,7 @@ export class ThreadPool<M extends object = Record<string, (...args: any[]) => an
       const job = thread.jobs[slot];
       if (job === undefined) continue;
       thread.jobs[slot] = undefined;
+      if (job === MOVED) continue;
       this.#inFlight--;
       if (job._state === State.DISPATCHED) {
         this.#settleError(job, error, crashed ? 'failed' : 'cancelled');

@@ -119,7 +119,18 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
-function runJob(slot: number, name: string, args: unknown[]): void {
+/**
+ * How long each function's synchronous part took lately (ms; the recent maximum, decaying).
+ * Results wait in a batch until the current message is done; before a job that may take a
+ * while, the results so far are sent first, so a quick job's result is never held back behind
+ * a long job that happened to come in the same batch.
+ */
+const recentCost: Record<string, number> = Object.create(null);
+/** Below this a job counts as quick: its neighbours' results may wait for it. */
+const QUICK_MS = 0.05;
+
+/** Runs the job whose arguments are `message[at …at + argc)`. */
+function runJob(slot: number, name: string, message: unknown[], at: number, argc: number): void {
   // A job cancelled before it starts must never start: the pool marks its slot, we check it.
   if (Atomics.compareExchange(states, slot, SLOT_PENDING, SLOT_STARTED) !== SLOT_PENDING) {
     out.push(slot, STATUS_SKIPPED, undefined);
@@ -134,23 +145,33 @@ function runJob(slot: number, name: string, args: unknown[]): void {
     out.push(slot, STATUS_ERROR, serializeError(new UnknownJobError(name, exportNames)));
     return;
   }
+  const cost = recentCost[name];
+  if (out.length !== 0 && (cost === undefined || cost > QUICK_MS)) flush();
   let ctx: Context | undefined;
   let result: unknown;
+  const started = performance.now();
   try {
     // The context goes in the function's last declared parameter, so only functions that
     // declare one get it (and pay for it).
     const declared = fn.length;
-    if (declared > args.length) {
+    if (declared > argc) {
       ctx = new Context(slot, name);
-      while (args.length < declared - 1) args.push(undefined);
-      args.push(ctx);
-    }
-    result = fn.apply(undefined, args);
+      const args = new Array<unknown>(declared);
+      for (let k = 0; k < argc; k++) args[k] = message[at + k];
+      args[declared - 1] = ctx;
+      result = fn.apply(undefined, args);
+    } else if (argc === 0) result = fn();
+    else if (argc === 1) result = fn(message[at]);
+    else if (argc === 2) result = fn(message[at], message[at + 1]);
+    else if (argc === 3) result = fn(message[at], message[at + 1], message[at + 2]);
+    else result = fn.apply(undefined, message.slice(at, at + argc));
   } catch (error) {
     if (ctx !== undefined) ctx._done = true;
     out.push(slot, STATUS_ERROR, serializeError(error));
     return;
   }
+  const elapsed = performance.now() - started;
+  recentCost[name] = cost === undefined || elapsed > cost ? elapsed : cost * 0.5;
   if (isThenable(result)) {
     if (ctx !== undefined) contexts[slot] = ctx;
     result.then(
@@ -236,8 +257,10 @@ function containsTransferable(value: unknown, item: unknown): boolean {
 
 port.on('message', (message: unknown[]) => {
   if (message[0] === OP_RUN) {
-    for (let i = 1; i < message.length; i += 3) {
-      runJob(message[i] as number, message[i + 1] as string, message[i + 2] as unknown[]);
+    for (let i = 1; i < message.length; ) {
+      const argc = message[i + 2] as number;
+      runJob(message[i] as number, message[i + 1] as string, message, i + 3, argc);
+      i += 3 + argc;
     }
     flush();
   } else if (message[0] === OP_CANCEL) {

@@ -46,7 +46,14 @@ describe('ThreadPool.run', () => {
   });
 
   it('spreads thousands of jobs over every thread and loses none', async () => {
-    const pool = makePool({ threadCount: 3, concurrentTasksPerWorker: 4 });
+    let up = 0;
+    const pool = makePool({
+      threadCount: 3,
+      concurrentTasksPerWorker: 4,
+      onThreadStart: () => up++,
+    });
+    // Once all are up (before that, a thread that is up takes work from those still loading).
+    await eventually(() => up === 3);
     const n = 5000;
     const tasks = [];
     for (let i = 0; i < n; i++) tasks.push(pool.run('tagged', i));

@@ -3,7 +3,7 @@
 // jobs as one flat array is far cheaper to send than an array of job objects.
 //
 // main → worker
-//   [OP_RUN, slot, name, args, slot, name, args, …]   start jobs (args: an array)
+//   [OP_RUN, slot, name, argc, ...args, slot, …]       start jobs (arguments inline)
 //   [OP_CANCEL, slot]                                  stop the running job in `slot`
 //   [OP_CLOSE]                                         exit once idle (shutdown)
 // worker → main
