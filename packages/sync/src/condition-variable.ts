@@ -30,7 +30,7 @@ import { ScopedLock } from './scoped-lock.ts';
  * }
  */
 export class ConditionVariable {
-  readonly #waiters = new WaitList<boolean>(false, false);
+  readonly #waiters = new WaitList<boolean>('ConditionVariable.wait', false, false);
 
   /** How many tasks are waiting to be notified: for tests and diagnostics. */
   get waiterCount(): number {

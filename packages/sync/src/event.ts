@@ -21,7 +21,7 @@ export type ResumeOrder = 'fifo' | 'lifo';
  */
 export class Event {
   #set: boolean;
-  readonly #waiters = new WaitList<boolean>(false, false);
+  readonly #waiters = new WaitList<boolean>('Event.wait', false, false);
 
   /** Creates an event, unset unless `initiallySet` is `true`. */
   constructor(initiallySet = false) {

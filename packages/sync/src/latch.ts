@@ -16,7 +16,7 @@ import { WaitList } from './internal/waiter.ts';
  */
 export class Latch {
   #remaining: number;
-  readonly #waiters = new WaitList<boolean>(false, false);
+  readonly #waiters = new WaitList<boolean>('Latch.wait', false, false);
 
   /** Throws `InvalidArgumentError` unless `count` is an integer ≥ 0 (0: ready at once). */
   constructor(count: number) {

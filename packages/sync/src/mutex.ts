@@ -24,7 +24,7 @@ export type LockStatus = 'timeout' | 'cancelled';
  */
 export class Mutex implements LockOwner {
   #holder: ScopedLock | undefined = undefined;
-  readonly #waiters = new WaitList<ScopedLock | LockStatus>('timeout', 'cancelled');
+  readonly #waiters = new WaitList<ScopedLock | LockStatus>('Mutex.lock', 'timeout', 'cancelled');
 
   /** Whether the mutex is held. */
   get isLocked(): boolean {

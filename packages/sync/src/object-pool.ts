@@ -93,7 +93,7 @@ export class ObjectPool<T> {
   #drained: (() => void) | undefined = undefined;
   #drainedPromise: Promise<void> | undefined = undefined;
   readonly #pending = new Set<Promise<void>>();
-  readonly #waiters = new WaitList<Grant<T>>('timeout', 'cancelled');
+  readonly #waiters = new WaitList<Grant<T>>('ObjectPool.acquire', 'timeout', 'cancelled');
 
   /** Throws `InvalidArgumentError` for a missing `create` or a `max` that is not an integer ≥ 1. */
   constructor(options: ObjectPoolOptions<T>) {

@@ -39,7 +39,7 @@ const STOPPED = 2;
 export class Queue<T> implements AsyncIterable<T> {
   readonly #items = new Deque<T>();
   #state = RUNNING;
-  readonly #consumers = new WaitList<Consumed<T>>(errTimeout, errCancelled);
+  readonly #consumers = new WaitList<Consumed<T>>('Queue.pop', errTimeout, errCancelled);
   #drained: (() => void) | undefined = undefined;
   #drainedPromise: Promise<void> | undefined = undefined;
 

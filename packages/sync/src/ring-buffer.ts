@@ -51,9 +51,9 @@ export class RingBuffer<T> implements AsyncIterable<T> {
   #size = 0;
   #state = RUNNING;
   /** Producers waiting for space; each waiter's data is its value. */
-  readonly #producers = new WaitList<ProduceResult>('timeout', 'cancelled');
+  readonly #producers = new WaitList<ProduceResult>('RingBuffer.produce', 'timeout', 'cancelled');
   /** Consumers waiting for an item (only while the buffer is empty). */
-  readonly #consumers = new WaitList<Consumed<T>>(errTimeout, errCancelled);
+  readonly #consumers = new WaitList<Consumed<T>>('RingBuffer.consume', errTimeout, errCancelled);
   #drained: (() => void) | undefined = undefined;
   #drainedPromise: Promise<void> | undefined = undefined;
 

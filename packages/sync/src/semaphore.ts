@@ -29,7 +29,7 @@ export class Semaphore {
   readonly #max: number;
   #value: number;
   #shutdown = false;
-  readonly #waiters = new WaitList<AcquireResult>('timeout', 'cancelled');
+  readonly #waiters = new WaitList<AcquireResult>('Semaphore.acquire', 'timeout', 'cancelled');
 
   /**
    * Throws `InvalidArgumentError` unless `max` is an integer ≥ 1 and `initial` an integer in

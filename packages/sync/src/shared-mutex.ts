@@ -32,9 +32,13 @@ export class SharedMutex implements LockOwner {
   #exclusive: ScopedLock | undefined = undefined;
   #sharedHead: ScopedLock | undefined = undefined;
   #sharedCount = 0;
-  readonly #waiters = new WaitList<ScopedLock | LockStatus>('timeout', 'cancelled', () =>
-    // A waiter that gave up may have been the exclusive one holding back shared waiters.
-    this.#dispatch(),
+  readonly #waiters = new WaitList<ScopedLock | LockStatus>(
+    'SharedMutex.lock',
+    'timeout',
+    'cancelled',
+    () =>
+      // A waiter that gave up may have been the exclusive one holding back shared waiters.
+      this.#dispatch(),
   );
 
   /** Whether the mutex is held exclusively. */

@@ -16,7 +16,7 @@ import { WaitList } from './internal/waiter.ts';
  */
 export class WaitGroup {
   #count = 0;
-  readonly #waiters = new WaitList<boolean>(false, false);
+  readonly #waiters = new WaitList<boolean>('WaitGroup.wait', false, false);
 
   /** The outstanding count. */
   get count(): number {

@@ -1,4 +1,11 @@
-import { isStopRequested, onStop, type StopLike, type StopRegistration } from '@coro/task';
+import {
+  isStopRequested,
+  isTracing,
+  onStop,
+  type StopLike,
+  type StopRegistration,
+  traceAwait,
+} from '@coro/task';
 
 /**
  * A waiter is a small state machine: it starts `WAITING` and ends exactly once, as `GRANTED`
@@ -51,12 +58,20 @@ export class WaitList<R> {
   head: Waiter<R> | undefined = undefined;
   tail: Waiter<R> | undefined = undefined;
   length = 0;
+  /** What a waiting task shows in `dumpTasks()` while tracing is on, e.g. `'Mutex.lock'`. */
+  readonly label: string;
   readonly timeoutValue: R;
   readonly cancelledValue: R;
   /** Called after a waiter left by timeout or stop, so the owner can admit the ones behind it. */
   onAbandon: ((waiter: Waiter<R>) => void) | undefined;
 
-  constructor(timeoutValue: R, cancelledValue: R, onAbandon?: (waiter: Waiter<R>) => void) {
+  constructor(
+    label: string,
+    timeoutValue: R,
+    cancelledValue: R,
+    onAbandon?: (waiter: Waiter<R>) => void,
+  ) {
+    this.label = label;
     this.timeoutValue = timeoutValue;
     this.cancelledValue = cancelledValue;
     this.onAbandon = onAbandon;
@@ -82,7 +97,8 @@ export class WaitList<R> {
         if (waiter.state === WAITING) this.abandon(waiter, CANCELLED);
       });
     }
-    return promise;
+    // Only waits that really wait are labelled; the check costs a call while tracing is off.
+    return isTracing() ? traceAwait(this.label, promise) : promise;
   }
 
   /** Unlinks a waiter (which must be in this list). */
