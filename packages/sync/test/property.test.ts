@@ -5,6 +5,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   ConditionVariable,
   Mutex,
+  ObjectPool,
+  PoolGuard,
   Queue,
   RingBuffer,
   ScopedLock,
@@ -342,6 +344,67 @@ describe('property: random schedules', () => {
         expect(mutex.waiterCount).toBe(0);
         expectClean(stoppers);
       }),
+      runs,
+    );
+  });
+
+  it('ObjectPool: at most max alive, each object lent to one holder at a time, none lost', async () => {
+    const poolAttempt = fc.record({
+      plan: waitPlan,
+      hold: fc.nat({ max: 3 }),
+      before: fc.nat({ max: 2 }),
+      breakIt: fc.boolean(),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 3 }),
+        tasksOf(poolAttempt),
+        decisions,
+        stopAfter,
+        async (max, tasks, picks, after) => {
+          const schedule = new RandomSchedule(picks);
+          const stoppers = new Stoppers();
+          let made = 0;
+          let destroyed = 0;
+          const pool = new ObjectPool({
+            create: async () => {
+              await schedule.yield();
+              return { id: made++, broken: false };
+            },
+            destroy: () => {
+              destroyed++;
+            },
+            validate: (o) => !o.broken,
+            max,
+          });
+          const holding = new Set<number>();
+          const run = async (attempts: (typeof tasks)[number]) => {
+            for (const { plan, hold, before, breakIt } of attempts) {
+              await schedule.yieldTimes(before);
+              const result = await pool.acquire(stoppers.options(plan));
+              if (!(result instanceof PoolGuard)) {
+                expect(['timeout', 'cancelled']).toContain(result);
+                continue;
+              }
+              expect(holding.has(result.value.id)).toBe(false);
+              holding.add(result.value.id);
+              expect(pool.size).toBeLessThanOrEqual(max);
+              await schedule.yieldTimes(hold);
+              holding.delete(result.value.id);
+              if (breakIt) result.value.broken = true;
+              result.release();
+            }
+          };
+          await schedule.run([...tasks.map(run), stoppers.run(schedule, after)]);
+          expect(pool.lent).toBe(0);
+          expect(pool.waiterCount).toBe(0);
+          expect(pool.size).toBe(made - destroyed);
+          expect(pool.size).toBeLessThanOrEqual(max);
+          await pool.drain();
+          expect(destroyed).toBe(made);
+          expectClean(stoppers);
+        },
+      ),
       runs,
     );
   });
