@@ -223,6 +223,9 @@ function checkCallback(value: unknown, where: string): void {
   }
 }
 
+/** What a settled job's arguments are replaced with. */
+const NO_ARGS: unknown[] = [];
+
 /**
  * Marks a slot whose job was taken back (stolen for an idle thread) before it started: the
  * slot stays busy until the thread acknowledges it, but the job lives elsewhere now.
@@ -894,6 +897,7 @@ export class ThreadPool<M extends object = Record<string, (...args: any[]) => an
       const status = message[i + 1];
       if (status === STATUS_OK) {
         job._state = State.DONE;
+        job._jobArgs = NO_ARGS; // a task kept around must not keep its arguments alive
         this.#completed++;
         if (job._options !== undefined) this.#unguard(job);
         job._resolve!(message[i + 2]);
@@ -1047,6 +1051,7 @@ export class ThreadPool<M extends object = Record<string, (...args: any[]) => an
     outcome: 'failed' | 'cancelled' | undefined,
   ): void {
     job._state = State.DONE;
+    job._jobArgs = NO_ARGS;
     if (outcome === 'failed') this.#failed++;
     else if (outcome === 'cancelled') this.#cancelled++;
     if (job._options !== undefined) this.#unguard(job);
