@@ -14,7 +14,7 @@ function runScript(source: string, flags: string[] = [], timeoutMs = 20_000) {
   }>((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--conditions=@coro/source', '--input-type=module', '-e', source],
+      [...flags, '--conditions=@coro/source', '--input-type=module', '-e', source],
       { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs },
     );
     let stdout = '';
