@@ -188,7 +188,7 @@ function ringBuffer(producers: number): Scenario {
     id: `sync/ring-buffer-${producers === 1 ? 'spsc' : 'mpsc'}`,
     group: 'sync',
     title: `RingBuffer(${capacity}): ${label}, one consumer`,
-    ops: 1_000_000,
+    ops: 300_000,
     rounds: 7,
     contenders: [
       {
@@ -401,7 +401,9 @@ const event = throughput({
   id: 'sync/event-10k-waiters',
   group: 'sync',
   title: 'Event: 10,000 waiters, one set()',
-  ops: 1_000_000,
+  // events.once removes each listener from an array (O(waiters) each): keep the rounds few.
+  ops: 100_000,
+  rounds: 5,
   contenders: [
     {
       name: 'coro Event',
