@@ -261,7 +261,7 @@ function millionTimers(mode: 'time' | 'heap'): Scenario {
     async run(ctx) {
       const count = ctx.quick ? 50_000 : 1_000_000;
       // Time is noisier than heap on a shared machine: more rounds for it.
-      const rounds = ctx.quick ? 1 : mode === 'time' ? 5 : 3;
+      const rounds = ctx.quick ? 1 : mode === 'time' ? 4 : 3;
       const samples = timerContenders.map(() => [] as number[]);
       for (let round = 0; round < rounds; round++) {
         for (let k = 0; k < timerContenders.length; k++) {
