@@ -14,6 +14,7 @@ import {
   onStop,
   readWaitOptions,
   type StopRegistration,
+  StopToken,
   Task,
   TimeoutError,
   toCancelledError,
@@ -490,6 +491,7 @@ export class ThreadPool<M extends object = Record<string, (...args: any[]) => an
         `ThreadPool.run: the job name must be a string, got ${typeof name}`,
       );
     }
+    if (args.length !== 0) checkNotOptions(args[args.length - 1]);
     return new PoolTask<JobResult<M, K>>(this, name, args, undefined);
   }
 
@@ -1223,6 +1225,21 @@ function percentile99(samples: Float64Array, count: number): number {
   if (n === 0) return 0;
   const sorted = samples.slice(0, n).sort();
   return sorted[Math.min(n - 1, Math.ceil(n * 0.99) - 1)]!;
+}
+
+/**
+ * `run(name, ...args, { signal })` (the form of the design draft) would send the options to
+ * the job as its last argument. A stop token or signal can never be a job's argument (neither
+ * crosses threads), so such an object is certainly misplaced options: say so at the call.
+ */
+function checkNotOptions(last: unknown): void {
+  if (last === null || typeof last !== 'object') return;
+  const signal = (last as { signal?: unknown }).signal;
+  if (signal instanceof AbortSignal || signal instanceof StopToken) {
+    throw new InvalidArgumentError(
+      'ThreadPool.run takes no options: its last argument has a signal, which cannot be sent to a thread. Use pool.runWith({ signal, timeout, transfer }, name, ...args)',
+    );
+  }
 }
 
 function checkRunOptions(options: unknown): RunOptions {
