@@ -165,4 +165,33 @@ describe('Mutex', () => {
     expect(lock.isHeld).toBe(true);
     expect(mutex.waiterCount).toBe(0);
   });
+
+  it('keeps first come, first served when many waiters in between give up (compaction)', async () => {
+    const mutex = new Mutex();
+    const held = mutex.tryLock() as ScopedLock;
+    const controllers: AbortController[] = [];
+    const waits: Promise<ScopedLock | 'timeout' | 'cancelled'>[] = [];
+    for (let i = 0; i < 300; i++) {
+      const controller = new AbortController();
+      controllers.push(controller);
+      waits.push(mutex.lock({ signal: controller.signal }));
+    }
+    // Give up two out of three, in an order that leaves gaps everywhere.
+    for (let i = 299; i >= 0; i--) if (i % 3 !== 0) controllers[i]?.abort();
+    expect(mutex.waiterCount).toBe(100);
+    const order: number[] = [];
+    held.unlock();
+    for (let i = 0; i < 300; i++) {
+      const result = await waits[i];
+      if (i % 3 !== 0) {
+        expect(result).toBe('cancelled');
+        continue;
+      }
+      order.push(i);
+      (result as ScopedLock).unlock();
+    }
+    expect(order).toEqual(Array.from({ length: 100 }, (_, k) => k * 3));
+    expect(mutex.isLocked).toBe(false);
+    expect(mutex.waiterCount).toBe(0);
+  });
 });

@@ -51,7 +51,10 @@ export class RandomSchedule {
       if (finished) break;
       if (step > 20_000) throw new Error('the schedule did not finish (livelock?)');
       const decision = this.#decisions[this.#index++ % this.#decisions.length] ?? 0;
-      if (this.#pending.length === 0 || decision % 7 === 0) {
+      // Past a while, stop choosing to tick while yield points wait: a task looping on short
+      // timeouts could otherwise keep the others from ever being resumed.
+      const tick = decision % 7 === 0 && step <= 2_000;
+      if (this.#pending.length === 0 || tick) {
         if (vi.getTimerCount() > 0) {
           if (this.#pending.length === 0) vi.advanceTimersToNextTimer();
           else vi.advanceTimersByTime(1);
