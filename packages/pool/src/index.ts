@@ -14,6 +14,7 @@ export {
   type DurationStats,
   type PoolStats,
   type RunOptions,
+  type SignalRunOptions,
   ThreadPool,
   type ThreadPoolOptions,
 } from './pool.ts';

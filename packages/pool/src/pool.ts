@@ -80,7 +80,7 @@ export interface ThreadPoolOptions {
   readonly onError?: ((error: unknown) => void) | undefined;
 }
 
-/** Options for one job: `pool.runWith(options, name, ...args)`. */
+/** Options for one job: `pool.runWith(options, name, ...args)`, or last in `run` with a `signal`. */
 export interface RunOptions extends WaitOptions {
   /**
    * `ArrayBuffer`s and `MessagePort`s among the arguments to move to the worker instead of
@@ -93,6 +93,11 @@ export interface RunOptions extends WaitOptions {
    */
   readonly onFull?: 'reject' | 'wait' | undefined;
 }
+
+/** Run options that carry a `signal`: the ones `run(name, ...args, options)` accepts last. */
+export type SignalRunOptions = RunOptions & {
+  readonly signal: NonNullable<RunOptions['signal']>;
+};
 
 /** Mean and 99th percentile of a duration, in milliseconds. */
 export interface DurationStats {
@@ -485,14 +490,33 @@ export class ThreadPool<M extends object = Record<string, (...args: any[]) => an
    * @example
    * const n = await pool.run('fib', 30);
    */
-  run<K extends JobName<M>>(name: K, ...args: JobArgs<M, K>): Task<JobResult<M, K>> {
+  run<K extends JobName<M>>(name: K, ...args: JobArgs<M, K>): Task<JobResult<M, K>>;
+  /**
+   * DESIGN's form: options after the arguments, recognised because they carry a `signal` (a
+   * signal can never be a job's argument: it cannot cross threads). Any other options —
+   * `timeout` or `transfer` alone — go through `runWith`, so that a job argument that merely
+   * looks like options is never taken for them.
+   *
+   * @example
+   * await pool.run('fib', 40, { signal: ctx.signal, transfer: [] });
+   */
+  run<K extends JobName<M>>(
+    name: K,
+    ...argsAndOptions: [...JobArgs<M, K>, SignalRunOptions]
+  ): Task<JobResult<M, K>>;
+  run(name: string, ...args: unknown[]): Task<unknown> {
     if (typeof name !== 'string') {
       throw new InvalidArgumentError(
         `ThreadPool.run: the job name must be a string, got ${typeof name}`,
       );
     }
-    if (args.length !== 0) checkNotOptions(args[args.length - 1]);
-    return new PoolTask<JobResult<M, K>>(this, name, args, undefined);
+    if (args.length !== 0) {
+      const options = trailingSignalOptions(args[args.length - 1]);
+      if (options !== undefined) {
+        return new PoolTask<unknown>(this, name, args.slice(0, -1), checkRunOptions(options));
+      }
+    }
+    return new PoolTask<unknown>(this, name, args, undefined);
   }
 
   /**
@@ -1227,19 +1251,31 @@ function percentile99(samples: Float64Array, count: number): number {
   return sorted[Math.min(n - 1, Math.ceil(n * 0.99) - 1)]!;
 }
 
+const runOptionKeys = new Set(['signal', 'timeout', 'transfer', 'onFull']);
+
 /**
- * `run(name, ...args, { signal })` (the form of the design draft) would send the options to
- * the job as its last argument. A stop token or signal can never be a job's argument (neither
- * crosses threads), so such an object is certainly misplaced options: say so at the call.
+ * The options of `run(name, ...args, { signal, ... })`: a trailing object whose `signal` is a
+ * `StopToken`, an `AbortSignal` or a task context can only be options, because no such value
+ * can be sent to a thread. Anything else in that position is a job argument.
  */
-function checkNotOptions(last: unknown): void {
-  if (last === null || typeof last !== 'object') return;
+function trailingSignalOptions(last: unknown): RunOptions | undefined {
+  if (last === null || typeof last !== 'object') return undefined;
   const signal = (last as { signal?: unknown }).signal;
-  if (signal instanceof AbortSignal || signal instanceof StopToken) {
-    throw new InvalidArgumentError(
-      'ThreadPool.run takes no options: its last argument has a signal, which cannot be sent to a thread. Use pool.runWith({ signal, timeout, transfer }, name, ...args)',
-    );
+  const isSignal =
+    signal instanceof AbortSignal ||
+    signal instanceof StopToken ||
+    (signal !== null &&
+      typeof signal === 'object' &&
+      (signal as { stopToken?: unknown }).stopToken instanceof StopToken);
+  if (!isSignal) return undefined;
+  for (const key of Object.keys(last)) {
+    if (!runOptionKeys.has(key)) {
+      throw new InvalidArgumentError(
+        `ThreadPool.run: the trailing options object has an unknown key ${JSON.stringify(key)} (options are signal, timeout, transfer, onFull)`,
+      );
+    }
   }
+  return last as RunOptions;
 }
 
 function checkRunOptions(options: unknown): RunOptions {

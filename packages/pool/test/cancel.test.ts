@@ -117,6 +117,22 @@ describe('cancellation', () => {
     await expect(aborted).rejects.toBeInstanceOf(CancelledError);
   });
 
+  it('run(name, ...args, { signal }) takes trailing options that carry a signal', async () => {
+    const pool = makePool({ threadCount: 1 });
+    const controller = new AbortController();
+    expect(await pool.run('add', 1, 2, { signal: controller.signal })).toBe(3);
+    const source = new StopSource();
+    const running = pool.run('spinUntilStopped', { signal: source.token, timeout: 10_000 }).start();
+    source.requestStop('enough');
+    await expect(running).rejects.toBeInstanceOf(CancelledError);
+    const timedOut = await pool
+      .run('spinUntilStopped', { signal: new AbortController().signal, timeout: 30 })
+      .catch((e: unknown) => e);
+    expect(timedOut).toBeInstanceOf(TimeoutError);
+    // Without a signal the trailing object is an argument like any other.
+    expect(await pool.run('timeoutOf', { timeout: 7 })).toBe(7);
+  });
+
   it('runWith({ timeout }) rejects with TimeoutError and stops the job', async () => {
     const pool = makePool({ threadCount: 1 });
     const error = await pool.runWith({ timeout: 50 }, 'spinUntilStopped').catch((e: unknown) => e);

@@ -63,8 +63,13 @@ describe('ThreadPool typing', () => {
     expectTypeOf(
       pool.runWith({ signal: AbortSignal.timeout(1) }, 'timeoutOf', { timeout: 5 }),
     ).toEqualTypeOf<Task<number>>();
-    // @ts-expect-error: run has no options slot
+    // @ts-expect-error: trailing options need a signal (without one, use runWith)
     pool.run('add', 1, 2, { timeout: 5 });
+    expectTypeOf(
+      pool.run('add', 1, 2, { signal: AbortSignal.timeout(5), timeout: 5 }),
+    ).toEqualTypeOf<Task<number>>();
+    // @ts-expect-error: still checks the job's own arguments
+    pool.run('add', 1, '2', { signal: AbortSignal.timeout(5) });
     pool.runWith(
       { transfer: [new ArrayBuffer(1)], onFull: 'wait' },
       'byteLength',

@@ -1,4 +1,4 @@
-import { StopSource, Task, whenAll } from '@coro/task';
+import { Task, whenAll } from '@coro/task';
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError, ThreadPool } from '../src/index.ts';
 import { eventually, jobsModule, makePool } from './utils/pools.ts';
@@ -183,12 +183,10 @@ describe('ThreadPool.run', () => {
     }
     const pool = makePool({ threadCount: 1 });
     expect(() => pool.run(42 as never)).toThrow(InvalidArgumentError);
-    // Options where run has none (an untyped pool would otherwise send them as an argument).
-    const loose = pool as unknown as ThreadPool;
-    expect(() => loose.run('fib', 20, { signal: new AbortController().signal })).toThrow(/runWith/);
-    expect(() => loose.run('fib', 20, { signal: new StopSource().token })).toThrow(
-      InvalidArgumentError,
-    );
+    // Trailing options must be options and nothing else.
+    const signal = new AbortController().signal;
+    expect(() => pool.run('fib', 20, { signal, extra: 1 } as never)).toThrow(/unknown key "extra"/);
+    expect(() => pool.run('fib', 20, { signal, timeout: -1 })).toThrow(InvalidArgumentError);
     expect(() => pool.runWith(null as never, 'add', 1, 2)).toThrow(InvalidArgumentError);
     expect(() => pool.runWith({ timeout: -1 }, 'add', 1, 2)).toThrow(InvalidArgumentError);
     expect(() => pool.runWith({ transfer: 'x' as never }, 'add', 1, 2)).toThrow(
