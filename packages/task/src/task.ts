@@ -213,7 +213,12 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
     return promise;
   }
 
-  /** @internal Calls the body; a synchronous throw becomes a rejection. */
+  /**
+   * @internal Calls the body; a synchronous throw becomes a rejection. The extension point for
+   * coro's own packages: a subclass (such as `@coro/pool`'s job task) overrides `_run` to
+   * produce its promise some other way, and keeps the laziness, caching, tracing and stop
+   * handling of `Task`. Kept stable across minor versions for that reason.
+   */
   _run(): Promise<T> {
     const body = this._body;
     const args = this._args;
