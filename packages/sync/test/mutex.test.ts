@@ -1,4 +1,4 @@
-import { StopSource } from '@coro/task';
+import { StopSource, task } from '@coro/task';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CoroError, LockNotHeldError, Mutex, ScopedLock } from '../src/index.ts';
 import { flush } from './utils/flush.ts';
@@ -193,5 +193,18 @@ describe('Mutex', () => {
     expect(order).toEqual(Array.from({ length: 100 }, (_, k) => k * 3));
     expect(mutex.isLocked).toBe(false);
     expect(mutex.waiterCount).toBe(0);
+  });
+
+  it("accepts a task's context as its signal: a stopped task's lock wait gives up", async () => {
+    const mutex = new Mutex();
+    const held = mutex.tryLock() as ScopedLock;
+    const waiting = task.withContext(async (ctx) => mutex.lock({ signal: ctx }))();
+    const result = waiting.start();
+    await flush();
+    expect(mutex.waiterCount).toBe(1);
+    waiting.requestStop();
+    expect(await result).toBe('cancelled');
+    expect(mutex.waiterCount).toBe(0);
+    held.unlock();
   });
 });
