@@ -31,6 +31,8 @@ describe('coro_thread_pool', () => {
     }
     for (let child = 0; child < 10; child++) {
       expect(lines.filter((l) => l === `Task ${child} is yielding()`)).toHaveLength(1);
+      // Every child yields halfway through its work, so before the sum can be printed.
+      expect(lines.indexOf(`Task ${child} is yielding()`)).toBeLessThan(result);
     }
   });
 });

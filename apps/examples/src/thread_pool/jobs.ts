@@ -1,5 +1,6 @@
 // The worker module of the thread_pool example: each pool thread loads it, and the pool runs
 // its exported functions there.
+import { writeSync } from 'node:fs';
 import type { JobContext } from '@coro/pool';
 
 /**
@@ -14,7 +15,9 @@ export async function offloadTask(childIndex: number, ctx: JobContext): Promise<
     // Never block a thread with a sleep inside a job: yield instead, and the thread runs its
     // other jobs meanwhile.
     if (i === 500_000) {
-      console.log(`Task ${childIndex} is yielding()`);
+      // A worker's console.log reaches stdout through the main thread, later than the job's
+      // result may; writing to fd 1 directly keeps the lines in the order things happened.
+      writeSync(1, `Task ${childIndex} is yielding()\n`);
       await ctx.yield();
     }
   }
