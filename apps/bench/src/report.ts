@@ -132,7 +132,8 @@ export function toSvg(record: RunRecord): string {
     }
   }
   const rowHeight = 22;
-  const labelWidth = 560;
+  // About 6.6 px per character of 12 px sans-serif: the label column fits the longest label.
+  const labelWidth = Math.ceil(Math.max(200, ...rows.map((row) => row.label.length * 6.6)) + 20);
   const plotWidth = 360;
   const width = labelWidth + plotWidth + 80;
   const height = 50 + rows.length * rowHeight;
