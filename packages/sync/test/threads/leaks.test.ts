@@ -36,9 +36,19 @@ describe('threads: nothing left behind', () => {
 
   it('a waiting worker stays alive until it is served, then exits by itself', async () => {
     const event = new Event();
-    const served = runWorkerToExit<boolean>('eventWait', { event });
-    // The worker parks on the event; nothing else keeps it running.
+    let settled = false;
+    const served = runWorkerToExit<boolean>('eventWait', { event }).finally(() => {
+      settled = true;
+    });
+    // Wait (as long as a loaded machine needs) for the worker to park on the event.
+    const deadline = Date.now() + 15_000;
+    while (event.waiterCount === 0 && !settled && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(event.waiterCount).toBe(1);
+    // Parked, with nothing else to keep it running: it must still be there a while later.
     await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(settled).toBe(false);
     expect(event.waiterCount).toBe(1);
     event.set();
     expect(await served).toBe(true);
