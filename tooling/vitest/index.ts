@@ -15,6 +15,8 @@ export function coroProject(name: string, overrides: ViteUserConfig['test'] = {}
       typecheck: { enabled: true, include: ['test/**/*.test-d.ts'] },
       environment: 'node',
       execArgv: ['--conditions=@coro/source'],
+      // The JSON report feeds the one-line summary `pnpm test` ends with (tooling/test-summary.mjs).
+      reporters: ['default', ['json', { outputFile: 'test-results.json' }]],
       testTimeout: 20_000,
       hookTimeout: 20_000,
       ...overrides,
