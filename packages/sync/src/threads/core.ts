@@ -41,10 +41,13 @@
 import { isMainThread } from 'node:worker_threads';
 import {
   InvalidArgumentError,
+  isStopRequested,
   onStop,
+  readWaitOptions,
   type StopLike,
   type StopRegistration,
   traceAwait,
+  type WaitOptions,
 } from '@coro/task';
 import { SharedStateAbandonedError, WaiterCapacityError } from './errors.ts';
 
@@ -379,6 +382,33 @@ export class SharedCore {
   get maxWaiters(): number {
     return this.i32[SLOT_COUNT] as number;
   }
+}
+
+/**
+ * The whole wait of a "wait until a shared condition holds" primitive (Event, Latch,
+ * WaitGroup): `true` at once if `ready` holds under the guard, `false` at once if the stop has
+ * already been requested or `timeout` is 0, otherwise parks on `list` until a waker grants it
+ * (`true`) or the timeout / stop ends the wait (`false`).
+ */
+export async function waitUntilReady(
+  core: SharedCore,
+  list: number,
+  ready: () => boolean,
+  options: WaitOptions | undefined,
+  label: string,
+): Promise<boolean> {
+  const { signal, timeout } = readWaitOptions(options);
+  core.lock();
+  if (ready()) {
+    core.unlock();
+    return true;
+  }
+  if (isStopRequested(signal) || timeout === 0) {
+    core.unlock();
+    return false;
+  }
+  const slot = core.enqueue(list, 0);
+  return (await waitOn(core, list, slot, signal, timeout, undefined, label)) === GRANTED;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { isStopRequested, readWaitOptions, type WaitOptions } from '@coro/task';
+import type { WaitOptions } from '@coro/task';
 import {
   attachNext,
   GRANTED,
@@ -7,7 +7,7 @@ import {
   SharedCore as Core,
   type SharedOptions,
   takeAttached,
-  waitOn,
+  waitUntilReady,
 } from './core.ts';
 
 const MAGIC = 0x43657674; // 'Cevt'
@@ -88,22 +88,8 @@ export class Event {
   }
 
   /** Waits until the event is set: `true`, or `false` on timeout or stop. */
-  async wait(options?: WaitOptions): Promise<boolean> {
-    const { signal, timeout } = readWaitOptions(options);
+  wait(options?: WaitOptions): Promise<boolean> {
     const core = this.#core;
-    core.lock();
-    if (core.get(SET) === 1) {
-      core.unlock();
-      return true;
-    }
-    if (isStopRequested(signal) || timeout === 0) {
-      core.unlock();
-      return false;
-    }
-    const slot = core.enqueue(WAITERS, 0);
-    return (
-      (await waitOn(core, WAITERS, slot, signal, timeout, undefined, 'threads Event.wait')) ===
-      GRANTED
-    );
+    return waitUntilReady(core, WAITERS, () => core.get(SET) === 1, options, 'threads Event.wait');
   }
 }

@@ -1,4 +1,4 @@
-import { isStopRequested, readWaitOptions, type WaitOptions } from '@coro/task';
+import type { WaitOptions } from '@coro/task';
 import {
   attachNext,
   checkInteger,
@@ -8,7 +8,7 @@ import {
   SharedCore as Core,
   type SharedOptions,
   takeAttached,
-  waitOn,
+  waitUntilReady,
 } from './core.ts';
 
 const MAGIC = 0x436c7463; // 'Cltc'
@@ -85,22 +85,14 @@ export class Latch {
   }
 
   /** Waits until the count is zero: `true`, or `false` on timeout or stop. */
-  async wait(options?: WaitOptions): Promise<boolean> {
-    const { signal, timeout } = readWaitOptions(options);
+  wait(options?: WaitOptions): Promise<boolean> {
     const core = this.#core;
-    core.lock();
-    if (core.get(REMAINING) === 0) {
-      core.unlock();
-      return true;
-    }
-    if (isStopRequested(signal) || timeout === 0) {
-      core.unlock();
-      return false;
-    }
-    const slot = core.enqueue(WAITERS, 0);
-    return (
-      (await waitOn(core, WAITERS, slot, signal, timeout, undefined, 'threads Latch.wait')) ===
-      GRANTED
+    return waitUntilReady(
+      core,
+      WAITERS,
+      () => core.get(REMAINING) === 0,
+      options,
+      'threads Latch.wait',
     );
   }
 }

@@ -1,4 +1,4 @@
-import { isStopRequested, readWaitOptions, type WaitOptions } from '@coro/task';
+import type { WaitOptions } from '@coro/task';
 import { InvalidArgumentError, NegativeCountError } from '../errors.ts';
 import {
   attachNext,
@@ -9,7 +9,7 @@ import {
   SharedCore as Core,
   type SharedOptions,
   takeAttached,
-  waitOn,
+  waitUntilReady,
 } from './core.ts';
 
 const MAGIC = 0x43776770; // 'Cwgp'
@@ -99,22 +99,14 @@ export class WaitGroup {
   }
 
   /** Waits until the count is zero: `true`, or `false` on timeout or stop. */
-  async wait(options?: WaitOptions): Promise<boolean> {
-    const { signal, timeout } = readWaitOptions(options);
+  wait(options?: WaitOptions): Promise<boolean> {
     const core = this.#core;
-    core.lock();
-    if (core.get(COUNT) === 0) {
-      core.unlock();
-      return true;
-    }
-    if (isStopRequested(signal) || timeout === 0) {
-      core.unlock();
-      return false;
-    }
-    const slot = core.enqueue(WAITERS, 0);
-    return (
-      (await waitOn(core, WAITERS, slot, signal, timeout, undefined, 'threads WaitGroup.wait')) ===
-      GRANTED
+    return waitUntilReady(
+      core,
+      WAITERS,
+      () => core.get(COUNT) === 0,
+      options,
+      'threads WaitGroup.wait',
     );
   }
 }
