@@ -7,7 +7,6 @@ import {
   errStopped,
   errTimeout,
   ITERATE,
-  iterDone,
   resolvedErrCancelled,
   resolvedErrStopped,
   resolvedErrTimeout,
@@ -15,6 +14,7 @@ import {
   resolvedVoid,
 } from './internal/resolved.ts';
 import { WaitList } from './internal/waiter.ts';
+import { type Consumed, deliverToConsumer, wakeConsumersStopped } from './internal/consumers.ts';
 
 const RUNNING = 0;
 const DRAINING = 1;
@@ -68,7 +68,7 @@ export class Queue<T> implements AsyncIterable<T> {
    */
   push(value: T): 'produced' | 'stopped' {
     if (this.#state !== RUNNING) return 'stopped';
-    if (!this.#deliver(value)) this.#items.push(value);
+    if (!deliverToConsumer(this.#consumers, value)) this.#items.push(value);
     return 'produced';
   }
 
@@ -138,7 +138,7 @@ export class Queue<T> implements AsyncIterable<T> {
 
   #stop(): void {
     this.#state = STOPPED;
-    if (this.#consumers.length !== 0) this.#wakeConsumersStopped();
+    if (this.#consumers.length !== 0) wakeConsumersStopped(this.#consumers);
     this.#drained?.();
     this.#drained = undefined;
   }
@@ -155,23 +155,4 @@ export class Queue<T> implements AsyncIterable<T> {
       IteratorResult<T, undefined>
     >;
   }
-
-  /** Hands `value` to a waiting consumer in the shape it asked for. */
-  #deliver(value: T): boolean {
-    const consumers = this.#consumers;
-    const waiter = consumers.head;
-    if (waiter === undefined) return false;
-    consumers.grant(waiter, waiter.data === ITERATE ? { done: false, value } : ok(value));
-    return true;
-  }
-
-  #wakeConsumersStopped(): void {
-    const consumers = this.#consumers;
-    for (let waiter = consumers.head; waiter !== undefined; waiter = consumers.head) {
-      consumers.grant(waiter, waiter.data === ITERATE ? iterDone : errStopped);
-    }
-  }
 }
-
-/** What a consumer waiter is resolved with: an `Expected` for `pop`/`consume`, or an iterator result. */
-type Consumed<T> = Expected<T, 'stopped' | 'timeout' | 'cancelled'> | IteratorResult<T, undefined>;

@@ -7,7 +7,6 @@ import {
   errStopped,
   errTimeout,
   ITERATE,
-  iterDone,
   resolvedCancelled,
   resolvedErrCancelled,
   resolvedErrStopped,
@@ -17,6 +16,7 @@ import {
   resolvedVoid,
 } from './internal/resolved.ts';
 import { WaitList } from './internal/waiter.ts';
+import { type Consumed, deliverToConsumer, wakeConsumersStopped } from './internal/consumers.ts';
 
 /** What `produce()` resolves with. */
 export type ProduceResult = 'produced' | 'stopped' | 'timeout' | 'cancelled';
@@ -117,7 +117,7 @@ export class RingBuffer<T> implements AsyncIterable<T> {
   tryProduce(value: T): TryProduceResult {
     if (this.#state !== RUNNING) return 'stopped';
     // A waiting consumer means the buffer is empty: hand the value straight over.
-    if (this.#deliver(value)) return 'produced';
+    if (deliverToConsumer(this.#consumers, value)) return 'produced';
     if (this.#size === this.#capacity) return 'full';
     this.#items[(this.#head + this.#size) % this.#capacity] = value;
     this.#size++;
@@ -214,7 +214,7 @@ export class RingBuffer<T> implements AsyncIterable<T> {
   #stop(): void {
     this.#state = STOPPED;
     if (this.#producers.length !== 0) this.#producers.grantAll('stopped');
-    if (this.#consumers.length !== 0) this.#wakeConsumersStopped();
+    if (this.#consumers.length !== 0) wakeConsumersStopped(this.#consumers);
     this.#drained?.();
     this.#drained = undefined;
   }
@@ -231,23 +231,4 @@ export class RingBuffer<T> implements AsyncIterable<T> {
       IteratorResult<T, undefined>
     >;
   }
-
-  /** Hands `value` to a waiting consumer in the shape it asked for. */
-  #deliver(value: T): boolean {
-    const consumers = this.#consumers;
-    const waiter = consumers.head;
-    if (waiter === undefined) return false;
-    consumers.grant(waiter, waiter.data === ITERATE ? { done: false, value } : ok(value));
-    return true;
-  }
-
-  #wakeConsumersStopped(): void {
-    const consumers = this.#consumers;
-    for (let waiter = consumers.head; waiter !== undefined; waiter = consumers.head) {
-      consumers.grant(waiter, waiter.data === ITERATE ? iterDone : errStopped);
-    }
-  }
 }
-
-/** What a consumer waiter is resolved with: an `Expected` for `pop`/`consume`, or an iterator result. */
-type Consumed<T> = Expected<T, 'stopped' | 'timeout' | 'cancelled'> | IteratorResult<T, undefined>;
