@@ -432,6 +432,11 @@ export class IoScheduler<M extends object = AnyJobs> implements Executor, AsyncD
   }
 
   /** Whether `size` is 0. */
+  /** @internal Whether the scheduler's one libuv timer is armed: for "nothing left behind" tests. */
+  get _timerArmed(): boolean {
+    return this.#timer !== undefined;
+  }
+
   get isEmpty(): boolean {
     return this.size === 0;
   }

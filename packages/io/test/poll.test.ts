@@ -137,6 +137,7 @@ describe('poll on loopback TCP sockets', () => {
     // poll must not have added one (the scheduler's own timer state is checked by isEmpty).
     const timeoutsAfter = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
     expect(timeoutsAfter).toBeLessThanOrEqual(timeoutsBefore);
+    expect(s._timerArmed).toBe(false);
     expect(s.size).toBe(0);
     expect(await s.poll(client, 'read', { signal: source.token })).toBe('cancelled');
     expect(await s.poll(client, 'read', { timeout: 0 })).toBe('timeout');
