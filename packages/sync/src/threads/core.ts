@@ -370,6 +370,11 @@ export class SharedCore {
     i32[FREE_HEAD] = slot;
   }
 
+  /** Whether some thread holds the guard right now (for tests that must not kill a holder). */
+  guardHeld(): boolean {
+    return Atomics.load(this.i32, GUARD) !== 0;
+  }
+
   /** Number of slots not in use (for tests: a primitive at rest has all of them free). */
   freeSlots(): number {
     this.lock();

@@ -64,6 +64,11 @@ export class Mutex implements ThreadLockOwner {
     return new Mutex();
   }
 
+  /** @internal Whether a thread is inside an operation on it: for tests that kill threads. */
+  get _guardHeld(): boolean {
+    return this.#core.guardHeld();
+  }
+
   /** @internal Free waiter slots (all of them when nobody waits): for leak tests. */
   get _freeSlots(): number {
     return this.#core.freeSlots();

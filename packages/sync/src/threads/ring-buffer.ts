@@ -195,6 +195,11 @@ export class RingBuffer<T extends SharedItem = number> implements AsyncIterable<
     return this.#core.loadCount(PRODUCERS) + this.#core.loadCount(CONSUMERS);
   }
 
+  /** @internal Whether a thread is inside an operation on it: for tests that kill threads. */
+  get _guardHeld(): boolean {
+    return this.#core.guardHeld();
+  }
+
   /** @internal Free waiter slots: for leak tests. */
   get _freeSlots(): number {
     return this.#core.freeSlots();

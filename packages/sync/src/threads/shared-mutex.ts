@@ -71,6 +71,11 @@ export class SharedMutex implements ThreadLockOwner, LeaveHook {
     return this.#core.loadCount(WAITERS);
   }
 
+  /** @internal Whether a thread is inside an operation on it: for tests that kill threads. */
+  get _guardHeld(): boolean {
+    return this.#core.guardHeld();
+  }
+
   /** @internal Free waiter slots: for leak tests. */
   get _freeSlots(): number {
     return this.#core.freeSlots();

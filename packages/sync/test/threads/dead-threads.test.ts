@@ -6,10 +6,16 @@ import { describe, expect, it } from 'vitest';
 import { Mutex, RingBuffer, Semaphore, SharedMutex } from '../../src/threads/index.ts';
 import { runWorker, until } from './helpers.ts';
 
-/** Starts a worker scenario that parks, waits until it has, then terminates the worker. */
+/**
+ * Starts a worker scenario that parks, waits until it has, then terminates the worker. Parked
+ * means its waiter is in line *and* it has left the primitive's guard: a waiter becomes visible
+ * while its thread still holds the guard for a moment, and a thread killed inside the guard is
+ * a different case (the primitive is abandoned, see the SharedStateAbandonedError test).
+ */
 async function parkAndKill(
   scenario: string,
   data: Record<string, unknown>,
+  primitive: { readonly _guardHeld: boolean },
   parked: () => boolean,
 ): Promise<void> {
   let worker: Worker | undefined;
@@ -17,7 +23,7 @@ async function parkAndKill(
     worker = w;
   });
   run.catch(() => {}); // it ends by termination
-  await until(parked, `${scenario} to park`);
+  await until(() => parked() && !primitive._guardHeld, `${scenario} to park`);
   await worker?.terminate();
 }
 
@@ -28,6 +34,7 @@ describe('threads primitives skip waiters whose thread is gone', () => {
     await parkAndKill(
       'mutexLockTimeout',
       { mutex, timeout: 60_000 },
+      mutex,
       () => mutex.waiterCount === 1,
     );
     const next = mutex.lock();
@@ -39,6 +46,7 @@ describe('threads primitives skip waiters whose thread is gone', () => {
     await parkAndKill(
       'mutexLockTimeout',
       { mutex, timeout: 60_000 },
+      mutex,
       () => mutex.waiterCount === 1,
     );
     again?.unlock();
@@ -49,7 +57,12 @@ describe('threads primitives skip waiters whose thread is gone', () => {
 
   it('Semaphore: the permit returns to the count', async () => {
     const semaphore = new Semaphore(1, 0);
-    await parkAndKill('semaphoreShutdown', { semaphore }, () => semaphore.waiterCount === 1);
+    await parkAndKill(
+      'semaphoreShutdown',
+      { semaphore },
+      semaphore,
+      () => semaphore.waiterCount === 1,
+    );
     semaphore.release();
     expect(semaphore.value).toBe(1);
     expect(semaphore._freeSlots).toBe(1024);
@@ -57,7 +70,7 @@ describe('threads primitives skip waiters whose thread is gone', () => {
 
   it('RingBuffer: an item is not reserved for a dead consumer', async () => {
     const ring = new RingBuffer(2);
-    await parkAndKill('ringConsumer', { ring }, () => ring.waiterCount === 1);
+    await parkAndKill('ringConsumer', { ring }, ring, () => ring.waiterCount === 1);
     expect(ring.tryProduce(5)).toBe('produced');
     expect(ring.tryConsume()).toEqual({ ok: true, value: 5 });
     expect(ring._freeSlots).toBe(1024);
@@ -68,7 +81,12 @@ describe('threads primitives skip waiters whose thread is gone', () => {
     const reader = rw.tryLockShared();
     const state = new Int32Array(new SharedArrayBuffer(12));
     // The worker's first step of lane 0 is a write lock: it parks behind our reader.
-    await parkAndKill('sharedMutexMix', { rw, state, iterations: 1 }, () => rw.waiterCount >= 1);
+    await parkAndKill(
+      'sharedMutexMix',
+      { rw, state, iterations: 1 },
+      rw,
+      () => rw.waiterCount >= 1,
+    );
     const behind = rw.lockShared();
     await until(() => rw.waiterCount >= 2, 'a reader behind the dead writer');
     reader?.unlock();
