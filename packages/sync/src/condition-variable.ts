@@ -1,4 +1,5 @@
-import { isStopRequested, readWaitOptions, type StopLike, type WaitOptions } from '@coro/task';
+import { isStopRequested, type StopLike, type WaitOptions } from '@coro/task';
+import { readPredicateAndOptions } from './internal/predicate-options.ts';
 import { InvalidArgumentError, LockNotHeldError } from './errors.ts';
 import { WaitList } from './internal/waiter.ts';
 import { ScopedLock } from './scoped-lock.ts';
@@ -65,13 +66,10 @@ export class ConditionVariable {
     if (!lock.isHeld) {
       throw new LockNotHeldError('ConditionVariable.wait with a lock that is not held');
     }
-    let predicate: (() => boolean) | undefined;
-    let options: WaitOptions | undefined;
-    if (typeof predicateOrOptions === 'function') {
-      predicate = predicateOrOptions;
-      options = maybeOptions;
-    } else options = predicateOrOptions;
-    const { signal, timeout } = readWaitOptions(options);
+    const { predicate, signal, timeout } = readPredicateAndOptions(
+      predicateOrOptions,
+      maybeOptions,
+    );
     return this.#wait(lock, predicate, signal, timeout);
   }
 
