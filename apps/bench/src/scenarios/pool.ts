@@ -71,17 +71,32 @@ function coroCopy(threads: number): PoolAdapter {
   return coro(threads, '@coro/pool (copy)', true);
 }
 
-function piscina(threads: number, inFlight = IN_FLIGHT): PoolAdapter {
-  const pool = new Piscina({
-    filename: fileURLToPath(new URL('./pool/piscina-jobs.ts', import.meta.url)),
+/** The part of the piscina / tinypool API the scenarios use: the two are alike here. */
+interface PeerPool {
+  run(task: unknown, options: { name: string }): Promise<number>;
+  destroy(): Promise<void>;
+}
+
+/** Options both peers take, with `threads` threads and `inFlight` jobs per thread. */
+function peerOptions(jobs: string, threads: number, inFlight: number) {
+  return {
+    filename: fileURLToPath(new URL(`./pool/${jobs}`, import.meta.url)),
     minThreads: threads,
     maxThreads: threads,
     concurrentTasksPerWorker: inFlight,
     maxQueue: Number.POSITIVE_INFINITY,
     idleTimeout: 60_000,
-  });
+  };
+}
+
+function peerAdapter(
+  name: string,
+  pool: PeerPool,
+  move: (buffer: ArrayBuffer) => unknown,
+  inFlight: number,
+): PoolAdapter {
   return {
-    name: inFlight === IN_FLIGHT ? 'piscina' : `piscina (${inFlight} in flight)`,
+    name: inFlight === IN_FLIGHT ? name : `${name} (${inFlight} in flight)`,
     async addMany(n) {
       const promises = new Array<Promise<number>>(n);
       for (let i = 0; i < n; i++) promises[i] = pool.run([i, 1], { name: 'add' });
@@ -96,39 +111,20 @@ function piscina(threads: number, inFlight = IN_FLIGHT): PoolAdapter {
       for (let i = 0; i < n; i++) promises[i] = pool.run(arg, { name: 'fib' });
       return (await Promise.all(promises)).length;
     },
-    roundTrip: (buffer) => pool.run(Piscina.move(buffer), { name: 'roundTrip' }),
+    roundTrip: (buffer) =>
+      pool.run(move(buffer), { name: 'roundTrip' }) as unknown as Promise<ArrayBuffer>,
     close: () => pool.destroy(),
   };
 }
 
+function piscina(threads: number, inFlight = IN_FLIGHT): PoolAdapter {
+  const pool = new Piscina(peerOptions('piscina-jobs.ts', threads, inFlight));
+  return peerAdapter('piscina', pool as unknown as PeerPool, (b) => Piscina.move(b), inFlight);
+}
+
 function tinypool(threads: number, inFlight = IN_FLIGHT): PoolAdapter {
-  const pool = new Tinypool({
-    filename: fileURLToPath(new URL('./pool/tinypool-jobs.ts', import.meta.url)),
-    minThreads: threads,
-    maxThreads: threads,
-    concurrentTasksPerWorker: inFlight,
-    maxQueue: Number.POSITIVE_INFINITY,
-    idleTimeout: 60_000,
-  });
-  return {
-    name: inFlight === IN_FLIGHT ? 'tinypool' : `tinypool (${inFlight} in flight)`,
-    async addMany(n) {
-      const promises = new Array<Promise<number>>(n);
-      for (let i = 0; i < n; i++) promises[i] = pool.run([i, 1], { name: 'add' });
-      const results = await Promise.all(promises);
-      let sum = 0;
-      for (let i = 0; i < n; i++) sum += results[i]!;
-      return sum;
-    },
-    add: (a, b) => pool.run([a, b], { name: 'add' }),
-    async fibMany(n, arg) {
-      const promises = new Array<Promise<number>>(n);
-      for (let i = 0; i < n; i++) promises[i] = pool.run(arg, { name: 'fib' });
-      return (await Promise.all(promises)).length;
-    },
-    roundTrip: (buffer) => pool.run(Tinypool.move(buffer), { name: 'roundTrip' }),
-    close: () => pool.destroy(),
-  };
+  const pool = new Tinypool(peerOptions('tinypool-jobs.ts', threads, inFlight));
+  return peerAdapter('tinypool', pool as unknown as PeerPool, (b) => Tinypool.move(b), inFlight);
 }
 
 const makers = [coro, piscina, tinypool] as const;

@@ -227,6 +227,40 @@ const semaphore: Scenario = {
 const capacity = 64;
 
 /** Splits `ops` items over `producers`; returns the item count actually sent. */
+/** `producers` concurrent producers, each sending `each` items and awaiting every send. */
+function produceAwaiting(
+  producers: number,
+  each: number,
+  send: (item: number) => Promise<unknown>,
+): Promise<unknown> {
+  const produce = async () => {
+    for (let i = 0; i < each; i++) await send(i);
+  };
+  const all: Promise<void>[] = [];
+  for (let p = 0; p < producers; p++) all.push(produce());
+  return Promise.all(all);
+}
+
+/**
+ * `producers` concurrent producers pushing `each` items into an unbounded queue, which never
+ * makes them wait: each lets the others run every 16 items.
+ */
+function producePushing(
+  producers: number,
+  each: number,
+  push: (item: number) => unknown,
+): Promise<unknown> {
+  const produce = async () => {
+    for (let i = 0; i < each; i++) {
+      push(i);
+      if ((i & 15) === 15) await null;
+    }
+  };
+  const all: Promise<void>[] = [];
+  for (let p = 0; p < producers; p++) all.push(produce());
+  return Promise.all(all);
+}
+
 function shares(ops: number, producers: number): number {
   return Math.floor(ops / producers);
 }
@@ -245,12 +279,9 @@ function ringBuffer(producers: number): Scenario {
         async run(ops) {
           const each = shares(ops, producers);
           const rb = new RingBuffer<number>(capacity);
-          const produce = async () => {
-            for (let i = 0; i < each; i++) await rb.produce(i);
-          };
-          const all: Promise<void>[] = [];
-          for (let p = 0; p < producers; p++) all.push(produce());
-          void Promise.all(all).then(() => rb.shutdownDrain());
+          void produceAwaiting(producers, each, (i) => rb.produce(i)).then(() =>
+            rb.shutdownDrain(),
+          );
           let received = 0;
           while (true) {
             const item = await rb.consume();
@@ -265,12 +296,9 @@ function ringBuffer(producers: number): Scenario {
         async run(ops) {
           const each = shares(ops, producers);
           const rb = new RingBuffer<number>(capacity);
-          const produce = async () => {
-            for (let i = 0; i < each; i++) await rb.produce(i);
-          };
-          const all: Promise<void>[] = [];
-          for (let p = 0; p < producers; p++) all.push(produce());
-          void Promise.all(all).then(() => rb.shutdownDrain());
+          void produceAwaiting(producers, each, (i) => rb.produce(i)).then(() =>
+            rb.shutdownDrain(),
+          );
           let received = 0;
           for await (const _ of rb) received++;
           check(received, each * producers, 'ring buffer');
@@ -281,12 +309,7 @@ function ringBuffer(producers: number): Scenario {
         async run(ops) {
           const each = shares(ops, producers);
           const channel = new Repeater<number>(async (push, stop) => {
-            const produce = async () => {
-              for (let i = 0; i < each; i++) await push(i);
-            };
-            const all: Promise<void>[] = [];
-            for (let p = 0; p < producers; p++) all.push(produce());
-            await Promise.all(all);
+            await produceAwaiting(producers, each, push);
             stop();
           }, new FixedBuffer(capacity));
           let received = 0;
@@ -325,15 +348,7 @@ function queueScenario(producers: number): Scenario {
         async run(ops) {
           const each = shares(ops, producers);
           const q = new Queue<number>();
-          const produce = async () => {
-            for (let i = 0; i < each; i++) {
-              q.push(i);
-              if ((i & 15) === 15) await null;
-            }
-          };
-          const all: Promise<void>[] = [];
-          for (let p = 0; p < producers; p++) all.push(produce());
-          void Promise.all(all).then(() => q.shutdownDrain());
+          void producePushing(producers, each, (i) => q.push(i)).then(() => q.shutdownDrain());
           let received = 0;
           while (true) {
             const item = await q.pop();
@@ -348,15 +363,7 @@ function queueScenario(producers: number): Scenario {
         async run(ops) {
           const each = shares(ops, producers);
           const q = new Queue<number>();
-          const produce = async () => {
-            for (let i = 0; i < each; i++) {
-              q.push(i);
-              if ((i & 15) === 15) await null;
-            }
-          };
-          const all: Promise<void>[] = [];
-          for (let p = 0; p < producers; p++) all.push(produce());
-          void Promise.all(all).then(() => q.shutdownDrain());
+          void producePushing(producers, each, (i) => q.push(i)).then(() => q.shutdownDrain());
           let received = 0;
           for await (const _ of q) received++;
           check(received, each * producers, 'queue');
@@ -368,15 +375,7 @@ function queueScenario(producers: number): Scenario {
         async run(ops) {
           const each = shares(ops, producers);
           const q = new Queue<number>();
-          const produce = async () => {
-            for (let i = 0; i < each; i++) {
-              q.push(i);
-              if ((i & 15) === 15) await null;
-            }
-          };
-          const all: Promise<void>[] = [];
-          for (let p = 0; p < producers; p++) all.push(produce());
-          void Promise.all(all).then(() => q.shutdownDrain());
+          void producePushing(producers, each, (i) => q.push(i)).then(() => q.shutdownDrain());
           let received = 0;
           while (true) {
             const ready = q.tryPop();
@@ -397,15 +396,7 @@ function queueScenario(producers: number): Scenario {
         async run(ops) {
           const each = shares(ops, producers);
           const source = pushable<number>({ objectMode: true });
-          const produce = async () => {
-            for (let i = 0; i < each; i++) {
-              source.push(i);
-              if ((i & 15) === 15) await null;
-            }
-          };
-          const all: Promise<void>[] = [];
-          for (let p = 0; p < producers; p++) all.push(produce());
-          void Promise.all(all).then(() => source.end());
+          void producePushing(producers, each, (i) => source.push(i)).then(() => source.end());
           let received = 0;
           for await (const _ of source) received++;
           check(received, each * producers, 'it-pushable');
