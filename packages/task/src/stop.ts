@@ -184,6 +184,8 @@ export class StopToken {
 export class StopSource {
   /** The token to hand to the code that should stop. */
   readonly token: StopToken;
+  /** Whether aborting the token's AbortController already requests stop on this source. */
+  #linked = false;
 
   constructor() {
     this.token = new StopToken();
@@ -218,14 +220,11 @@ export class StopSource {
       controller = token._controller = new AbortController();
       if (token._stopped) controller.abort(token._reason);
     }
-    if (!controller.signal.aborted) {
-      controller.signal.addEventListener(
-        'abort',
-        () => this.requestStop(controller.signal.reason),
-        {
-          once: true,
-        },
-      );
+    if (!this.#linked && !controller.signal.aborted) {
+      // The controller may already exist one-way (made by `token.signal`): link it back once.
+      this.#linked = true;
+      const signal = controller.signal;
+      signal.addEventListener('abort', () => this.requestStop(signal.reason), { once: true });
     }
     return controller;
   }

@@ -214,3 +214,27 @@ describe('helpers over StopToken | AbortSignal', () => {
     expect(toCancelledError(undefined).message).toBe('the operation was cancelled');
   });
 });
+
+describe('StopSource.abortController', () => {
+  it('links the controller back to the source once, however often it is read', () => {
+    const source = new StopSource();
+    const controller = source.abortController;
+    const add = vi.spyOn(controller.signal, 'addEventListener');
+    expect(source.abortController).toBe(controller);
+    expect(source.abortController).toBe(controller);
+    expect(add).not.toHaveBeenCalled();
+    const callback = vi.fn();
+    source.token.onStop(callback);
+    controller.abort('once');
+    expect(callback).toHaveBeenCalledTimes(1);
+  });
+
+  it('links a controller first made by token.signal', () => {
+    const source = new StopSource();
+    const signal = source.token.signal;
+    const controller = source.abortController;
+    expect(controller.signal).toBe(signal);
+    controller.abort('from the signal side');
+    expect(source.stopRequested).toBe(true);
+  });
+});
