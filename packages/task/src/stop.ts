@@ -139,10 +139,15 @@ export class StopToken {
   /** A token that stops when any of `sources` stops. */
   static any(sources: Iterable<StopLike>): StopToken {
     const combined = new StopSource();
+    const registrations: StopRegistration[] = [];
     for (const source of sources) {
       if (combined.stopRequested) break;
-      onStop(source, (reason) => combined.requestStop(reason));
+      registrations.push(onStop(source, (reason) => combined.requestStop(reason)));
     }
+    // Once one source has stopped it, the others need not keep a callback for it.
+    combined.token.onStop(() => {
+      for (const registration of registrations) registration.unregister();
+    });
     return combined.token;
   }
 

@@ -166,6 +166,8 @@ describe('AbortSignal interop', () => {
     controller.abort('second');
     expect(any.stopRequested).toBe(true);
     expect(any.reason).toBe('second');
+    // The source that did not stop keeps no callback for the combined token.
+    expect(a.token._head).toBeUndefined();
   });
 });
 
