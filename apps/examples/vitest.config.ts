@@ -1,3 +1,4 @@
 import { coroProject } from '@coro/vitest-config';
 
-export default coroProject('@coro/examples', { testTimeout: 60_000 });
+// Each test runs one example in a child process, given 60 s before it counts as hung (test/run.ts).
+export default coroProject('@coro/examples', { testTimeout: 90_000 });

@@ -17,8 +17,11 @@ export function coroProject(name: string, overrides: ViteUserConfig['test'] = {}
       execArgv: ['--conditions=@coro/source'],
       // The JSON report feeds the one-line summary `pnpm test` ends with (tooling/test-summary.mjs).
       reporters: ['default', ['json', { outputFile: 'test-results.json' }]],
-      testTimeout: 20_000,
-      hookTimeout: 20_000,
+      // Only a hang should reach these: a test takes milliseconds to a few seconds alone, and a
+      // loaded 2-core machine can stretch that several times over. A test that does real work
+      // for longer sets its own deadline from that work, with a message saying what hung.
+      testTimeout: 60_000,
+      hookTimeout: 60_000,
       ...overrides,
     },
   });

@@ -2,10 +2,14 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { srcDir } from '../src/catalog.ts';
 
-/** Runs one example program as a user would and returns what it printed. */
+/**
+ * Runs one example program as a user would and returns what it printed. An example takes about
+ * a second alone; one still running after `timeoutMs` (60× that, for a loaded machine) is
+ * killed and reported as hung, with what it printed so far.
+ */
 export function runExample(
   name: string,
-  timeoutMs = 30_000,
+  timeoutMs = 60_000,
 ): Promise<{ stdout: string; stderr: string; code: number | null }> {
   return new Promise((resolve, reject) => {
     const child = spawn(
@@ -21,6 +25,15 @@ export function runExample(
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ stdout, stderr, code }));
+    child.on('close', (code, signal) => {
+      if (signal === null) resolve({ stdout, stderr, code });
+      else
+        reject(
+          new Error(
+            `example ${name} hung: killed by ${signal} after ${timeoutMs / 1000} s; ` +
+              `stdout: ${JSON.stringify(stdout)}, stderr: ${JSON.stringify(stderr)}`,
+          ),
+        );
+    });
   });
 }

@@ -35,19 +35,31 @@ describe('task tracing', () => {
     const handler = task(async function handler() {
       await query();
     });
+    const beforeStart = performance.now();
     handler().start();
-    await new Promise((resolve) => setTimeout(resolve, 25));
-
+    await flush(); // both tasks now run and await: their clocks started before `since`
+    // Tracing reads durations on performance.now(), so the window is measured on that clock
+    // too, not assumed from a timer's delay (timers keep libuv's whole-millisecond loop clock
+    // and only roughly agree with performance.now()). The bounds below hold however slow the
+    // machine is: the task was awaiting for at least [since, beforeDump], at most the test.
+    const since = performance.now();
+    while (performance.now() - since < 25) await new Promise((resolve) => setTimeout(resolve, 5));
+    const beforeDump = performance.now();
     const dump = dumpTasks();
+    const afterDump = performance.now();
+
     const h = dump.find((s) => s.name === 'handler')!;
     const q = dump.find((s) => s.name === 'query')!;
     expect(h.state).toBe('running');
     expect(h.awaiting).toBe('task "query"');
-    expect(h.awaitingFor).toBeGreaterThanOrEqual(15);
+    expect(h.awaitingFor).toBeGreaterThanOrEqual(beforeDump - since);
+    expect(h.awaitingFor).toBeLessThanOrEqual(afterDump - beforeStart);
     expect(q.state).toBe('running');
     expect(q.awaiting).toBe('SELECT * FROM users');
     expect(q.parentId).toBe(h.id);
-    expect(q.runningFor).toBeGreaterThanOrEqual(15);
+    expect(q.runningFor).toBeGreaterThanOrEqual(beforeDump - since);
+    expect(q.runningFor).toBeLessThanOrEqual(afterDump - beforeStart);
+    expect(q.awaitingFor).toBeGreaterThanOrEqual(beforeDump - since);
 
     const text = formatTaskDump(dump);
     expect(text).toMatch(/^#\d+ "handler" running \d+ms, awaiting task "query" for \d+ms$/m);
