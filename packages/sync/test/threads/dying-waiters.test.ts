@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ConditionVariable,
   Mutex,
+  Queue,
   RingBuffer,
   Semaphore,
   SharedMutex,
@@ -119,6 +120,41 @@ describe('threads hand-offs to a thread that is being terminated', () => {
     if (typeof next !== 'string') next.unlock();
     expect(rw.isLocked).toBe(false);
     expect(rw.sharedCount).toBe(0);
+  });
+
+  it('SharedMutex: a shared hand-off is given back, so a writer can get in', async () => {
+    const rw = new SharedMutex();
+    const writer = rw.tryLock();
+    const worker = await parked(
+      'sharedMutexLock',
+      { rw, shared: true },
+      rw,
+      () => rw.waiterCount === 1,
+    );
+    void worker.terminate();
+    writer?.unlock();
+    const next = await rw.lock(WAIT);
+    expect(next, 'the shared hold handed to the dying worker was never given back').not.toBe(
+      'timeout',
+    );
+    if (typeof next !== 'string') next.unlock();
+    expect(rw.sharedCount).toBe(0);
+  });
+
+  it('Queue: an item reserved for a dying consumer goes to the next one', async () => {
+    const queue = new Queue();
+    const worker = await parked(
+      'queueConsumer',
+      { queue },
+      { _guardHeld: false },
+      () => queue.waiterCount === 1,
+    );
+    void worker.terminate();
+    expect(queue.push(9)).toBe('produced');
+    expect(await queue.pop(WAIT), 'the item reserved for the dying worker was lost').toEqual({
+      ok: true,
+      value: 9,
+    });
   });
 
   it('ConditionVariable: notifyOne to a dying waiter wakes the next one', async () => {
