@@ -16,7 +16,7 @@
  * - `GUARD` is a tiny spin lock that protects every other word. It is held only for a few dozen
  *   instructions of plain arithmetic and never across an `await`. A call that must wait for it
  *   spins for a few microseconds and then, if it is an asynchronous call, waits for it with
- *   `Atomics.waitAsync` so that its event loop keeps running (see `lockAsync`).
+ *   `Atomics.waitAsync` so that its event loop keeps running (see `guard.ts`).
  * - A waiter is a *slot*: one cell of its own in shared memory, linked into a doubly linked
  *   FIFO list. The waiting thread parks on its own cell with `Atomics.waitAsync`. The releaser
  *   picks the head of the list and hands it the lock, permit or signal directly (`STATE =
@@ -41,17 +41,19 @@
  *
  * @internal
  */
-import { isMainThread, threadId } from 'node:worker_threads';
+import { threadId } from 'node:worker_threads';
 import { InvalidArgumentError } from '@coro/task';
-import { SharedStateAbandonedError, WaiterCapacityError } from './errors.ts';
-import { holdAlive, releaseAlive } from './keep-alive.ts';
+import { WaiterCapacityError } from './errors.ts';
+import { GUARD, lockAsync, spinLock, tryLockBriefly, unlockGuard } from './guard.ts';
 import { watch } from './reaper.ts';
 
+export { attachNext, checkInteger, type Shared, takeAttached } from './construction.ts';
+export { _setGuardAbandonedMs } from './guard.ts';
+
 const MAGIC = 0;
-const GUARD = 1;
+// 1: GUARD, 4: ABANDONED (guard.ts)
 const SLOT_COUNT = 2;
 const FREE_HEAD = 3;
-const ABANDONED = 4;
 const CLAIMS = 5; // a list: granted slots whose thread has not claimed them yet
 const HEADER = 8;
 
@@ -88,22 +90,6 @@ export const LIFE_TOKENS = 2;
 /** How long after a grant (then after each probe) an unclaimed grant is probed, in ms. */
 const PROBE_DELAYS = [10, 250] as const;
 
-/** Spins of a call that finds the guard taken before it waits asynchronously (a few µs). */
-const BRIEF_SPINS = 256;
-
-/** How often a call waiting asynchronously for the guard re-checks it without being woken. */
-const GUARD_NAP_MS = 20;
-
-/** How long the guard may stay taken before the primitive is deemed abandoned. */
-let guardAbandonedMs = 5_000;
-
-/** @internal For tests: shortens the abandoned-guard limit. Returns the previous one. */
-export function _setGuardAbandonedMs(ms: number): number {
-  const previous = guardAbandonedMs;
-  guardAbandonedMs = ms;
-  return previous;
-}
-
 /**
  * This thread's id in shared memory (its `threadId` + 1, so 0 means nobody): what a lock
  * records as its owner.
@@ -115,9 +101,6 @@ export const DEFAULT_MAX_WAITERS = 1024;
 
 /** The most payload bytes a primitive's shared memory may hold (2 GiB). */
 export const MAX_PAYLOAD_BYTES = 2 ** 31;
-
-type AtomicsWithPause = typeof Atomics & { pause?: (n?: number) => void };
-const pause = (Atomics as AtomicsWithPause).pause?.bind(Atomics) ?? (() => {});
 
 /** Milliseconds on a wrapping 30-bit clock shared by all threads (wall-clock based). */
 const MS_MASK = 0x3fffffff;
@@ -261,41 +244,16 @@ export class SharedCore {
     return Math.ceil((this.i32.length * 4) / 8) * 8;
   }
 
-  // ---- the guard --------------------------------------------------------------------------
+  // ---- the guard (see guard.ts) -----------------------------------------------------------
 
   /**
    * Takes the guard, spinning while it is taken (a worker naps between spins). For synchronous
    * calls, which cannot wait otherwise. Throws `SharedStateAbandonedError` once it has been
-   * taken for `guardAbandonedMs`, or at once if another call already found that out.
+   * taken for the abandoned-guard limit, or at once if another call already found that out.
    */
   lock(): void {
-    const i32 = this.i32;
-    if (Atomics.compareExchange(i32, GUARD, 0, 1) === 0) {
-      this.#entered();
-      return;
-    }
-    if (Atomics.load(i32, ABANDONED) !== 0) throw new SharedStateAbandonedError();
-    let spins = 0;
-    let since = 0;
-    for (;;) {
-      if (Atomics.load(i32, GUARD) === 0 && Atomics.compareExchange(i32, GUARD, 0, 1) === 0) {
-        this.#entered();
-        return;
-      }
-      spins++;
-      // The holder runs a handful of instructions; only if it was preempted do we get here
-      // many times. A worker may nap then; the main thread must not block, so it keeps spinning.
-      if (spins > 200 && !isMainThread) {
-        const held = Atomics.load(i32, GUARD);
-        if (held !== 0) Atomics.wait(i32, GUARD, held, 0.02);
-      } else pause();
-      if ((spins & 0x3ff) === 0) {
-        if (Atomics.load(i32, ABANDONED) !== 0) throw new SharedStateAbandonedError();
-        const now = performance.now();
-        if (since === 0) since = now;
-        else if (now - since > guardAbandonedMs) this.#abandoned();
-      }
-    }
+    spinLock(this.i32);
+    this.#entered();
   }
 
   /**
@@ -303,54 +261,21 @@ export class SharedCore {
    * with `lockAsync`). Throws `SharedStateAbandonedError` if the guard was found abandoned.
    */
   tryLockBriefly(): boolean {
-    const i32 = this.i32;
-    if (Atomics.compareExchange(i32, GUARD, 0, 1) === 0) {
-      this.#entered();
-      return true;
-    }
-    if (Atomics.load(i32, ABANDONED) !== 0) throw new SharedStateAbandonedError();
-    for (let spins = 0; spins < BRIEF_SPINS; spins++) {
-      pause();
-      if (Atomics.load(i32, GUARD) === 0 && Atomics.compareExchange(i32, GUARD, 0, 1) === 0) {
-        this.#entered();
-        return true;
-      }
-    }
-    return false;
+    if (!tryLockBriefly(this.i32)) return false;
+    this.#entered();
+    return true;
   }
 
   /**
-   * Waits for the guard without blocking the thread (`Atomics.waitAsync`, woken by `unlock`,
-   * and re-checked every `GUARD_NAP_MS` in case its holder is gone), and runs `body` **synchronously the moment
+   * Waits for the guard without blocking the thread and runs `body` **synchronously the moment
    * it takes it** (nothing else of this thread may run while it is held; `body` releases it).
-   * Rejects with `SharedStateAbandonedError` once the guard has stayed taken for
-   * `guardAbandonedMs`, and marks the primitive so that every later call fails at once (until
-   * the guard is released after all).
+   * Rejects with `SharedStateAbandonedError` if the guard was abandoned (see `guard.ts`).
    */
-  async lockAsync<T>(body: () => T): Promise<Awaited<T>> {
-    const i32 = this.i32;
-    const since = performance.now();
-    holdAlive();
-    try {
-      for (;;) {
-        // A futex-style lock: 2 marks "taken, and someone waits", so `unlock` notifies.
-        const seen = Atomics.compareExchange(i32, GUARD, 0, 2);
-        if (seen === 0) {
-          this.#entered();
-          return await body();
-        }
-        if (seen === 2 || Atomics.compareExchange(i32, GUARD, 1, 2) !== 0) {
-          const nap = Atomics.waitAsync(i32, GUARD, 2, GUARD_NAP_MS);
-          if (nap.async) await nap.value;
-        }
-        if (Atomics.load(i32, ABANDONED) !== 0 && Atomics.load(i32, GUARD) !== 0) {
-          throw new SharedStateAbandonedError();
-        }
-        if (performance.now() - since > guardAbandonedMs) this.#abandoned();
-      }
-    } finally {
-      releaseAlive();
-    }
+  lockAsync<T>(body: () => T): Promise<Awaited<T>> {
+    return lockAsync(this.i32, () => {
+      this.#entered();
+      return body();
+    });
   }
 
   /**
@@ -368,21 +293,13 @@ export class SharedCore {
     return now ? body() : this.lockAsync(body);
   }
 
-  #abandoned(): never {
-    Atomics.store(this.i32, ABANDONED, 1);
-    throw new SharedStateAbandonedError();
-  }
-
   /** Just took the guard: make sure someone on this thread looks after unclaimed grants. */
   #entered(): void {
     if (!this.watched && this.i32[CLAIMS + LIST_COUNT] !== 0) watch(this);
   }
 
   unlock(): void {
-    const i32 = this.i32;
-    // A holder that was only slow clears the mark a waiter may have set meanwhile.
-    if (i32[ABANDONED] !== 0) Atomics.store(i32, ABANDONED, 0);
-    if (Atomics.exchange(i32, GUARD, 0) === 2) Atomics.notify(i32, GUARD, 1);
+    unlockGuard(this.i32);
   }
 
   // ---- fields -----------------------------------------------------------------------------
@@ -610,37 +527,4 @@ export class SharedCore {
   get maxWaiters(): number {
     return this.i32[SLOT_COUNT] as number;
   }
-}
-
-/** Throws `InvalidArgumentError` unless `value` is a safe integer in `[min, max]`. */
-export function checkInteger(value: unknown, name: string, min = 0, max = 0x7fffffff): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new InvalidArgumentError(
-      `${name} must be an integer from ${min} to ${max}, got ${typeof value === 'number' ? value : typeof value}`,
-    );
-  }
-  return value;
-}
-
-/** Shared memory of a primitive: its engine and its buffer. */
-export interface Shared {
-  readonly core: SharedCore;
-  readonly buffer: SharedArrayBuffer;
-}
-
-let attached: Shared | undefined;
-
-/**
- * Lets `Primitive.from` reuse the constructor (private fields can only be set there): it
- * parks the attached memory here, and the constructor picks it up with `takeAttached()`.
- */
-export function attachNext(shared: Shared): void {
-  attached = shared;
-}
-
-/** The memory parked by `attachNext`, if this construction is a `from`. */
-export function takeAttached(): Shared | undefined {
-  const shared = attached;
-  attached = undefined;
-  return shared;
 }
