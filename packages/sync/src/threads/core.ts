@@ -278,21 +278,6 @@ export class SharedCore {
     });
   }
 
-  /**
-   * For asynchronous calls: runs `body` holding the guard (`body` releases it) — at once if
-   * the guard comes free within microseconds, else from the event loop (`lockAsync`). Returns
-   * what `body` returns; a rejection with `SharedStateAbandonedError` if the guard is abandoned.
-   */
-  run<T>(body: () => Promise<T>): Promise<T> {
-    let now: boolean;
-    try {
-      now = this.tryLockBriefly();
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return now ? body() : this.lockAsync(body);
-  }
-
   /** Just took the guard: make sure someone on this thread looks after unclaimed grants. */
   #entered(): void {
     if (!this.watched && this.i32[CLAIMS + LIST_COUNT] !== 0) watch(this);

@@ -126,7 +126,16 @@ export class Mutex implements ThreadLockOwner, HandOff {
   lock(options: WaitOptions | undefined): Promise<ScopedLock | LockStatus>;
   lock(options?: WaitOptions): Promise<ScopedLock | LockStatus> {
     const { signal, timeout } = readThreadWaitOptions(options);
-    return this.#core.run(() => this.#locked(signal, timeout));
+    const core = this.#core;
+    let now: boolean;
+    try {
+      now = core.tryLockBriefly();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return now
+      ? this.#locked(signal, timeout)
+      : core.lockAsync(() => this.#locked(signal, timeout));
   }
 
   /** The rest of `lock`, with the guard held. */
@@ -209,6 +218,16 @@ export class Mutex implements ThreadLockOwner, HandOff {
       );
     }
     this.#passOn();
+    core.unlock();
+  }
+
+  /** @internal Releases the hold `ticket` if it is still this thread's (what `using` does). */
+  _releaseIfHeld(_shared: boolean, ticket: number): void {
+    const core = this.#core;
+    core.lock();
+    if (core.get(LOCKED) === 1 && core.get(OWNER) === THREAD_TAG && core.get(HOLD) === ticket) {
+      this.#passOn();
+    }
     core.unlock();
   }
 

@@ -7,6 +7,8 @@ import { LockNotHeldError } from '../errors.ts';
 export interface ThreadLockOwner {
   /** @internal Releases the hold `ticket` (exclusive, or shared when `shared`), or throws. */
   _release(shared: boolean, ticket: number): void;
+  /** @internal Releases the hold `ticket` if it is still this thread's; never throws. */
+  _releaseIfHeld(shared: boolean, ticket: number): void;
   /** @internal Takes a hold again, without timeout; resolves with its ticket. */
   _acquire(shared: boolean): Promise<number>;
   /** @internal Whether the hold `ticket` is still this thread's. */
@@ -67,8 +69,9 @@ export class ScopedLock implements Disposable {
 
   /** Releases the lock if it is still held (what `using` calls on scope exit). */
   [Symbol.dispose](): void {
-    if (this.isHeld) this.unlock();
-    else this.#held = false;
+    if (!this.#held) return;
+    this.#held = false;
+    this.#owner._releaseIfHeld(this.shared, this.#ticket);
   }
 
   /** @internal For `ConditionVariable.wait`: release while waiting… */

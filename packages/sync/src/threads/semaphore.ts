@@ -133,7 +133,16 @@ export class Semaphore implements HandOff {
   /** Takes a permit, waiting in line (FIFO) while none is free. */
   acquire(options?: WaitOptions): Promise<AcquireResult> {
     const { signal, timeout } = readThreadWaitOptions(options);
-    return this.#core.run(() => this.#acquire(signal, timeout));
+    const core = this.#core;
+    let now: boolean;
+    try {
+      now = core.tryLockBriefly();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return now
+      ? this.#acquire(signal, timeout)
+      : core.lockAsync(() => this.#acquire(signal, timeout));
   }
 
   /** The rest of `acquire`, with the guard held. */

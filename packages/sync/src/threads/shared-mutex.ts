@@ -159,7 +159,16 @@ export class SharedMutex implements ThreadLockOwner, LeaveHook, HandOff {
 
   #lock(shared: boolean, options: WaitOptions | undefined): Promise<ScopedLock | LockStatus> {
     const { signal, timeout } = readThreadWaitOptions(options);
-    return this.#core.run(() => this.#locked(shared, signal, timeout));
+    const core = this.#core;
+    let now: boolean;
+    try {
+      now = core.tryLockBriefly();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return now
+      ? this.#locked(shared, signal, timeout)
+      : core.lockAsync(() => this.#locked(shared, signal, timeout));
   }
 
   /** The rest of `lock` / `lockShared`, with the guard held. */
@@ -307,6 +316,11 @@ export class SharedMutex implements ThreadLockOwner, LeaveHook, HandOff {
     }
     this.#releaseExclusive();
     core.unlock();
+  }
+
+  /** @internal Releases the hold `ticket` if it is still this thread's (what `using` does). */
+  _releaseIfHeld(shared: boolean, ticket: number): void {
+    if (this._holds(shared, ticket)) this._release(shared, ticket);
   }
 
   /** @internal */
