@@ -52,8 +52,8 @@ export function spinLock(i32: Int32Array): void {
   if (Atomics.load(i32, ABANDONED) !== 0) throw new SharedStateAbandonedError();
   let spins = 0;
   let since = 0;
-  // After a nap, take it as "someone may wait": a notify meant for an asynchronous waiter may
-  // have woken this thread instead, so its release must notify in turn.
+  // After a nap among asynchronous waiters, take it as "someone may wait": a notify meant for
+  // one of them may have woken this thread instead, so its release must notify in turn.
   let taken = 1;
   for (;;) {
     if (Atomics.load(i32, GUARD) === 0 && Atomics.compareExchange(i32, GUARD, 0, taken) === 0) {
@@ -65,7 +65,7 @@ export function spinLock(i32: Int32Array): void {
     if (spins > 200 && !isMainThread) {
       const held = Atomics.load(i32, GUARD);
       if (held !== 0) Atomics.wait(i32, GUARD, held, 0.02);
-      taken = 2;
+      if (held === 2) taken = 2;
     } else pause();
     if ((spins & 0x3ff) === 0) {
       if (Atomics.load(i32, ABANDONED) !== 0) throw new SharedStateAbandonedError();
