@@ -4,14 +4,16 @@ import { InvalidArgumentError, LockNotHeldError } from '../errors.ts';
 import {
   attachNext,
   GRANTED,
+  type HandOff,
   type SharedCore,
   type SharedHandle,
   SharedCore as Core,
   type SharedOptions,
   takeAttached,
-  waitOn,
 } from './core.ts';
 import { ScopedLock } from './scoped-lock.ts';
+import { finiteOptions } from './timing.ts';
+import { waitOn } from './wait.ts';
 
 const MAGIC = 0x43637672; // 'Ccvr'
 const FIELDS = 0;
@@ -32,7 +34,7 @@ const LABEL = 'threads ConditionVariable.wait';
  * using lock = await mutex.lock();
  * await ready.wait(lock, () => Atomics.load(view, 0) > 0, { timeout: 1000 });
  */
-export class ConditionVariable {
+export class ConditionVariable implements HandOff {
   /** The shared memory holding this condition variable; what a structured clone carries. */
   readonly buffer: SharedArrayBuffer;
   readonly #core: SharedCore;
@@ -42,6 +44,15 @@ export class ConditionVariable {
     const { core, buffer } = takeAttached() ?? Core.create(MAGIC, FIELDS, 1, options);
     this.#core = core;
     this.buffer = buffer;
+    core.handOff = this;
+  }
+
+  /**
+   * @internal Under the guard: a notification reached a thread that ended before it woke;
+   * the next waiter gets it instead (a condition variable may wake spuriously anyway).
+   */
+  reclaim(_list: number, state: number): void {
+    if (state === GRANTED) this.#core.wakeHead(WAITERS, GRANTED);
   }
 
   /** Rebuilds it on this thread from itself, its structured clone or its buffer. */
@@ -98,10 +109,12 @@ export class ConditionVariable {
       throw new LockNotHeldError('ConditionVariable.wait with a lock that is not held');
     }
     const { predicate, signal, timeout } = readPredicateAndOptions(
-      predicateOrOptions,
-      maybeOptions,
+      typeof predicateOrOptions === 'function'
+        ? predicateOrOptions
+        : finiteOptions(predicateOrOptions),
+      finiteOptions(maybeOptions),
     );
-    return this.#wait(lock, predicate, signal, timeout);
+    return this.#wait(lock, predicate, signal, timeout === Infinity ? undefined : timeout);
   }
 
   async #wait(
@@ -118,9 +131,11 @@ export class ConditionVariable {
         return predicate === undefined ? false : predicate();
       const core = this.#core;
       // Queue first, then release: a notify from whoever takes the lock next reaches us.
-      core.lock();
-      const slot = core.enqueue(WAITERS, 0);
-      const waiting = waitOn(core, WAITERS, slot, signal, remaining, undefined, LABEL);
+      const enqueue = (): { waiting: Promise<number> } => {
+        const slot = core.enqueue(WAITERS, 0);
+        return { waiting: waitOn(core, WAITERS, slot, signal, remaining, undefined, LABEL) };
+      };
+      const { waiting } = core.tryLockBriefly() ? enqueue() : await core.lockAsync(enqueue);
       lock._suspend();
       const state = await waiting;
       await lock._resume();

@@ -8,54 +8,54 @@
  * memory to another thread. The layout is:
  *
  * ```
- * [MAGIC | GUARD | SLOT_COUNT | FREE_HEAD | fields… | lists (HEAD, TAIL, COUNT)… | slots…]
- * slot = [STATE | NEXT | PREV | TAG]
+ * [MAGIC | GUARD | SLOT_COUNT | FREE_HEAD | ABANDONED | CLAIMS list | fields… | lists… | slots…]
+ * list = [HEAD | TAIL | COUNT]
+ * slot = [STATE | NEXT | PREV | TAG | ORIGIN | PROBES | PROBE_AT | -]
  * ```
  *
  * - `GUARD` is a tiny spin lock that protects every other word. It is held only for a few dozen
- *   instructions of plain arithmetic and never across an `await`, so it is cheap to spin on; a
- *   worker that spins too long naps with `Atomics.wait` for a few microseconds, the main thread
- *   only spins (it must never block).
+ *   instructions of plain arithmetic and never across an `await`. A call that must wait for it
+ *   spins for a few microseconds and then, if it is an asynchronous call, waits for it with
+ *   `Atomics.waitAsync` so that its event loop keeps running (see `guard.ts`).
  * - A waiter is a *slot*: one cell of its own in shared memory, linked into a doubly linked
- *   FIFO list (a primitive has one or two lists: a mutex has one, a ring buffer one for
- *   producers and one for consumers). The waiting thread parks on its own cell with
- *   `Atomics.waitAsync`, which does not block the event loop. This is an MCS-style queue lock
- *   rather than a ticket lock: the releaser picks the head of the list and hands it the lock,
- *   permit or signal directly (`STATE = GRANTED` + `Atomics.notify` on that one cell), so a
- *   release wakes exactly the thread it is meant for (no thundering herd) and nobody can barge.
- * - Leaving the line (timeout, stop) unlinks the slot under the guard in O(1). That is what a
- *   ticket lock cannot do without a turn-skipping scheme: a waiter that left never holds up the
- *   ones behind it, because it is simply not in the list anymore.
+ *   FIFO list. The waiting thread parks on its own cell with `Atomics.waitAsync`. The releaser
+ *   picks the head of the list and hands it the lock, permit or signal directly (`STATE =
+ *   GRANTED` + `Atomics.notify` on that one cell): no thundering herd, no barging.
+ * - Leaving the line (timeout, stop) unlinks the slot under the guard in O(1).
  * - The hand-off race is decided under the guard: a waiter whose timeout or stop fires looks at
  *   its own cell. Still `WAITING` → it unlinks itself and reports `'timeout'`/`'cancelled'`.
- *   Already `GRANTED` → the grant happened first, so it keeps what it was given and reports
- *   success. A grant and a give-up can never both win, so nothing is lost or duplicated.
+ *   Already granted → it keeps what it was given.
+ * - **A hand-off must be claimed.** `Atomics.notify` reports whether a thread was parked on the
+ *   cell: a thread that ended removes its waits, so a grant that wakes nobody goes to the next
+ *   waiter at once. But a thread that is being terminated still has its waits for a moment, so
+ *   a grant can "wake" a thread that will never run again. Therefore a granted slot joins the
+ *   CLAIMS list until its thread claims it (under the guard, when its wake callback runs). A
+ *   waiter parks with `LIFE_TOKENS` extra waits on its cell besides the one a grant consumes:
+ *   while they are there its thread is alive. Threads that granted, or that see unclaimed
+ *   grants, probe them from a timer (`reaper.ts`), spaced by `PROBE_DELAYS`: a probe is a
+ *   `notify` of one token. Woken → the thread is alive (and claims as soon as it runs); woken
+ *   nobody → the thread is gone and the primitive passes what it was handed on (`HandOff`).
+ *   A probe is only made while a token is left, so "woke nobody" always means gone.
  * - Slots come from a fixed pool (`maxWaiters`, default 1024) kept in a free list in the same
  *   buffer; a wait that finds the pool empty throws `WaiterCapacityError` rather than spin.
  *
- * A timeout uses `setTimeout` (which, unlike a pending `Atomics.waitAsync`, keeps the process
- * alive while it runs) and a stop uses `onStop`; both are removed the moment the wait ends.
- *
  * @internal
  */
-import { isMainThread } from 'node:worker_threads';
-import {
-  InvalidArgumentError,
-  isStopRequested,
-  onStop,
-  readWaitOptions,
-  type StopLike,
-  type StopRegistration,
-  traceAwait,
-  type WaitOptions,
-} from '@coro/task';
-import { SharedStateAbandonedError, WaiterCapacityError } from './errors.ts';
+import { threadId } from 'node:worker_threads';
+import { InvalidArgumentError } from '@coro/task';
+import { WaiterCapacityError } from './errors.ts';
+import { GUARD, lockAsync, spinLock, tryLockBriefly, unlockGuard } from './guard.ts';
+import { watch } from './reaper.ts';
+
+export { attachNext, checkInteger, type Shared, takeAttached } from './construction.ts';
+export { _setGuardAbandonedMs } from './guard.ts';
 
 const MAGIC = 0;
-const GUARD = 1;
+// 1: GUARD, 4: ABANDONED (guard.ts)
 const SLOT_COUNT = 2;
 const FREE_HEAD = 3;
-const HEADER = 4;
+const CLAIMS = 5; // a list: granted slots whose thread has not claimed them yet
+const HEADER = 8;
 
 const LIST_HEAD = 0;
 const LIST_TAIL = 1;
@@ -66,7 +66,10 @@ const SLOT_STATE = 0;
 const SLOT_NEXT = 1;
 const SLOT_PREV = 2;
 const SLOT_TAG = 3;
-const SLOT_SIZE = 4;
+const SLOT_ORIGIN = 4; // the list a granted slot was taken from
+const SLOT_PROBES = 5; // life tokens used up by probes
+const SLOT_PROBE_AT = 6; // when the next probe is due (ms, see `nowMs`)
+const SLOT_SIZE = 8;
 
 const NONE = -1;
 
@@ -82,31 +85,50 @@ export const WOKEN = 3;
 export const TIMED_OUT = -1;
 export const CANCELLED = -2;
 
-/** How long the guard may stay taken before the primitive is deemed abandoned. */
-let guardAbandonedMs = 5_000;
+/** Waits a waiter registers on its cell besides the one a grant wakes: its proof of life. */
+export const LIFE_TOKENS = 2;
+/** How long after a grant (then after each probe) an unclaimed grant is probed, in ms. */
+const PROBE_DELAYS = [10, 250] as const;
 
-/** @internal For tests: shortens the abandoned-guard limit. Returns the previous one. */
-export function _setGuardAbandonedMs(ms: number): number {
-  const previous = guardAbandonedMs;
-  guardAbandonedMs = ms;
-  return previous;
-}
+/**
+ * This thread's id in shared memory (its `threadId` + 1, so 0 means nobody): what a lock
+ * records as its owner.
+ */
+export const THREAD_TAG = threadId + 1;
 
 /** Default number of waiter slots a primitive has. */
 export const DEFAULT_MAX_WAITERS = 1024;
 
-type AtomicsWithPause = typeof Atomics & { pause?: (n?: number) => void };
-const pause = (Atomics as AtomicsWithPause).pause?.bind(Atomics) ?? (() => {});
+/** The most payload bytes a primitive's shared memory may hold (2 GiB). */
+export const MAX_PAYLOAD_BYTES = 2 ** 31;
+
+/** Milliseconds on a wrapping 30-bit clock shared by all threads (wall-clock based). */
+const MS_MASK = 0x3fffffff;
+function nowMs(): number {
+  return Date.now() & MS_MASK;
+}
+/** Whether wrapping time `at` has come at `now`. */
+function reached(now: number, at: number): boolean {
+  return ((now - at) & MS_MASK) < 0x20000000;
+}
 
 /** Called under the guard after a waiter unlinked itself, so a primitive can re-admit others. */
 export interface LeaveHook {
   afterLeave(list: number): void;
 }
 
+/**
+ * What a primitive does, under the guard, with a grant whose thread ended before claiming it:
+ * pass the lock, permit, item or space on to the next waiter (or back to the count).
+ */
+export interface HandOff {
+  reclaim(list: number, state: number, tag: number): void;
+}
+
 /** The options every primitive accepts about its waiter slots. */
 export interface SharedOptions {
   /**
-   * How many waiters (across all threads) may wait at once; default 1024. Each costs 16 bytes of
+   * How many waiters (across all threads) may wait at once; default 1024. Each costs 32 bytes of
    * shared memory. A wait beyond it throws `WaiterCapacityError`.
    */
   readonly maxWaiters?: number | undefined;
@@ -115,11 +137,29 @@ export interface SharedOptions {
 /** What `Primitive.from(...)` accepts: the instance, its structured clone, or the buffer. */
 export type SharedHandle = { readonly buffer: SharedArrayBuffer } | SharedArrayBuffer;
 
+/** Allocates shared memory, reporting sizes that cannot be had as `InvalidArgumentError`. */
+function allocate(bytes: number, maxBytes: number): SharedArrayBuffer {
+  try {
+    return maxBytes > bytes
+      ? new SharedArrayBuffer(bytes, { maxByteLength: maxBytes })
+      : new SharedArrayBuffer(bytes);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new InvalidArgumentError(
+      `cannot allocate ${maxBytes} bytes of shared memory (${error.message}); the limit is ${MAX_PAYLOAD_BYTES} bytes of payload`,
+    );
+  }
+}
+
 export class SharedCore {
   readonly i32: Int32Array;
   readonly fieldsBase = HEADER;
   readonly listsBase: number;
   readonly slotsBase: number;
+  /** Set by primitives whose grants carry something to pass on when unclaimed. */
+  handOff: HandOff | undefined = undefined;
+  /** Whether this thread's reaper watches this core's unclaimed grants. */
+  watched = false;
 
   constructor(i32: Int32Array, fieldCount: number, listCount: number) {
     this.i32 = i32;
@@ -142,22 +182,22 @@ export class SharedCore {
         `maxWaiters must be an integer from 1 to ${1 << 20}, got ${String(maxWaiters)}`,
       );
     }
+    if (maxExtraBytes > MAX_PAYLOAD_BYTES) {
+      throw new InvalidArgumentError(
+        `a shared primitive holds at most ${MAX_PAYLOAD_BYTES} bytes of payload; this one needs ${maxExtraBytes}`,
+      );
+    }
     const words = HEADER + fieldCount + listCount * LIST_SIZE + maxWaiters * SLOT_SIZE;
     // Round up to 8 bytes so that a Float64Array can follow the control words.
     const controlBytes = Math.ceil((words * 4) / 8) * 8;
     // A buffer that may grow (a shared Queue) is made growable up to its maximum.
-    const buffer =
-      maxExtraBytes > extraBytes
-        ? new SharedArrayBuffer(controlBytes + extraBytes, {
-            maxByteLength: controlBytes + maxExtraBytes,
-          })
-        : new SharedArrayBuffer(controlBytes + extraBytes);
+    const buffer = allocate(controlBytes + extraBytes, controlBytes + maxExtraBytes);
     const i32 = new Int32Array(buffer, 0, words);
     const core = new SharedCore(i32, fieldCount, listCount);
     i32[MAGIC] = magic;
     i32[SLOT_COUNT] = maxWaiters;
-    for (let list = 0; list < listCount; list++) {
-      const base = core.listsBase + list * LIST_SIZE;
+    for (let list = -1; list < listCount; list++) {
+      const base = core.#listBase(list);
       i32[base + LIST_HEAD] = NONE;
       i32[base + LIST_TAIL] = NONE;
     }
@@ -204,33 +244,47 @@ export class SharedCore {
     return Math.ceil((this.i32.length * 4) / 8) * 8;
   }
 
-  // ---- the guard --------------------------------------------------------------------------
+  // ---- the guard (see guard.ts) -----------------------------------------------------------
 
+  /**
+   * Takes the guard, spinning while it is taken (a worker naps between spins). For synchronous
+   * calls, which cannot wait otherwise. Throws `SharedStateAbandonedError` once it has been
+   * taken for the abandoned-guard limit, or at once if another call already found that out.
+   */
   lock(): void {
-    const i32 = this.i32;
-    if (Atomics.compareExchange(i32, GUARD, 0, 1) === 0) return;
-    let spins = 0;
-    let since = 0;
-    for (;;) {
-      if (Atomics.load(i32, GUARD) === 0 && Atomics.compareExchange(i32, GUARD, 0, 1) === 0) {
-        return;
-      }
-      spins++;
-      // The holder runs a handful of instructions; only if it was preempted do we get here
-      // many times. A worker may nap then; the main thread must not block, so it keeps spinning.
-      if (spins > 200 && !isMainThread) Atomics.wait(i32, GUARD, 1, 0.02);
-      else pause();
-      // Held for seconds means its holder was terminated mid-operation: fail, do not hang.
-      if ((spins & 0x3ff) === 0) {
-        const now = performance.now();
-        if (since === 0) since = now;
-        else if (now - since > guardAbandonedMs) throw new SharedStateAbandonedError();
-      }
-    }
+    spinLock(this.i32);
+    this.#entered();
+  }
+
+  /**
+   * Takes the guard if it comes free within a few microseconds; false otherwise (then wait
+   * with `lockAsync`). Throws `SharedStateAbandonedError` if the guard was found abandoned.
+   */
+  tryLockBriefly(): boolean {
+    if (!tryLockBriefly(this.i32)) return false;
+    this.#entered();
+    return true;
+  }
+
+  /**
+   * Waits for the guard without blocking the thread and runs `body` **synchronously the moment
+   * it takes it** (nothing else of this thread may run while it is held; `body` releases it).
+   * Rejects with `SharedStateAbandonedError` if the guard was abandoned (see `guard.ts`).
+   */
+  lockAsync<T>(body: () => T): Promise<Awaited<T>> {
+    return lockAsync(this.i32, () => {
+      this.#entered();
+      return body();
+    });
+  }
+
+  /** Just took the guard: make sure someone on this thread looks after unclaimed grants. */
+  #entered(): void {
+    if (!this.watched && this.i32[CLAIMS + LIST_COUNT] !== 0) watch(this);
   }
 
   unlock(): void {
-    Atomics.store(this.i32, GUARD, 0);
+    unlockGuard(this.i32);
   }
 
   // ---- fields -----------------------------------------------------------------------------
@@ -250,17 +304,22 @@ export class SharedCore {
 
   // ---- lists (all under the guard) --------------------------------------------------------
 
+  /** Word index of a list; -1 is the CLAIMS list. */
+  #listBase(list: number): number {
+    return list === -1 ? CLAIMS : this.listsBase + list * LIST_SIZE;
+  }
+
   count(list: number): number {
-    return this.i32[this.listsBase + list * LIST_SIZE + LIST_COUNT] as number;
+    return this.i32[this.#listBase(list) + LIST_COUNT] as number;
   }
 
   /** Number of waiters in `list`, read without the guard (for diagnostics and tests). */
   loadCount(list: number): number {
-    return Atomics.load(this.i32, this.listsBase + list * LIST_SIZE + LIST_COUNT);
+    return Atomics.load(this.i32, this.#listBase(list) + LIST_COUNT);
   }
 
   head(list: number): number {
-    return this.i32[this.listsBase + list * LIST_SIZE + LIST_HEAD] as number;
+    return this.i32[this.#listBase(list) + LIST_HEAD] as number;
   }
 
   tag(slot: number): number {
@@ -285,24 +344,30 @@ export class SharedCore {
     }
     const base = this.slotsBase + slot * SLOT_SIZE;
     i32[FREE_HEAD] = i32[base + SLOT_NEXT] as number;
-    const listBase = this.listsBase + list * LIST_SIZE;
+    i32[base + SLOT_TAG] = tag;
+    Atomics.store(i32, base + SLOT_STATE, WAITING);
+    this.#append(list, slot);
+    return slot;
+  }
+
+  #append(list: number, slot: number): void {
+    const i32 = this.i32;
+    const base = this.slotsBase + slot * SLOT_SIZE;
+    const listBase = this.#listBase(list);
     const tail = i32[listBase + LIST_TAIL] as number;
     i32[base + SLOT_NEXT] = NONE;
     i32[base + SLOT_PREV] = tail;
-    i32[base + SLOT_TAG] = tag;
-    Atomics.store(i32, base + SLOT_STATE, WAITING);
     if (tail === NONE) i32[listBase + LIST_HEAD] = slot;
     else i32[this.slotsBase + tail * SLOT_SIZE + SLOT_NEXT] = slot;
     i32[listBase + LIST_TAIL] = slot;
     Atomics.store(i32, listBase + LIST_COUNT, (i32[listBase + LIST_COUNT] as number) + 1);
-    return slot;
   }
 
   /** Unlinks `slot` from `list` (it stays allocated). */
   unlink(list: number, slot: number): void {
     const i32 = this.i32;
     const base = this.slotsBase + slot * SLOT_SIZE;
-    const listBase = this.listsBase + list * LIST_SIZE;
+    const listBase = this.#listBase(list);
     const prev = i32[base + SLOT_PREV] as number;
     const next = i32[base + SLOT_NEXT] as number;
     if (prev === NONE) i32[listBase + LIST_HEAD] = next;
@@ -320,7 +385,7 @@ export class SharedCore {
    */
   grant(list: number, slot: number, state: number): boolean {
     this.unlink(list, slot);
-    return this.wake(slot, state);
+    return this.#wake(list, slot, state);
   }
 
   /**
@@ -337,7 +402,7 @@ export class SharedCore {
   /** Wakes every waiter of `list` with `state`, oldest first (or newest first with `lifo`). */
   wakeAll(list: number, state: number, lifo = false): number {
     let woken = 0;
-    const tailIndex = this.listsBase + list * LIST_SIZE + LIST_TAIL;
+    const tailIndex = this.#listBase(list) + LIST_TAIL;
     for (;;) {
       const slot = lifo ? (this.i32[tailIndex] as number) : this.head(list);
       if (slot === NONE) return woken;
@@ -347,18 +412,78 @@ export class SharedCore {
 
   /**
    * Publishes the outcome in the slot's own cell and wakes the thread parked on it. Every
-   * waiter registers its `Atomics.waitAsync` before it releases the guard (see `waitOn`), so
-   * under the guard a waiting slot always has exactly one parked waiter — unless its thread
-   * ended (terminated, crashed, exited), which removes its waits: then `notify` wakes nobody,
-   * the slot is freed and `false` returned, so the caller hands the lock, permit or item to
-   * the next waiter instead of losing it to a dead thread.
+   * waiter registers its waits before it releases the guard (see `waitOn`), so a thread that
+   * ended (terminated, crashed, exited) is seen at once: `notify` wakes nobody, the slot is
+   * freed and `false` returned, and the caller hands the lock, permit or item to the next
+   * waiter. Otherwise the slot waits in CLAIMS until its thread claims it (see the top).
    */
-  wake(slot: number, state: number): boolean {
+  #wake(list: number, slot: number, state: number): boolean {
+    const i32 = this.i32;
     const index = this.stateIndex(slot);
-    Atomics.store(this.i32, index, state);
-    if (Atomics.notify(this.i32, index, 1) === 1) return true;
+    Atomics.store(i32, index, state);
+    if (Atomics.notify(i32, index, 1) === 0) {
+      this.release(slot);
+      return false;
+    }
+    const base = this.slotsBase + slot * SLOT_SIZE;
+    i32[base + SLOT_ORIGIN] = list;
+    i32[base + SLOT_PROBES] = 0;
+    i32[base + SLOT_PROBE_AT] = (nowMs() + PROBE_DELAYS[0]) & MS_MASK;
+    this.#append(-1, slot);
+    if (!this.watched) watch(this);
+    return true;
+  }
+
+  /**
+   * The waiter's side of a hand-off, under the guard: it has seen its slot granted or woken and
+   * takes it out of CLAIMS, frees it and wakes its own remaining waits (its life tokens).
+   */
+  claim(slot: number): void {
+    this.unlink(-1, slot);
+    const index = this.stateIndex(slot);
     this.release(slot);
-    return false;
+    Atomics.notify(this.i32, index);
+  }
+
+  /**
+   * Under the guard: probes the unclaimed grants that are due (see the top) and passes on
+   * those whose thread is gone. Returns in how many ms the next probe is due, or -1 if no
+   * grant is left that can still be probed.
+   */
+  reap(): number {
+    const i32 = this.i32;
+    const now = nowMs();
+    let nextDue = -1;
+    for (let slot = i32[CLAIMS + LIST_HEAD] as number; slot !== NONE; ) {
+      const base = this.slotsBase + slot * SLOT_SIZE;
+      const following = i32[base + SLOT_NEXT] as number;
+      const probes = i32[base + SLOT_PROBES] as number;
+      if (probes < LIFE_TOKENS) {
+        const at = i32[base + SLOT_PROBE_AT] as number;
+        if (!reached(now, at)) {
+          const wait = (at - now) & MS_MASK;
+          if (nextDue === -1 || wait < nextDue) nextDue = wait;
+        } else if (Atomics.notify(i32, base + SLOT_STATE, 1) === 1) {
+          // Alive (it claims as soon as it runs): probe again later while a token is left.
+          i32[base + SLOT_PROBES] = probes + 1;
+          if (probes + 1 < LIFE_TOKENS) {
+            const delay = PROBE_DELAYS[probes + 1] as number;
+            i32[base + SLOT_PROBE_AT] = (now + delay) & MS_MASK;
+            if (nextDue === -1 || delay < nextDue) nextDue = delay;
+          }
+        } else {
+          // Its thread is gone: what it was handed goes on.
+          const list = i32[base + SLOT_ORIGIN] as number;
+          const state = i32[base + SLOT_STATE] as number;
+          const tag = i32[base + SLOT_TAG] as number;
+          this.unlink(-1, slot);
+          this.release(slot);
+          this.handOff?.reclaim(list, state, tag);
+        }
+      }
+      slot = following;
+    }
+    return nextDue;
   }
 
   /** Returns a slot to the free list. */
@@ -387,206 +512,4 @@ export class SharedCore {
   get maxWaiters(): number {
     return this.i32[SLOT_COUNT] as number;
   }
-}
-
-/**
- * The whole wait of a "wait until a shared condition holds" primitive (Event, Latch,
- * WaitGroup): `true` at once if `ready` holds under the guard, `false` at once if the stop has
- * already been requested or `timeout` is 0, otherwise parks on `list` until a waker grants it
- * (`true`) or the timeout / stop ends the wait (`false`).
- */
-export async function waitUntilReady(
-  core: SharedCore,
-  list: number,
-  ready: () => boolean,
-  options: WaitOptions | undefined,
-  label: string,
-): Promise<boolean> {
-  const { signal, timeout } = readWaitOptions(options);
-  core.lock();
-  if (ready()) {
-    core.unlock();
-    return true;
-  }
-  if (isStopRequested(signal) || timeout === 0) {
-    core.unlock();
-    return false;
-  }
-  const slot = core.enqueue(list, 0);
-  return (await waitOn(core, list, slot, signal, timeout, undefined, label)) === GRANTED;
-}
-
-/**
- * Parks on `slot` until it is granted / woken, the timeout runs out or the stop fires. Must be
- * called **with the guard held**, right after `enqueue`: it registers the `Atomics.waitAsync`
- * first and then releases the guard, so that a granter always finds this thread parked (see
- * `wake`). Resolves with the slot's final state (`GRANTED` / `WOKEN`), `TIMED_OUT` or
- * `CANCELLED`; the slot is freed and every timer and stop registration removed before it
- * resolves.
- */
-export function waitOn(
-  core: SharedCore,
-  list: number,
-  slot: number,
-  signal: StopLike | undefined,
-  timeout: number | undefined,
-  hook: LeaveHook | undefined,
-  label: string,
-): Promise<number> {
-  const result = Atomics.waitAsync(core.i32, core.stateIndex(slot), WAITING);
-  if (!result.async) {
-    // Cannot happen (the cell is WAITING under the guard); stay correct anyway.
-    const state = Atomics.load(core.i32, core.stateIndex(slot));
-    core.release(slot);
-    core.unlock();
-    return Promise.resolve(state);
-  }
-  core.unlock();
-  const parked = new Promise<number>((resolve) => {
-    const wait = new SlotWait(core, list, slot, hook, resolve);
-    holdAlive();
-    result.value.then(wait.onWake);
-    if (timeout !== undefined) wait.timer = setTimeout(wait.onTimeout, timeout);
-    if (signal !== undefined) wait.registration = onStop(signal, wait.onCancel);
-  });
-  // With tracing on, `dumpTasks()` shows a task stuck on a cross-thread wait by its name.
-  return traceAwait(label, parked);
-}
-
-// A pending `Atomics.waitAsync` does not keep a thread's event loop alive, so a worker whose
-// only work is waiting for a lock held elsewhere would simply exit. While any wait of this
-// thread is parked, one ref'd interval timer (made once, toggled with ref/unref) keeps it
-// alive, the way a pending socket read would.
-let parkedCount = 0;
-let keepAlive: ReturnType<typeof setInterval> | undefined;
-
-function holdAlive(): void {
-  if (parkedCount++ !== 0) return;
-  if (keepAlive === undefined) keepAlive = setInterval(() => {}, 0x3fffffff);
-  else keepAlive.ref();
-}
-
-function releaseAlive(): void {
-  if (--parkedCount === 0) keepAlive?.unref();
-}
-
-class SlotWait {
-  readonly core: SharedCore;
-  readonly list: number;
-  readonly slot: number;
-  readonly hook: LeaveHook | undefined;
-  readonly resolve: (state: number) => void;
-  settled = false;
-  timer: ReturnType<typeof setTimeout> | undefined = undefined;
-  registration: StopRegistration | undefined = undefined;
-
-  constructor(
-    core: SharedCore,
-    list: number,
-    slot: number,
-    hook: LeaveHook | undefined,
-    resolve: (state: number) => void,
-  ) {
-    this.core = core;
-    this.list = list;
-    this.slot = slot;
-    this.hook = hook;
-    this.resolve = resolve;
-  }
-
-  readonly onWake = (): void => {
-    if (this.settled) return;
-    const core = this.core;
-    core.lock();
-    const index = core.stateIndex(this.slot);
-    const state = Atomics.load(core.i32, index);
-    if (state === WAITING) {
-      // Not ours to act on (cannot happen with coro's own writers); park again, registered
-      // before the guard is released like every wait.
-      const again = Atomics.waitAsync(core.i32, index, WAITING);
-      core.unlock();
-      if (again.async) again.value.then(this.onWake);
-      else this.onWake();
-      return;
-    }
-    core.release(this.slot);
-    core.unlock();
-    this.settle(state);
-  };
-
-  readonly onTimeout = (): void => {
-    this.timer = undefined;
-    this.giveUp(TIMED_OUT);
-  };
-
-  readonly onCancel = (): void => {
-    this.giveUp(CANCELLED);
-  };
-
-  giveUp(outcome: number): void {
-    if (this.settled) return;
-    const core = this.core;
-    core.lock();
-    const index = core.stateIndex(this.slot);
-    const state = Atomics.load(core.i32, index);
-    if (state !== WAITING) {
-      // Handed over in the same turn: keep it (the grant won the race under the guard).
-      core.release(this.slot);
-      core.unlock();
-      this.settle(state);
-      return;
-    }
-    core.unlink(this.list, this.slot);
-    // Wake our own pending Atomics.waitAsync so that nothing stays parked on the cell; it is
-    // the only waiter there, and `settled` makes its callback a no-op.
-    Atomics.store(core.i32, index, FREE);
-    Atomics.notify(core.i32, index, 1);
-    this.hook?.afterLeave(this.list);
-    core.release(this.slot);
-    core.unlock();
-    this.settle(outcome);
-  }
-
-  settle(state: number): void {
-    this.settled = true;
-    releaseAlive();
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.registration?.unregister();
-    this.registration = undefined;
-    this.resolve(state);
-  }
-}
-
-/** Throws `InvalidArgumentError` unless `value` is a safe integer in `[min, max]`. */
-export function checkInteger(value: unknown, name: string, min = 0, max = 0x7fffffff): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new InvalidArgumentError(
-      `${name} must be an integer from ${min} to ${max}, got ${typeof value === 'number' ? value : typeof value}`,
-    );
-  }
-  return value;
-}
-
-/** Shared memory of a primitive: its engine and its buffer. */
-export interface Shared {
-  readonly core: SharedCore;
-  readonly buffer: SharedArrayBuffer;
-}
-
-let attached: Shared | undefined;
-
-/**
- * Lets `Primitive.from` reuse the constructor (private fields can only be set there): it
- * parks the attached memory here, and the constructor picks it up with `takeAttached()`.
- */
-export function attachNext(shared: Shared): void {
-  attached = shared;
-}
-
-/** The memory parked by `attachNext`, if this construction is a `from`. */
-export function takeAttached(): Shared | undefined {
-  const shared = attached;
-  attached = undefined;
-  return shared;
 }

@@ -7,8 +7,8 @@ import {
   SharedCore as Core,
   type SharedOptions,
   takeAttached,
-  waitUntilReady,
 } from './core.ts';
+import { waitUntilReady } from './wait.ts';
 
 const MAGIC = 0x43657674; // 'Cevt'
 const SET = 0;

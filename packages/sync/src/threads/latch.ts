@@ -8,8 +8,8 @@ import {
   SharedCore as Core,
   type SharedOptions,
   takeAttached,
-  waitUntilReady,
 } from './core.ts';
+import { waitUntilReady } from './wait.ts';
 
 const MAGIC = 0x436c7463; // 'Cltc'
 const REMAINING = 0;

@@ -1,24 +1,29 @@
-import { isStopRequested, readWaitOptions, type WaitOptions } from '@coro/task';
+import { isStopRequested, type StopLike, type WaitOptions } from '@coro/task';
 import { LockNotHeldError } from '../errors.ts';
-import { ScopedLock, type ThreadLockOwner } from './scoped-lock.ts';
 import {
   attachNext,
   CANCELLED,
   GRANTED,
+  type HandOff,
   type SharedHandle,
   SharedCore,
   type SharedOptions,
+  THREAD_TAG,
   TIMED_OUT,
   takeAttached,
-  waitOn,
 } from './core.ts';
+import { ScopedLock, type ThreadLockOwner } from './scoped-lock.ts';
+import { readThreadWaitOptions } from './timing.ts';
+import { waitOn } from './wait.ts';
 
 /** What `lock({ signal, timeout })` resolves with when it gives up. */
 export type LockStatus = 'timeout' | 'cancelled';
 
 const MAGIC = 0x436d7478; // 'Cmtx'
 const LOCKED = 0;
-const FIELDS = 1;
+const OWNER = 1; // the holding thread's THREAD_TAG (0 when free)
+const HOLD = 2; // the current hold's ticket: a ScopedLock releases only its own hold
+const FIELDS = 3;
 const WAITERS = 0;
 const LABEL = 'threads Mutex.lock';
 const resolvedCancelled = Promise.resolve('cancelled' as const);
@@ -28,10 +33,17 @@ const resolvedTimeout = Promise.resolve('timeout' as const);
  * A mutex shared by threads: its state lives in a `SharedArrayBuffer`, so it can be created on
  * one thread and sent to workers (`postMessage`, `workerData`) and rebuilt there with
  * `Mutex.from(received)`. `lock()` never blocks a thread: it parks with `Atomics.waitAsync`.
- * The lock is handed directly to the oldest waiter (FIFO, no barging), whatever its thread.
+ * The lock is handed directly to the oldest waiter (FIFO, no barging), whatever its thread; a
+ * waiter whose thread ends before it took the lock is skipped.
  *
  * `lock()` resolves with a `ScopedLock`; with `{ timeout }` or `{ signal }` it resolves with
  * `'timeout'` or `'cancelled'` when it gives up.
+ *
+ * Ownership: the lock belongs to the thread that took it (its id is kept in the shared memory)
+ * and, on that thread, to the `ScopedLock` that took it. `scopedLock.unlock()` releases exactly
+ * that hold. A bare `mutex.unlock()` releases the calling thread's hold, and throws
+ * `LockNotHeldError` (changing nothing) on any other thread; tasks of one thread tell their
+ * holds apart by their `ScopedLock`.
  *
  * @example
  * // main thread
@@ -41,7 +53,7 @@ const resolvedTimeout = Promise.resolve('timeout' as const);
  * const mutex = Mutex.from(workerData.mutex);
  * using lock = await mutex.lock();
  */
-export class Mutex implements ThreadLockOwner {
+export class Mutex implements ThreadLockOwner, HandOff {
   /** The shared memory holding this mutex; what a structured clone carries. */
   readonly buffer: SharedArrayBuffer;
   readonly #core: SharedCore;
@@ -51,6 +63,7 @@ export class Mutex implements ThreadLockOwner {
     const { core, buffer } = takeAttached() ?? SharedCore.create(MAGIC, FIELDS, 1, options);
     this.#core = core;
     this.buffer = buffer;
+    core.handOff = this;
   }
 
   /**
@@ -84,14 +97,24 @@ export class Mutex implements ThreadLockOwner {
     return this.#core.loadCount(WAITERS);
   }
 
+  /** Under the guard: the lock becomes `owner`'s, as a new hold; returns its ticket. */
+  #take(owner: number): number {
+    const core = this.#core;
+    const ticket = (core.get(HOLD) + 1) | 0;
+    core.set(LOCKED, 1);
+    core.set(OWNER, owner);
+    core.set(HOLD, ticket);
+    return ticket;
+  }
+
   /** Takes the lock if it is free and nobody waits; `undefined` otherwise. */
   tryLock(): ScopedLock | undefined {
     const core = this.#core;
     core.lock();
     if (core.get(LOCKED) === 0) {
-      core.set(LOCKED, 1);
+      const ticket = this.#take(THREAD_TAG);
       core.unlock();
-      return new ScopedLock(this, false);
+      return new ScopedLock(this, false, ticket);
     }
     core.unlock();
     return undefined;
@@ -102,13 +125,29 @@ export class Mutex implements ThreadLockOwner {
   /** Waits for the lock at most `timeout` ms or until `signal` stops. */
   lock(options: WaitOptions | undefined): Promise<ScopedLock | LockStatus>;
   lock(options?: WaitOptions): Promise<ScopedLock | LockStatus> {
-    const { signal, timeout } = readWaitOptions(options);
+    const { signal, timeout } = readThreadWaitOptions(options);
     const core = this.#core;
-    core.lock();
+    let now: boolean;
+    try {
+      now = core.tryLockBriefly();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return now
+      ? this.#locked(signal, timeout)
+      : core.lockAsync(() => this.#locked(signal, timeout));
+  }
+
+  /** The rest of `lock`, with the guard held. */
+  #locked(
+    signal: StopLike | undefined,
+    timeout: number | undefined,
+  ): Promise<ScopedLock | LockStatus> {
+    const core = this.#core;
     if (core.get(LOCKED) === 0) {
-      core.set(LOCKED, 1);
+      const ticket = this.#take(THREAD_TAG);
       core.unlock();
-      return Promise.resolve(new ScopedLock(this, false));
+      return Promise.resolve(new ScopedLock(this, false, ticket));
     }
     if (isStopRequested(signal)) {
       core.unlock();
@@ -118,21 +157,38 @@ export class Mutex implements ThreadLockOwner {
       core.unlock();
       return resolvedTimeout;
     }
-    const slot = core.enqueue(WAITERS, 0);
+    const slot = core.enqueue(WAITERS, THREAD_TAG);
     return this.#parked(waitOn(core, WAITERS, slot, signal, timeout, undefined, LABEL));
   }
 
   async #parked(wait: Promise<number>): Promise<ScopedLock | LockStatus> {
     const state = await wait;
-    if (state === GRANTED) return new ScopedLock(this, false);
+    // Granted: the granter made this thread the owner with a new ticket, and nobody else can
+    // change it since (we hold the lock).
+    if (state === GRANTED) return new ScopedLock(this, false, this.#core.get(HOLD));
     if (state === TIMED_OUT) return 'timeout';
     if (state === CANCELLED) return 'cancelled';
     throw new Error(`unexpected mutex wait state ${state}`);
   }
 
+  /** Under the guard: hands the lock to the oldest live waiter, or frees it. */
+  #passOn(): void {
+    const core = this.#core;
+    for (let slot = core.head(WAITERS); slot !== -1; slot = core.head(WAITERS)) {
+      const owner = core.tag(slot);
+      if (core.grant(WAITERS, slot, GRANTED)) {
+        this.#take(owner);
+        return;
+      }
+    }
+    core.set(LOCKED, 0);
+    core.set(OWNER, 0);
+  }
+
   /**
-   * Releases the lock: hands it to the oldest waiter, or frees it if nobody waits. Throws
-   * `LockNotHeldError` if the mutex is not locked (and changes nothing).
+   * Releases this thread's hold: hands the lock to the oldest waiter, or frees it if nobody
+   * waits. Throws `LockNotHeldError` (and changes nothing) if the mutex is not locked, or is
+   * held by another thread.
    */
   unlock(): void {
     const core = this.#core;
@@ -141,18 +197,53 @@ export class Mutex implements ThreadLockOwner {
       core.unlock();
       throw new LockNotHeldError('unlock() of a Mutex that is not locked');
     }
-    // Hand-off: the lock stays taken and passes to the head waiter.
-    if (!core.wakeHead(WAITERS, GRANTED)) core.set(LOCKED, 0);
+    if (core.get(OWNER) !== THREAD_TAG) {
+      core.unlock();
+      throw new LockNotHeldError(
+        'unlock() of a Mutex held by another thread; only the holding thread may release it',
+      );
+    }
+    this.#passOn();
     core.unlock();
   }
 
   /** @internal */
-  _release(_shared: boolean): void {
-    this.unlock();
+  _release(_shared: boolean, ticket: number): void {
+    const core = this.#core;
+    core.lock();
+    if (core.get(LOCKED) === 0 || core.get(OWNER) !== THREAD_TAG || core.get(HOLD) !== ticket) {
+      core.unlock();
+      throw new LockNotHeldError(
+        'this ScopedLock no longer holds the Mutex (its hold was released by unlock()); nothing was released',
+      );
+    }
+    this.#passOn();
+    core.unlock();
+  }
+
+  /** @internal Releases the hold `ticket` if it is still this thread's (what `using` does). */
+  _releaseIfHeld(_shared: boolean, ticket: number): void {
+    const core = this.#core;
+    core.lock();
+    if (core.get(LOCKED) === 1 && core.get(OWNER) === THREAD_TAG && core.get(HOLD) === ticket) {
+      this.#passOn();
+    }
+    core.unlock();
   }
 
   /** @internal */
-  async _acquire(_shared: boolean): Promise<void> {
-    await this.lock();
+  async _acquire(_shared: boolean): Promise<number> {
+    return (await this.lock())._ticket;
+  }
+
+  /** @internal */
+  _holds(_shared: boolean, ticket: number): boolean {
+    const core = this.#core;
+    return core.load(LOCKED) === 1 && core.load(OWNER) === THREAD_TAG && core.load(HOLD) === ticket;
+  }
+
+  /** @internal Under the guard: the lock was handed to a thread that ended; pass it on. */
+  reclaim(_list: number, state: number): void {
+    if (state === GRANTED) this.#passOn();
   }
 }

@@ -3,7 +3,7 @@ import {
   err,
   isStopRequested,
   ok,
-  readWaitOptions,
+  type StopLike,
   type WaitOptions,
 } from '@coro/task';
 import { InvalidArgumentError } from '../errors.ts';
@@ -12,6 +12,8 @@ import {
   CANCELLED,
   checkInteger,
   GRANTED,
+  type HandOff,
+  MAX_PAYLOAD_BYTES,
   type SharedCore,
   type SharedHandle,
   SharedCore as Core,
@@ -19,8 +21,9 @@ import {
   TIMED_OUT,
   takeAttached,
   WOKEN,
-  waitOn,
 } from './core.ts';
+import { readThreadWaitOptions } from './timing.ts';
+import { waitOn } from './wait.ts';
 
 const MAGIC = 0x4372696e; // 'Crin'
 const CAPACITY = 0;
@@ -59,6 +62,19 @@ export interface RingBufferOptions extends SharedOptions {
 }
 
 const errStopped = Object.freeze(err('stopped' as const));
+const errTimeout = Object.freeze(err('timeout' as const));
+const errCancelled = Object.freeze(err('cancelled' as const));
+
+/** What `consume` resolves with. */
+type Consumed<T> = Expected<T, 'stopped' | 'timeout' | 'cancelled'>;
+
+/** The status of a producer that waited. */
+function produced(state: number): ProduceResult {
+  if (state === GRANTED) return 'produced';
+  if (state === TIMED_OUT) return 'timeout';
+  if (state === CANCELLED) return 'cancelled';
+  return 'stopped';
+}
 
 /** Bytes per cell: a Float64, or a 4-byte length and the bytes rounded up to 4. */
 function strideOf(slotBytes: number): number {
@@ -104,7 +120,7 @@ const errEmpty = Object.freeze(err('empty' as const));
  * await ring.produce(42);
  * await ring.shutdownDrain();
  */
-export class RingBuffer<T extends SharedItem = number> implements AsyncIterable<T> {
+export class RingBuffer<T extends SharedItem = number> implements AsyncIterable<T>, HandOff {
   /** The shared memory holding this ring buffer; what a structured clone carries. */
   readonly buffer: SharedArrayBuffer;
   readonly #core: SharedCore;
@@ -126,6 +142,11 @@ export class RingBuffer<T extends SharedItem = number> implements AsyncIterable<
           ? 0
           : checkInteger(options.slotBytes, 'RingBuffer slotBytes', 1, 1 << 24);
       const stride = strideOf(slotBytes);
+      if (maxCapacity * stride > MAX_PAYLOAD_BYTES) {
+        throw new InvalidArgumentError(
+          `${growTo === undefined && maxCapacity === capacity ? 'RingBuffer capacity' : 'Queue maxCapacity'} × slot size must fit in ${MAX_PAYLOAD_BYTES} bytes of shared memory; ${maxCapacity} slots of ${stride} bytes need ${maxCapacity * stride}`,
+        );
+      }
       shared = Core.create(MAGIC, FIELDS, LISTS, options, capacity * stride, maxCapacity * stride);
       shared.core.set(CAPACITY, capacity);
       shared.core.set(MAX_CAPACITY, maxCapacity);
@@ -134,6 +155,7 @@ export class RingBuffer<T extends SharedItem = number> implements AsyncIterable<
     const { core, buffer } = shared;
     this.#core = core;
     this.buffer = buffer;
+    core.handOff = this;
     const offset = core.payloadOffset;
     this.#stride = strideOf(core.get(SLOT_BYTES));
     // Length-tracking views (no length given): they follow the buffer when a Queue grows it,
@@ -328,9 +350,19 @@ export class RingBuffer<T extends SharedItem = number> implements AsyncIterable<
   /** Adds `value`, waiting in line (FIFO) while the buffer is full. */
   async produce(value: T, options?: WaitOptions): Promise<ProduceResult> {
     this.#check(value);
-    const { signal, timeout } = readWaitOptions(options);
+    const { signal, timeout } = readThreadWaitOptions(options);
     const core = this.#core;
-    core.lock();
+    if (core.tryLockBriefly()) return this.#produce(value, signal, timeout);
+    return core.lockAsync(() => this.#produce(value, signal, timeout));
+  }
+
+  /** The rest of `produce`, with the guard held. */
+  #produce(
+    value: T,
+    signal: StopLike | undefined,
+    timeout: number | undefined,
+  ): ProduceResult | Promise<ProduceResult> {
+    const core = this.#core;
     if (core.get(STATE) !== RUNNING) {
       core.unlock();
       return 'stopped';
@@ -350,7 +382,7 @@ export class RingBuffer<T extends SharedItem = number> implements AsyncIterable<
       return 'timeout';
     }
     const slot = core.enqueue(PRODUCERS, 0);
-    const state = await waitOn(
+    return waitOn(
       core,
       PRODUCERS,
       slot,
@@ -358,22 +390,8 @@ export class RingBuffer<T extends SharedItem = number> implements AsyncIterable<
       timeout,
       undefined,
       'threads RingBuffer.produce',
-    );
-    if (state === GRANTED) {
-      // A cell was reserved for us (even if a drain began since; a full stop dropped it).
-      core.lock();
-      if (core.get(STATE) === STOPPED) {
-        core.unlock();
-        return 'stopped';
-      }
-      core.set(RESERVED_SPACE, core.get(RESERVED_SPACE) - 1);
-      this.#write(value);
-      core.unlock();
-      return 'produced';
-    }
-    if (state === TIMED_OUT) return 'timeout';
-    if (state === CANCELLED) return 'cancelled';
-    return 'stopped';
+      (handed) => this.#claimSpace(handed, value),
+    ).then(produced);
   }
 
   /** Takes the oldest item now: `{ ok: true, value }`, or `{ ok: false, error: 'empty' | 'stopped' }`. */
@@ -391,10 +409,19 @@ export class RingBuffer<T extends SharedItem = number> implements AsyncIterable<
   }
 
   /** Takes the oldest item, waiting in line (FIFO) while the buffer is empty. */
-  async consume(options?: WaitOptions): Promise<Expected<T, 'stopped' | 'timeout' | 'cancelled'>> {
-    const { signal, timeout } = readWaitOptions(options);
+  async consume(options?: WaitOptions): Promise<Consumed<T>> {
+    const { signal, timeout } = readThreadWaitOptions(options);
     const core = this.#core;
-    core.lock();
+    if (core.tryLockBriefly()) return this.#consume(signal, timeout);
+    return core.lockAsync(() => this.#consume(signal, timeout));
+  }
+
+  /** The rest of `consume`, with the guard held. */
+  #consume(
+    signal: StopLike | undefined,
+    timeout: number | undefined,
+  ): Consumed<T> | Promise<Consumed<T>> {
+    const core = this.#core;
     // Items nobody was promised exist only while no consumer waits.
     if (core.get(SIZE) - core.get(RESERVED_ITEMS) > 0) {
       const value = this.#read();
@@ -407,14 +434,15 @@ export class RingBuffer<T extends SharedItem = number> implements AsyncIterable<
     }
     if (isStopRequested(signal)) {
       core.unlock();
-      return err('cancelled');
+      return errCancelled;
     }
     if (timeout === 0) {
       core.unlock();
-      return err('timeout');
+      return errTimeout;
     }
     const slot = core.enqueue(CONSUMERS, 0);
-    const state = await waitOn(
+    let value: T | undefined;
+    return waitOn(
       core,
       CONSUMERS,
       slot,
@@ -422,22 +450,52 @@ export class RingBuffer<T extends SharedItem = number> implements AsyncIterable<
       timeout,
       undefined,
       'threads RingBuffer.consume',
-    );
-    if (state === GRANTED) {
-      // An item was reserved for us; only a full shutdown can have dropped it since.
-      core.lock();
-      if (core.get(STATE) === STOPPED) {
-        core.unlock();
-        return errStopped;
-      }
+      (handed) => {
+        if (handed !== GRANTED) return handed;
+        // An item was reserved for us; only a full shutdown can have dropped it since.
+        if (core.get(STATE) === STOPPED) return WOKEN;
+        core.set(RESERVED_ITEMS, core.get(RESERVED_ITEMS) - 1);
+        value = this.#read();
+        return GRANTED;
+      },
+    ).then((state): Consumed<T> => {
+      if (state === GRANTED) return ok(value as T);
+      if (state === TIMED_OUT) return errTimeout;
+      if (state === CANCELLED) return errCancelled;
+      return errStopped;
+    });
+  }
+
+  /**
+   * Under the guard, as a waiting producer claims its wake-up: writes `value` into the cell
+   * reserved for it (even if a drain began since; a full stop dropped it).
+   */
+  #claimSpace(state: number, value: T): number {
+    const core = this.#core;
+    if (state !== GRANTED) return state;
+    if (core.get(STATE) === STOPPED) return WOKEN;
+    core.set(RESERVED_SPACE, core.get(RESERVED_SPACE) - 1);
+    this.#write(value);
+    return GRANTED;
+  }
+
+  /**
+   * @internal Under the guard: an item or a cell reserved for a thread that ended before it
+   * claimed it goes to the next waiter of its kind (or back to everyone).
+   */
+  reclaim(list: number, state: number): void {
+    const core = this.#core;
+    if (state !== GRANTED || core.get(STATE) === STOPPED) return;
+    if (list === CONSUMERS) {
       core.set(RESERVED_ITEMS, core.get(RESERVED_ITEMS) - 1);
-      const value = this.#read();
-      core.unlock();
-      return ok(value);
+      if (core.wakeHead(CONSUMERS, GRANTED)) core.set(RESERVED_ITEMS, core.get(RESERVED_ITEMS) + 1);
+    } else if (list === PRODUCERS) {
+      core.set(RESERVED_SPACE, core.get(RESERVED_SPACE) - 1);
+      if (core.get(STATE) !== RUNNING) this.#stopIfDrained();
+      else if (core.wakeHead(PRODUCERS, GRANTED)) {
+        core.set(RESERVED_SPACE, core.get(RESERVED_SPACE) + 1);
+      }
     }
-    if (state === TIMED_OUT) return err('timeout');
-    if (state === CANCELLED) return err('cancelled');
-    return errStopped;
   }
 
   /** libcoro's name for `shutdown()`: wakes every waiter with `'stopped'` and stops. */
@@ -463,7 +521,13 @@ export class RingBuffer<T extends SharedItem = number> implements AsyncIterable<
    */
   async shutdownDrain(): Promise<void> {
     const core = this.#core;
-    core.lock();
+    if (core.tryLockBriefly()) return this.#drain();
+    return core.lockAsync(() => this.#drain());
+  }
+
+  /** The rest of `shutdownDrain`, with the guard held. */
+  #drain(): Promise<void> | undefined {
+    const core = this.#core;
     const state = core.get(STATE);
     if (state === STOPPED) {
       core.unlock();
@@ -479,7 +543,7 @@ export class RingBuffer<T extends SharedItem = number> implements AsyncIterable<
       }
     }
     const slot = core.enqueue(DRAIN_WAITERS, 0);
-    await waitOn(
+    return waitOn(
       core,
       DRAIN_WAITERS,
       slot,
@@ -487,7 +551,7 @@ export class RingBuffer<T extends SharedItem = number> implements AsyncIterable<
       undefined,
       undefined,
       'threads RingBuffer.shutdownDrain',
-    );
+    ).then(() => {});
   }
 
   /** Consumes items until the buffer stops. */

@@ -1,10 +1,11 @@
-import { isStopRequested, readWaitOptions, type WaitOptions } from '@coro/task';
+import { isStopRequested, type StopLike, type WaitOptions } from '@coro/task';
 import { SemaphoreOverflowError } from '../errors.ts';
 import {
   attachNext,
   CANCELLED,
   checkInteger,
   GRANTED,
+  type HandOff,
   type SharedCore,
   type SharedHandle,
   SharedCore as Core,
@@ -12,8 +13,9 @@ import {
   TIMED_OUT,
   takeAttached,
   WOKEN,
-  waitOn,
 } from './core.ts';
+import { readThreadWaitOptions } from './timing.ts';
+import { waitOn } from './wait.ts';
 
 const MAGIC = 0x43736d70; // 'Csmp'
 const VALUE = 0;
@@ -54,7 +56,7 @@ export type AcquireResult = 'acquired' | 'shutdown' | 'timeout' | 'cancelled';
  *   try { await work() } finally { limit.release() }
  * }
  */
-export class Semaphore {
+export class Semaphore implements HandOff {
   /** The shared memory holding this semaphore; what a structured clone carries. */
   readonly buffer: SharedArrayBuffer;
   readonly #core: SharedCore;
@@ -65,6 +67,7 @@ export class Semaphore {
     if (shared !== undefined) {
       this.#core = shared.core;
       this.buffer = shared.buffer;
+      shared.core.handOff = this;
       return;
     }
     checkInteger(max, 'Semaphore max', 1);
@@ -74,6 +77,7 @@ export class Semaphore {
     core.set(MAX, max);
     this.#core = core;
     this.buffer = buffer;
+    core.handOff = this;
   }
 
   /** Rebuilds the semaphore on this thread from itself, its structured clone or its buffer. */
@@ -128,9 +132,22 @@ export class Semaphore {
 
   /** Takes a permit, waiting in line (FIFO) while none is free. */
   acquire(options?: WaitOptions): Promise<AcquireResult> {
-    const { signal, timeout } = readWaitOptions(options);
+    const { signal, timeout } = readThreadWaitOptions(options);
     const core = this.#core;
-    core.lock();
+    let now: boolean;
+    try {
+      now = core.tryLockBriefly();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return now
+      ? this.#acquire(signal, timeout)
+      : core.lockAsync(() => this.#acquire(signal, timeout));
+  }
+
+  /** The rest of `acquire`, with the guard held. */
+  #acquire(signal: StopLike | undefined, timeout: number | undefined): Promise<AcquireResult> {
+    const core = this.#core;
     if (core.get(SHUTDOWN) === 1) {
       core.unlock();
       return resolvedShutdown;
@@ -174,6 +191,13 @@ export class Semaphore {
     }
     core.set(VALUE, value + 1);
     core.unlock();
+  }
+
+  /** @internal Under the guard: a permit was handed to a thread that ended; pass it on. */
+  reclaim(_list: number, state: number): void {
+    const core = this.#core;
+    if (state !== GRANTED || core.wakeHead(WAITERS, GRANTED)) return;
+    core.set(VALUE, core.get(VALUE) + 1);
   }
 
   /** Wakes every waiter with `'shutdown'`; every later `acquire` returns `'shutdown'` at once. */

@@ -1,28 +1,38 @@
-import { isStopRequested, readWaitOptions, type WaitOptions } from '@coro/task';
+import { isStopRequested, type StopLike, type WaitOptions } from '@coro/task';
 import { LockNotHeldError } from '../errors.ts';
 import {
   attachNext,
   CANCELLED,
   GRANTED,
+  type HandOff,
   type LeaveHook,
   type SharedCore,
   type SharedHandle,
   SharedCore as Core,
   type SharedOptions,
+  THREAD_TAG,
   TIMED_OUT,
   takeAttached,
-  waitOn,
 } from './core.ts';
 import type { LockStatus } from './mutex.ts';
 import { ScopedLock, type ThreadLockOwner } from './scoped-lock.ts';
+import { readThreadWaitOptions } from './timing.ts';
+import { waitOn } from './wait.ts';
 
 const MAGIC = 0x4373686d; // 'Cshm'
 const EXCLUSIVE = 0;
 const SHARED = 1;
-const FIELDS = 2;
+const OWNER = 2; // the exclusive holder's THREAD_TAG (0 when not held exclusively)
+const HOLD = 3; // the exclusive hold's ticket
+const ID_LOW = 4; // a random id: this thread counts its shared holds under it
+const ID_HIGH = 5;
+const FIELDS = 6;
 const WAITERS = 0;
-const TAG_EXCLUSIVE = 0;
+/** A waiter's tag: its THREAD_TAG, shifted, and whether it wants a shared hold. */
 const TAG_SHARED = 1;
+
+/** Shared holds this thread has, by SharedMutex id (a bare `unlockShared` needs one). */
+const sharedHolds = new Map<number, number>();
 
 /**
  * A readers–writer lock shared by threads. `lockShared()` holders may overlap; `lock()` is
@@ -37,16 +47,43 @@ const TAG_SHARED = 1;
  * { using read = await rw.lockShared(); total = view[0] + view[1]; }
  * { using write = await rw.lock(); view[0]++; view[1]--; }
  */
-export class SharedMutex implements ThreadLockOwner, LeaveHook {
+export class SharedMutex implements ThreadLockOwner, LeaveHook, HandOff {
   /** The shared memory holding this lock; what a structured clone carries. */
   readonly buffer: SharedArrayBuffer;
   readonly #core: SharedCore;
+  readonly #id: number;
 
   /** Creates an unlocked shared mutex. */
   constructor(options?: SharedOptions) {
-    const { core, buffer } = takeAttached() ?? Core.create(MAGIC, FIELDS, 1, options);
+    let shared = takeAttached();
+    if (shared === undefined) {
+      shared = Core.create(MAGIC, FIELDS, 1, options);
+      const id = crypto.getRandomValues(new Int32Array(2));
+      shared.core.set(ID_LOW, id[0] as number);
+      shared.core.set(ID_HIGH, (id[1] as number) & 0x1fffff);
+    }
+    const { core, buffer } = shared;
     this.#core = core;
     this.buffer = buffer;
+    this.#id = core.get(ID_HIGH) * 2 ** 32 + (core.get(ID_LOW) >>> 0);
+    core.handOff = this;
+  }
+
+  /** Under the guard: this thread gains (`+1`) or gives up (`-1`) a shared hold. */
+  #count(delta: number): void {
+    const held = (sharedHolds.get(this.#id) ?? 0) + delta;
+    if (held === 0) sharedHolds.delete(this.#id);
+    else sharedHolds.set(this.#id, held);
+  }
+
+  /** Under the guard: the exclusive lock becomes `owner`'s, as a new hold; returns its ticket. */
+  #take(owner: number): number {
+    const core = this.#core;
+    const ticket = (core.get(HOLD) + 1) | 0;
+    core.set(EXCLUSIVE, 1);
+    core.set(OWNER, owner);
+    core.set(HOLD, ticket);
+    return ticket;
   }
 
   /** Rebuilds the shared mutex on this thread from itself, its structured clone or its buffer. */
@@ -86,9 +123,9 @@ export class SharedMutex implements ThreadLockOwner, LeaveHook {
     const core = this.#core;
     core.lock();
     const free = core.get(EXCLUSIVE) === 0 && core.get(SHARED) === 0 && core.count(WAITERS) === 0;
-    if (free) core.set(EXCLUSIVE, 1);
+    const ticket = free ? this.#take(THREAD_TAG) : 0;
     core.unlock();
-    return free ? new ScopedLock(this, false) : undefined;
+    return free ? new ScopedLock(this, false, ticket) : undefined;
   }
 
   /** Takes a shared hold if no one holds it exclusively or waits; `undefined` otherwise. */
@@ -96,9 +133,12 @@ export class SharedMutex implements ThreadLockOwner, LeaveHook {
     const core = this.#core;
     core.lock();
     const free = core.get(EXCLUSIVE) === 0 && core.count(WAITERS) === 0;
-    if (free) core.set(SHARED, core.get(SHARED) + 1);
+    if (free) {
+      core.set(SHARED, core.get(SHARED) + 1);
+      this.#count(1);
+    }
     core.unlock();
-    return free ? new ScopedLock(this, true) : undefined;
+    return free ? new ScopedLock(this, true, 0) : undefined;
   }
 
   /** Waits for the exclusive lock (FIFO). */
@@ -117,20 +157,38 @@ export class SharedMutex implements ThreadLockOwner, LeaveHook {
     return this.#lock(true, options);
   }
 
-  async #lock(shared: boolean, options: WaitOptions | undefined): Promise<ScopedLock | LockStatus> {
-    const { signal, timeout } = readWaitOptions(options);
+  #lock(shared: boolean, options: WaitOptions | undefined): Promise<ScopedLock | LockStatus> {
+    const { signal, timeout } = readThreadWaitOptions(options);
     const core = this.#core;
-    core.lock();
+    let now: boolean;
+    try {
+      now = core.tryLockBriefly();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return now
+      ? this.#locked(shared, signal, timeout)
+      : core.lockAsync(() => this.#locked(shared, signal, timeout));
+  }
+
+  /** The rest of `lock` / `lockShared`, with the guard held. */
+  async #locked(
+    shared: boolean,
+    signal: StopLike | undefined,
+    timeout: number | undefined,
+  ): Promise<ScopedLock | LockStatus> {
+    const core = this.#core;
     if (core.get(EXCLUSIVE) === 0 && core.count(WAITERS) === 0) {
       if (shared) {
         core.set(SHARED, core.get(SHARED) + 1);
+        this.#count(1);
         core.unlock();
-        return new ScopedLock(this, true);
+        return new ScopedLock(this, true, 0);
       }
       if (core.get(SHARED) === 0) {
-        core.set(EXCLUSIVE, 1);
+        const ticket = this.#take(THREAD_TAG);
         core.unlock();
-        return new ScopedLock(this, false);
+        return new ScopedLock(this, false, ticket);
       }
     }
     if (isStopRequested(signal)) {
@@ -141,7 +199,7 @@ export class SharedMutex implements ThreadLockOwner, LeaveHook {
       core.unlock();
       return 'timeout';
     }
-    const slot = core.enqueue(WAITERS, shared ? TAG_SHARED : TAG_EXCLUSIVE);
+    const slot = core.enqueue(WAITERS, (THREAD_TAG << 1) | (shared ? TAG_SHARED : 0));
     const state = await waitOn(
       core,
       WAITERS,
@@ -150,37 +208,70 @@ export class SharedMutex implements ThreadLockOwner, LeaveHook {
       timeout,
       this,
       shared ? 'threads SharedMutex.lockShared' : 'threads SharedMutex.lock',
+      (handed) => {
+        if (handed === GRANTED && shared) this.#count(1);
+        return handed;
+      },
     );
-    if (state === GRANTED) return new ScopedLock(this, shared);
+    // Granted exclusively: the granter made this thread the owner with a new ticket.
+    if (state === GRANTED) return new ScopedLock(this, shared, shared ? 0 : core.get(HOLD));
     if (state === TIMED_OUT) return 'timeout';
     if (state === CANCELLED) return 'cancelled';
     throw new Error(`unexpected shared mutex wait state ${state}`);
   }
 
-  /** Releases the exclusive lock. Throws `LockNotHeldError` if it is not held exclusively. */
+  /**
+   * Releases this thread's exclusive hold. Throws `LockNotHeldError` (changing nothing) if it
+   * is not held exclusively, or is held by another thread.
+   */
   unlock(): void {
     const core = this.#core;
     core.lock();
-    if (core.get(EXCLUSIVE) === 0) {
+    if (core.get(EXCLUSIVE) === 0 || core.get(OWNER) !== THREAD_TAG) {
       core.unlock();
-      throw new LockNotHeldError('unlock() of a SharedMutex that is not locked exclusively');
+      throw new LockNotHeldError(
+        core.get(EXCLUSIVE) === 0
+          ? 'unlock() of a SharedMutex that is not locked exclusively'
+          : 'unlock() of a SharedMutex held exclusively by another thread',
+      );
     }
-    core.set(EXCLUSIVE, 0);
-    this.#dispatch();
+    this.#releaseExclusive();
     core.unlock();
   }
 
-  /** Releases one shared hold. Throws `LockNotHeldError` if there is none. */
+  /**
+   * Releases one shared hold of this thread. Throws `LockNotHeldError` (changing nothing) if
+   * this thread has none.
+   */
   unlockShared(): void {
     const core = this.#core;
     core.lock();
-    if (core.get(SHARED) === 0) {
+    if (core.get(SHARED) === 0 || !sharedHolds.has(this.#id)) {
       core.unlock();
-      throw new LockNotHeldError('unlockShared() of a SharedMutex with no shared holder');
+      throw new LockNotHeldError(
+        core.get(SHARED) === 0
+          ? 'unlockShared() of a SharedMutex with no shared holder'
+          : 'unlockShared() on a thread that holds no shared lock of this SharedMutex',
+      );
     }
+    this.#count(-1);
+    this.#releaseShared();
+    core.unlock();
+  }
+
+  /** Under the guard. */
+  #releaseExclusive(): void {
+    const core = this.#core;
+    core.set(EXCLUSIVE, 0);
+    core.set(OWNER, 0);
+    this.#dispatch();
+  }
+
+  /** Under the guard. */
+  #releaseShared(): void {
+    const core = this.#core;
     core.set(SHARED, core.get(SHARED) - 1);
     this.#dispatch();
-    core.unlock();
   }
 
   /**
@@ -191,10 +282,11 @@ export class SharedMutex implements ThreadLockOwner, LeaveHook {
     const core = this.#core;
     if (core.get(EXCLUSIVE) === 1) return;
     for (let slot = core.head(WAITERS); slot !== -1; slot = core.head(WAITERS)) {
-      if (core.tag(slot) === TAG_EXCLUSIVE) {
+      const tag = core.tag(slot);
+      if ((tag & TAG_SHARED) === 0) {
         if (core.get(SHARED) !== 0) return;
         if (core.grant(WAITERS, slot, GRANTED)) {
-          core.set(EXCLUSIVE, 1);
+          this.#take(tag >> 1);
           return;
         }
         continue; // its thread is gone: skipped
@@ -209,13 +301,47 @@ export class SharedMutex implements ThreadLockOwner, LeaveHook {
   }
 
   /** @internal */
-  _release(shared: boolean): void {
-    if (shared) this.unlockShared();
-    else this.unlock();
+  _release(shared: boolean, ticket: number): void {
+    if (shared) {
+      this.unlockShared();
+      return;
+    }
+    const core = this.#core;
+    core.lock();
+    if (core.get(EXCLUSIVE) === 0 || core.get(OWNER) !== THREAD_TAG || core.get(HOLD) !== ticket) {
+      core.unlock();
+      throw new LockNotHeldError(
+        'this ScopedLock no longer holds the SharedMutex (its hold was released by unlock()); nothing was released',
+      );
+    }
+    this.#releaseExclusive();
+    core.unlock();
+  }
+
+  /** @internal Releases the hold `ticket` if it is still this thread's (what `using` does). */
+  _releaseIfHeld(shared: boolean, ticket: number): void {
+    if (this._holds(shared, ticket)) this._release(shared, ticket);
   }
 
   /** @internal */
-  async _acquire(shared: boolean): Promise<void> {
-    await this.#lock(shared, undefined);
+  async _acquire(shared: boolean): Promise<number> {
+    const lock = await this.#lock(shared, undefined);
+    return typeof lock === 'string' ? 0 : lock._ticket;
+  }
+
+  /** @internal */
+  _holds(shared: boolean, ticket: number): boolean {
+    const core = this.#core;
+    if (shared) return core.load(SHARED) !== 0 && sharedHolds.has(this.#id);
+    return (
+      core.load(EXCLUSIVE) === 1 && core.load(OWNER) === THREAD_TAG && core.load(HOLD) === ticket
+    );
+  }
+
+  /** @internal Under the guard: a hold was handed to a thread that ended; pass it on. */
+  reclaim(_list: number, state: number, tag: number): void {
+    if (state !== GRANTED) return;
+    if ((tag & TAG_SHARED) === 0) this.#releaseExclusive();
+    else this.#releaseShared();
   }
 }

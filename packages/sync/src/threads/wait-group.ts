@@ -9,8 +9,8 @@ import {
   SharedCore as Core,
   type SharedOptions,
   takeAttached,
-  waitUntilReady,
 } from './core.ts';
+import { waitUntilReady } from './wait.ts';
 
 const MAGIC = 0x43776770; // 'Cwgp'
 const COUNT = 0;

@@ -224,6 +224,38 @@ const scenarios: Record<string, (data: Data) => Promise<unknown>> = {
     return typeof result === 'string' ? result : 'locked';
   },
 
+  /** Waits on the condition variable (no predicate, no timeout) under the mutex. */
+  async conditionWait(data) {
+    const mutex = Mutex.from(data.mutex as Mutex);
+    const ready = ConditionVariable.from(data.ready as ConditionVariable);
+    using lock = await mutex.lock();
+    return ready.wait(lock);
+  },
+
+  /** Takes the shared mutex exclusively (or shared with `shared`), then returns. */
+  async sharedMutexLock(data) {
+    const rw = SharedMutex.from(data.rw as SharedMutex);
+    using _lock = data.shared === true ? await rw.lockShared() : await rw.lock();
+    return 'locked';
+  },
+
+  /** Calls the bare unlock methods named in `calls` and reports what each threw. */
+  async bareUnlock(data) {
+    const calls = data.calls as string[];
+    const outcomes: string[] = [];
+    for (const call of calls) {
+      try {
+        if (call === 'mutex') Mutex.from(data.mutex as Mutex).unlock();
+        else if (call === 'rw') SharedMutex.from(data.rw as SharedMutex).unlock();
+        else SharedMutex.from(data.rw as SharedMutex).unlockShared();
+        outcomes.push('released');
+      } catch (error) {
+        outcomes.push((error as { code?: string }).code ?? String(error));
+      }
+    }
+    return outcomes;
+  },
+
   async semaphoreShutdown(data) {
     const semaphore = Semaphore.from(data.semaphore as Semaphore);
     return semaphore.acquire();
