@@ -1,0 +1,5 @@
+export { InvalidAddressError, SocketBusyError } from './errors.ts';
+export { IoStatus, type IoStatusKind, isIoOk } from './io-status.ts';
+export { IpAddress, type IpFamily } from './ip-address.ts';
+export { type Endpoint, SocketAddress } from './socket-address.ts';
+export * as tcp from './tcp/index.ts';
