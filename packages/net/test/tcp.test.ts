@@ -11,6 +11,10 @@ describe('tcp.Client and tcp.Server', () => {
     expect(server.localAddress?.toString()).toBe(`127.0.0.1:${server.port}`);
     const { client, peer } = await connectPair(scheduler, server);
     expect(client.readMode).toBe('onread');
+    // The guard on the accepted-socket fast path (internal/accepted.ts): if this fails, Node.js
+    // changed `socket._handle` or the `handle` + `onread` options, and accepted sockets fell
+    // back to paused mode. They still work; they are slower.
+    expect(peer.readMode, 'accepted sockets no longer get onread').toBe('onread');
     expect(client.peerAddress?.toString()).toBe(`127.0.0.1:${server.port}`);
     expect(peer.peerAddress?.equals(client.localAddress!)).toBe(true);
     const serving = echo(peer);
@@ -346,6 +350,23 @@ describe('tcp.Client and tcp.Server', () => {
     expect(status.errno).toBe('EADDRINUSE');
     const accepted = await second.accept();
     expect(!accepted.ok && accepted.error.errno).toBe('EADDRINUSE');
+  });
+
+  it('serves accepted sockets in readable mode on request', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler, { readMode: 'readable', noDelay: true });
+    const { client, peer } = await connectPair(scheduler, server);
+    expect(peer.readMode).toBe('readable');
+    const serving = echo(peer);
+    const data = pattern(3 << 20);
+    const [[written], got] = await Promise.all([
+      client.writeAll(data),
+      readAll(client, data.length),
+    ]);
+    expect(written.isOk()).toBe(true);
+    expect(got.bytes.equals(data)).toBe(true);
+    client.shutdown();
+    await serving;
   });
 
   it('shares a port with reusePort', async () => {

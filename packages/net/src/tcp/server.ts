@@ -10,7 +10,7 @@ import {
   type StopRegistration,
   type WaitOptions,
 } from '@coro/task';
-import { acceptedChannel } from '../internal/accepted.ts';
+import { type AcceptedReadMode, acceptedChannel } from '../internal/accepted.ts';
 import type { Channel } from '../internal/channel.ts';
 import { checkBoolean, checkScheduler, readOptions } from '../internal/options.ts';
 import { IoStatus } from '../io-status.ts';
@@ -32,6 +32,11 @@ export interface ServerOptions {
   readonly ipv6Only?: boolean | undefined;
   /** Set `TCP_NODELAY` on every accepted connection. Default `false`. */
   readonly noDelay?: boolean | undefined;
+  /**
+   * How accepted connections are read: `'auto'` (default) takes the faster `onread` path when
+   * this Node.js supports it, `'readable'` always uses paused mode. See the README.
+   */
+  readonly readMode?: AcceptedReadMode | undefined;
 }
 
 interface AcceptWaiter {
@@ -68,6 +73,7 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
   readonly #scheduler: IoScheduler;
   readonly #server: NetServer;
   readonly #noDelay: boolean;
+  readonly #readMode: AcceptedReadMode;
   readonly #queue: Channel[] = [];
   readonly #waiters: AcceptWaiter[] = [];
   #listenStatus: IoStatus | undefined;
@@ -88,6 +94,13 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
     const reusePort = optional(options.reusePort, (v) => checkBoolean(v, 'reusePort')) ?? false;
     const ipv6Only = optional(options.ipv6Only, (v) => checkBoolean(v, 'ipv6Only')) ?? false;
     this.#noDelay = optional(options.noDelay, (v) => checkBoolean(v, 'noDelay')) ?? false;
+    const readMode = options.readMode ?? 'auto';
+    if (readMode !== 'auto' && readMode !== 'readable') {
+      throw new InvalidArgumentError(
+        `readMode must be 'auto' or 'readable', got ${String(readMode)}`,
+      );
+    }
+    this.#readMode = readMode;
     this.#ready = new Promise((resolve) => (this.#resolveReady = resolve));
     if (adopting !== undefined) {
       this.#server = adopting;
@@ -111,14 +124,18 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
    * `allowHalfOpen: true` for half-close support and `pauseOnConnect: true` so that nothing is
    * read before `accept()`.
    */
-  static from(scheduler: IoScheduler, server: NetServer, options?: { noDelay?: boolean }): Server {
+  static from(
+    scheduler: IoScheduler,
+    server: NetServer,
+    options?: { noDelay?: boolean; readMode?: AcceptedReadMode },
+  ): Server {
     checkScheduler(scheduler, 'tcp.Server.from');
     if (!(server instanceof NetServer)) {
       throw new InvalidArgumentError('tcp.Server.from expects a net.Server');
     }
     adopting = server;
     try {
-      return new Server(scheduler, { noDelay: options?.noDelay });
+      return new Server(scheduler, { noDelay: options?.noDelay, readMode: options?.readMode });
     } finally {
       adopting = undefined;
     }
@@ -155,7 +172,7 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
       return;
     }
     if (this.#noDelay) socket.setNoDelay(true);
-    const channel = acceptedChannel(this.#scheduler, socket);
+    const channel = acceptedChannel(this.#scheduler, socket, this.#readMode);
     const waiter = this.#waiters.shift();
     if (waiter !== undefined)
       this.#settle(waiter, ok(Client._fromChannel(this.#scheduler, channel)));
