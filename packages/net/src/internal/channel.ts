@@ -27,6 +27,10 @@ const writeChunk = 1 << 20;
 const sharedReadBuffer = Buffer.allocUnsafe(64 * 1024);
 
 const empty = new Uint8Array(0);
+// What every write that went out at once resolves with: one shared, settled promise.
+const allWritten: Promise<WriteResult> = Promise.resolve(
+  Object.freeze([IoStatus.ok, empty]) as unknown as WriteResult,
+);
 
 interface Guards {
   timer: ScheduledCall | undefined;
@@ -328,8 +332,8 @@ export class Channel {
         return this.#waitWrite(bytes, offset, end, all, signal, timeout);
       }
       offset = end;
-      if (offset === bytes.length || !all)
-        return Promise.resolve([IoStatus.ok, bytes.subarray(offset)]);
+      if (offset === bytes.length) return allWritten;
+      if (!all) return Promise.resolve([IoStatus.ok, bytes.subarray(offset)]);
     }
   }
 
