@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, createServer } from 'node:tls';
+import { type ConnectionOptions, connect, createServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tcp } from '../src/index.ts';
 import { echo, makeScheduler, pattern, readAll, track } from './utils/net.ts';
@@ -52,12 +52,13 @@ describe('tcp.Client.from over TLS sockets', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     track({ close: () => server.close() });
     const port = (server.address() as { port: number }).port;
+    // allowHalfOpen is a documented tls.connect option that @types/node does not list.
     const socket = connect({
       host: '127.0.0.1',
       port,
       ca: cert,
       servername: 'localhost',
-      allowHalfOpen: true,
+      ...({ allowHalfOpen: true } as ConnectionOptions),
     });
     const client = track(tcp.Client.from(scheduler, socket));
     expect(client.readMode).toBe('readable');
