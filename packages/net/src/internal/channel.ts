@@ -1,0 +1,581 @@
+import type { Socket } from 'node:net';
+import type { IoScheduler, PollOp, PollStatus, ScheduledCall } from '@coro/io';
+import {
+  InvalidArgumentError,
+  isStopRequested,
+  onStop,
+  type StopRegistration,
+  type WaitOptions,
+} from '@coro/task';
+import { SocketBusyError } from '../errors.ts';
+import { IoStatus } from '../io-status.ts';
+import { checkBuffer, readOptions } from './options.ts';
+
+/** `[status, filled view of the caller's buffer]`. */
+export type ReadResult = [status: IoStatus, view: Uint8Array];
+/** `[status, the part of the caller's bytes that was not sent]`. */
+export type WriteResult = [status: IoStatus, remainder: Uint8Array];
+
+/** Bytes handed to Node.js per write: the granularity of `writeAll`'s remainder. */
+const writeChunk = 1 << 20;
+/**
+ * The one buffer libuv reads into for every `onread` connection of this thread. Reads happen
+ * one at a time on the event loop's thread and each read is copied out of it before the next
+ * can start, so one buffer serves every connection: a connection costs no read buffer of its
+ * own, whatever the number of connections.
+ */
+const sharedReadBuffer = Buffer.allocUnsafe(64 * 1024);
+
+const empty = new Uint8Array(0);
+// What every write that went out at once resolves with: one shared, settled promise.
+const allWritten: Promise<WriteResult> = Promise.resolve(
+  Object.freeze([IoStatus.ok, empty]) as unknown as WriteResult,
+);
+
+interface Guards {
+  timer: ScheduledCall | undefined;
+  registration: StopRegistration | undefined;
+}
+
+interface ReadWaiter extends Guards {
+  buf: Uint8Array;
+  filled: number;
+  exact: boolean;
+  resolve: (result: ReadResult) => void;
+}
+
+interface WriteWaiter extends Guards {
+  bytes: Uint8Array;
+  // The chunk in flight is bytes[offset, end).
+  offset: number;
+  end: number;
+  all: boolean;
+  target: number;
+  resolve: (result: WriteResult) => void;
+}
+
+interface PollWaiter extends Guards {
+  op: PollOp;
+  resolve: (status: PollStatus) => void;
+}
+
+function clearGuards(waiter: Guards): void {
+  waiter.timer?.cancel();
+  waiter.registration?.unregister();
+  waiter.timer = undefined;
+  waiter.registration = undefined;
+}
+
+/**
+ * @internal The data path over one connected (or connecting) `net.Socket` — a plain TCP
+ * socket or a `tls.TLSSocket`: reads into the caller's buffer, writes that resolve when
+ * Node.js no longer holds the bytes, polls, and every socket event turned into a status.
+ *
+ * Two read modes:
+ * - `onread`: the socket was created with `onread` (see `createOnread`): libuv reads into the
+ *   thread's shared read buffer and each read is copied straight into the waiting reader's
+ *   buffer; bytes nobody was waiting for are copied aside (at most one read's worth, ≤ 64 KiB)
+ *   and reading stops until they are taken.
+ * - `readable`: any other socket, in paused mode: `'readable'` + `read()`; Node.js stops
+ *   reading at the stream's high-water mark.
+ */
+export class Channel {
+  readonly socket: Socket;
+  readonly #scheduler: IoScheduler;
+  readonly #onread: boolean;
+  #readingPaused = false;
+  #leftover: Buffer | undefined;
+  #spare: Buffer | undefined;
+  #ended = false;
+  #closed = false;
+  #error: IoStatus | undefined;
+  #reader: ReadWaiter | undefined;
+  #writer: WriteWaiter | undefined;
+  #pollers: PollWaiter[] = [];
+  #issued = 0;
+  #done = 0;
+  /** Called once, when the socket is gone (closed, reset or failed). */
+  onGone: (() => void) | undefined;
+
+  constructor(scheduler: IoScheduler, socket: Socket, onread = false) {
+    this.#scheduler = scheduler;
+    this.socket = socket;
+    this.#onread = onread;
+    socket.on('error', this.#onError);
+    socket.on('end', this.#onEnd);
+    socket.on('close', this.#onClose);
+    socket.on('drain', this.#onWritable);
+    socket.on('connect', this.#onWritable);
+    if (!onread) socket.on('readable', this.#onReadable);
+    if (socket.destroyed) this.#closed = true;
+  }
+
+  /**
+   * The `onread` option for a new socket whose channel will be made with `onread: true`;
+   * `target` returns that channel once it exists.
+   */
+  static createOnread(target: () => Channel | undefined): {
+    buffer: Buffer;
+    callback: (n: number, buf: Buffer) => boolean;
+  } {
+    return {
+      buffer: sharedReadBuffer,
+      callback: (n: number) => {
+        const channel = target();
+        return channel === undefined ? false : channel.#onData(n);
+      },
+    };
+  }
+
+  /** The read mode in use. */
+  get readMode(): 'onread' | 'readable' {
+    return this.#onread ? 'onread' : 'readable';
+  }
+
+  /** The error that ended the connection, if one did. */
+  get error(): IoStatus | undefined {
+    return this.#error;
+  }
+
+  /** Whether the socket is gone. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Bytes received and not yet read by anyone (in this object, not in the kernel). */
+  get buffered(): number {
+    return (this.#leftover?.length ?? 0) + this.socket.readableLength;
+  }
+
+  // ---- reads ----------------------------------------------------------------------------------
+
+  readSome(buf: Uint8Array, options: WaitOptions | undefined, exact: boolean): Promise<ReadResult> {
+    checkBuffer(buf, exact ? 'readExact' : 'readSome');
+    const { signal, timeout } = readOptions(options);
+    if (this.#reader !== undefined) {
+      throw new SocketBusyError('a read is already pending on this socket');
+    }
+    if (buf.length === 0) return Promise.resolve([IoStatus.ok, buf]);
+    const filled = this.#take(buf, 0);
+    if (filled === buf.length || (filled > 0 && !exact)) {
+      return Promise.resolve([IoStatus.ok, buf.subarray(0, filled)]);
+    }
+    const failure = this.#readFailure();
+    if (failure !== undefined) return Promise.resolve([failure, buf.subarray(0, filled)]);
+    if (isStopRequested(signal))
+      return Promise.resolve([IoStatus.cancelled, buf.subarray(0, filled)]);
+    if (timeout === 0) return Promise.resolve([IoStatus.timeout, buf.subarray(0, filled)]);
+    return new Promise<ReadResult>((resolve) => {
+      const waiter: ReadWaiter = {
+        buf,
+        filled,
+        exact,
+        resolve,
+        timer: undefined,
+        registration: undefined,
+      };
+      this.#reader = waiter;
+      if (timeout !== undefined) {
+        waiter.timer = this.#scheduler.callAfter(timeout, () =>
+          this.#settleRead(waiter, IoStatus.timeout),
+        );
+      }
+      if (signal !== undefined) {
+        waiter.registration = onStop(signal, () => this.#settleRead(waiter, IoStatus.cancelled));
+      }
+      this.#resumeReading();
+    });
+  }
+
+  /** One immediate attempt: `[ok, view]`, `[wouldBlock, empty]`, or the failure. */
+  recv(buf: Uint8Array): ReadResult {
+    checkBuffer(buf, 'recv');
+    if (this.#reader !== undefined) {
+      throw new SocketBusyError('a read is already pending on this socket');
+    }
+    if (buf.length === 0) return [IoStatus.ok, buf];
+    const filled = this.#take(buf, 0);
+    if (filled > 0) return [IoStatus.ok, buf.subarray(0, filled)];
+    this.#resumeReading();
+    return [this.#readFailure() ?? IoStatus.wouldBlock, buf.subarray(0, 0)];
+  }
+
+  #readFailure(): IoStatus | undefined {
+    if (this.#error !== undefined) return this.#error;
+    if (this.#ended || this.#closed) return IoStatus.closed;
+    return undefined;
+  }
+
+  /** Copies what is already here into `buf[offset..]`; returns the new fill level. */
+  #take(buf: Uint8Array, offset: number): number {
+    let leftover = this.#leftover;
+    if (this.#onread) {
+      if (leftover === undefined) return offset;
+      const n = Math.min(leftover.length, buf.length - offset);
+      leftover.copy(buf, offset, 0, n);
+      if (n < leftover.length) {
+        this.#leftover = leftover.subarray(n);
+      } else {
+        this.#leftover = undefined;
+        if (this.#readingPaused) {
+          this.#readingPaused = false;
+          if (!this.socket.destroyed) this.socket.resume();
+        }
+      }
+      return offset + n;
+    }
+    while (offset < buf.length) {
+      if (leftover === undefined) {
+        const chunk = this.socket.read() as Buffer | null;
+        if (chunk === null) break;
+        leftover = chunk;
+      }
+      const n = Math.min(leftover.length, buf.length - offset);
+      leftover.copy(buf, offset, 0, n);
+      offset += n;
+      leftover = n === leftover.length ? undefined : leftover.subarray(n);
+    }
+    this.#leftover = leftover;
+    return offset;
+  }
+
+  #resumeReading(): void {
+    // In readable mode, read(0) starts the handle reading when it was created paused
+    // (pauseOnConnect) and Node.js is below the high-water mark.
+    if (!this.#onread && !this.socket.destroyed && this.socket.readableLength === 0) {
+      this.socket.read(0);
+    }
+  }
+
+  // onread mode: `n` bytes arrived at the start of the shared read buffer (and nothing was
+  // left over: reading stops while something is). They must be out of it before returning.
+  #onData(n: number): boolean {
+    let taken = 0;
+    const reader = this.#reader;
+    if (reader !== undefined) {
+      taken = Math.min(n, reader.buf.length - reader.filled);
+      sharedReadBuffer.copy(reader.buf, reader.filled, 0, taken);
+      reader.filled += taken;
+      if (reader.filled === reader.buf.length || !reader.exact)
+        this.#settleRead(reader, IoStatus.ok);
+    }
+    if (taken < n) {
+      // Aside into this connection's spare buffer, grown to the largest leftover seen and
+      // reused (reading stops until a leftover is taken, so it is never overwritten early).
+      const need = n - taken;
+      let spare = this.#spare;
+      if (spare === undefined || spare.length < need) {
+        spare = this.#spare = Buffer.allocUnsafe(need < 1024 ? 1024 : need);
+      }
+      sharedReadBuffer.copy(spare, 0, taken, n);
+      this.#leftover = spare.subarray(0, need);
+    }
+    if (this.#pollers.length > 0) this.#wakePollers();
+    if (this.#leftover === undefined) return true;
+    this.#readingPaused = true;
+    return false;
+  }
+
+  readonly #onReadable = (): void => {
+    const reader = this.#reader;
+    if (reader !== undefined) this.#feed(reader);
+    if (this.#pollers.length > 0) this.#wakePollers();
+  };
+
+  #feed(reader: ReadWaiter): void {
+    reader.filled = this.#take(reader.buf, reader.filled);
+    if (reader.filled === reader.buf.length || (reader.filled > 0 && !reader.exact)) {
+      this.#settleRead(reader, IoStatus.ok);
+      return;
+    }
+    const failure = this.#readFailure();
+    if (failure !== undefined) this.#settleRead(reader, failure);
+  }
+
+  #settleRead(reader: ReadWaiter, status: IoStatus): void {
+    if (this.#reader !== reader) return;
+    this.#reader = undefined;
+    clearGuards(reader);
+    reader.resolve([status, reader.buf.subarray(0, reader.filled)]);
+  }
+
+  // ---- writes ---------------------------------------------------------------------------------
+
+  write(bytes: Uint8Array, options: WaitOptions | undefined, all: boolean): Promise<WriteResult> {
+    checkBuffer(bytes, all ? 'writeAll' : 'writeSome');
+    const { signal, timeout } = readOptions(options);
+    if (this.#writer !== undefined) {
+      throw new SocketBusyError('a write is already pending on this socket');
+    }
+    const failure = this.#writeFailure();
+    if (failure !== undefined) return Promise.resolve([failure, bytes]);
+    if (bytes.length === 0) return Promise.resolve([IoStatus.ok, bytes]);
+    if (isStopRequested(signal)) return Promise.resolve([IoStatus.cancelled, bytes]);
+    const socket = this.socket;
+    if (timeout === 0 && (socket.connecting || socket.writableNeedDrain)) {
+      return Promise.resolve([IoStatus.timeout, bytes]);
+    }
+    let offset = 0;
+    // Fast path: while libuv writes each chunk straight into the kernel, Node.js keeps
+    // nothing, and the caller may reuse its bytes at once.
+    for (;;) {
+      const end = Math.min(bytes.length, offset + writeChunk);
+      socket.write(
+        end - offset === bytes.length ? bytes : bytes.subarray(offset, end),
+        this.#onWritten,
+      );
+      this.#issued++;
+      if (socket.writableLength !== 0) {
+        return this.#waitWrite(bytes, offset, end, all, signal, timeout);
+      }
+      offset = end;
+      if (offset === bytes.length) return allWritten;
+      if (!all) return Promise.resolve([IoStatus.ok, bytes.subarray(offset)]);
+    }
+  }
+
+  #waitWrite(
+    bytes: Uint8Array,
+    offset: number,
+    end: number,
+    all: boolean,
+    signal: ReturnType<typeof readOptions>['signal'],
+    timeout: number | undefined,
+  ): Promise<WriteResult> {
+    return new Promise<WriteResult>((resolve) => {
+      const waiter: WriteWaiter = {
+        bytes,
+        offset,
+        end,
+        all,
+        target: this.#issued,
+        resolve,
+        timer: undefined,
+        registration: undefined,
+      };
+      this.#writer = waiter;
+      if (timeout !== undefined) {
+        waiter.timer = this.#scheduler.callAfter(timeout, () =>
+          this.#abandonWrite(waiter, IoStatus.timeout),
+        );
+      }
+      if (signal !== undefined) {
+        waiter.registration = onStop(signal, () => this.#abandonWrite(waiter, IoStatus.cancelled));
+      }
+    });
+  }
+
+  readonly #onWritten = (error?: Error | null): void => {
+    this.#done++;
+    if (error != null) this.#recordError(error);
+    const writer = this.#writer;
+    if (writer === undefined || this.#done < writer.target) return;
+    if (error != null) {
+      this.#settleWrite(writer, this.#error ?? IoStatus.closed);
+      return;
+    }
+    const socket = this.socket;
+    const bytes = writer.bytes;
+    for (;;) {
+      writer.offset = writer.end;
+      if (writer.offset === bytes.length || !writer.all) {
+        this.#settleWrite(writer, IoStatus.ok);
+        return;
+      }
+      const failure = this.#writeFailure();
+      if (failure !== undefined) {
+        this.#settleWrite(writer, failure);
+        return;
+      }
+      writer.end = Math.min(bytes.length, writer.offset + writeChunk);
+      socket.write(bytes.subarray(writer.offset, writer.end), this.#onWritten);
+      writer.target = ++this.#issued;
+      if (socket.writableLength !== 0) return;
+    }
+  };
+
+  // A deadline or a stop with bytes in flight: Node.js holds a reference to them that cannot be
+  // taken back, so the connection is reset (libuv then never touches them again) and the
+  // caller gets back everything from the chunk in flight on.
+  #abandonWrite(writer: WriteWaiter, status: IoStatus): void {
+    if (this.#writer !== writer) return;
+    this.#settleWrite(writer, status);
+    if (!this.socket.destroyed) this.#reset();
+  }
+
+  #settleWrite(writer: WriteWaiter, status: IoStatus): void {
+    if (this.#writer !== writer) return;
+    this.#writer = undefined;
+    clearGuards(writer);
+    writer.resolve([status, writer.bytes.subarray(writer.offset)]);
+  }
+
+  #writeFailure(): IoStatus | undefined {
+    if (this.#error !== undefined) return this.#error;
+    const socket = this.socket;
+    if (this.#closed || socket.destroyed || socket.writableEnded) return IoStatus.closed;
+    return undefined;
+  }
+
+  /**
+   * One immediate attempt: copies as much of `bytes` as fits under the socket's write
+   * high-water mark into Node.js (`[ok, rest]`), or `[wouldBlock, bytes]` when it is full.
+   */
+  send(bytes: Uint8Array): WriteResult {
+    checkBuffer(bytes, 'send');
+    const failure = this.#writeFailure();
+    if (failure !== undefined) return [failure, bytes];
+    if (bytes.length === 0) return [IoStatus.ok, bytes];
+    const socket = this.socket;
+    const room = socket.writableHighWaterMark - socket.writableLength;
+    if (this.#writer !== undefined || socket.connecting || room <= 0) {
+      return [IoStatus.wouldBlock, bytes];
+    }
+    const n = Math.min(room, bytes.length);
+    // A copy: the call returns at once, and the caller may reuse its bytes at once.
+    socket.write(Buffer.copyBytesFrom(bytes, 0, n));
+    return [IoStatus.ok, n === bytes.length ? empty : bytes.subarray(n)];
+  }
+
+  // ---- poll -----------------------------------------------------------------------------------
+
+  poll(op: PollOp, options: WaitOptions | undefined): Promise<PollStatus> {
+    if (op !== 'read' && op !== 'write' && op !== 'readWrite') {
+      throw new InvalidArgumentError(
+        `poll op must be 'read', 'write' or 'readWrite', got ${String(op)}`,
+      );
+    }
+    const { signal, timeout } = readOptions(options);
+    const ready = this.#pollStatus(op);
+    if (ready !== undefined) return Promise.resolve(ready);
+    if (isStopRequested(signal)) return Promise.resolve('cancelled');
+    if (timeout === 0) return Promise.resolve('timeout');
+    if (op !== 'write') this.#resumeReading();
+    return new Promise<PollStatus>((resolve) => {
+      const waiter: PollWaiter = { op, resolve, timer: undefined, registration: undefined };
+      this.#pollers.push(waiter);
+      if (timeout !== undefined) {
+        waiter.timer = this.#scheduler.callAfter(timeout, () =>
+          this.#settlePoll(waiter, 'timeout'),
+        );
+      }
+      if (signal !== undefined) {
+        waiter.registration = onStop(signal, () => this.#settlePoll(waiter, 'cancelled'));
+      }
+    });
+  }
+
+  #pollStatus(op: PollOp): PollStatus | undefined {
+    if (this.#error !== undefined) return 'error';
+    if (op !== 'write') {
+      if (this.buffered > 0) return 'read';
+      if (this.#ended || this.#closed) return op === 'read' ? 'closed' : this.#writeReady();
+    }
+    if (op === 'read') return undefined;
+    return this.#writeReady();
+  }
+
+  #writeReady(): PollStatus | undefined {
+    const socket = this.socket;
+    if (this.#closed || socket.destroyed || socket.writableEnded) return 'closed';
+    if (socket.connecting || socket.writableNeedDrain || this.#writer !== undefined)
+      return undefined;
+    return 'write';
+  }
+
+  #wakePollers(): void {
+    for (const waiter of this.#pollers.slice()) {
+      const status = this.#pollStatus(waiter.op);
+      if (status !== undefined) this.#settlePoll(waiter, status);
+    }
+  }
+
+  #settlePoll(waiter: PollWaiter, status: PollStatus): void {
+    const index = this.#pollers.indexOf(waiter);
+    if (index < 0) return;
+    this.#pollers.splice(index, 1);
+    clearGuards(waiter);
+    waiter.resolve(status);
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------------------
+
+  /** Half-close: sends FIN after the pending writes; reads go on. */
+  shutdown(): IoStatus {
+    const failure = this.#writeFailure();
+    if (failure !== undefined) return failure;
+    this.socket.end();
+    return IoStatus.ok;
+  }
+
+  /** Closes at once; pending calls end with `closed`. */
+  close(): void {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.socket.destroy();
+      this.#wakeAll();
+    }
+  }
+
+  /** Abortive close: the peer gets a RST. */
+  reset(): void {
+    if (!this.#closed) this.#reset();
+  }
+
+  #reset(): void {
+    this.#closed = true;
+    try {
+      this.socket.resetAndDestroy();
+    } catch {
+      // Not a TCP handle (a TLS socket over something else, say): a plain close then.
+      this.socket.destroy();
+    }
+    this.#wakeAll();
+  }
+
+  /** Resolves once the socket's handle is closed. */
+  whenClosed(): Promise<void> {
+    const socket = this.socket;
+    if (socket.closed) return Promise.resolve();
+    return new Promise((resolve) => socket.once('close', () => resolve()));
+  }
+
+  #recordError(error: Error): void {
+    if (this.#error === undefined && !this.#closed) this.#error = IoStatus.fromError(error);
+  }
+
+  readonly #onError = (error: Error): void => {
+    this.#recordError(error);
+    this.#wakeAll();
+  };
+
+  readonly #onEnd = (): void => {
+    this.#ended = true;
+    const reader = this.#reader;
+    if (reader !== undefined) this.#feed(reader);
+    if (this.#pollers.length > 0) this.#wakePollers();
+  };
+
+  readonly #onClose = (): void => {
+    this.#closed = true;
+    this.#wakeAll();
+    const gone = this.onGone;
+    this.onGone = undefined;
+    gone?.();
+  };
+
+  readonly #onWritable = (): void => {
+    if (this.#pollers.length > 0) this.#wakePollers();
+  };
+
+  #wakeAll(): void {
+    const reader = this.#reader;
+    if (reader !== undefined) this.#feed(reader);
+    const writer = this.#writer;
+    if (writer !== undefined) {
+      const failure = this.#writeFailure();
+      if (failure !== undefined) this.#settleWrite(writer, failure);
+    }
+    if (this.#pollers.length > 0) this.#wakePollers();
+  }
+}

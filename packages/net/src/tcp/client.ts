@@ -1,0 +1,355 @@
+import { Socket } from 'node:net';
+import type { IoScheduler, PollOp, PollStatus } from '@coro/io';
+import { InvalidArgumentError, isStopRequested, onStop, type WaitOptions } from '@coro/task';
+import { SocketBusyError } from '../errors.ts';
+import { Channel, type ReadResult, type WriteResult } from '../internal/channel.ts';
+import { checkBoolean, checkScheduler, readOptions } from '../internal/options.ts';
+import { IoStatus } from '../io-status.ts';
+import { IpAddress } from '../ip-address.ts';
+import { type Endpoint, SocketAddress } from '../socket-address.ts';
+
+export type { ReadResult, WriteResult } from '../internal/channel.ts';
+
+/**
+ * The outcome of `Client.connect` (libcoro's `connect_status`):
+ * - `connected`: the connection is up.
+ * - `refused`: nobody listens there (`ECONNREFUSED`).
+ * - `timeout`: the `timeout` ran out (or the OS gave up: `ETIMEDOUT`).
+ * - `invalidAddress`: the OS would not connect to that address (`EADDRNOTAVAIL`, `EINVAL`,
+ *   `EAFNOSUPPORT`: an unknown zone, a family the host lacks).
+ * - `cancelled`: the `signal` stopped.
+ * - `error`: anything else; `client.connectError` holds the reason (an `IoStatus` with errno).
+ */
+export type ConnectStatus =
+  | 'connected'
+  | 'refused'
+  | 'timeout'
+  | 'invalidAddress'
+  | 'cancelled'
+  | 'error';
+
+const notConnected = IoStatus.fromError(
+  Object.assign(new Error('the client is not connected'), { code: 'ENOTCONN' }),
+);
+/** @internal Wraps a channel made by a server (not exported from the package). */
+export let wrapChannel: (scheduler: IoScheduler, channel: Channel) => Client;
+
+// Lets the wrapping factories reach the constructor without an address.
+const wrapMarker = Symbol('wrap');
+const invalidAddressCodes = new Set(['EADDRNOTAVAIL', 'EINVAL', 'EAFNOSUPPORT']);
+
+function toSocketAddress(address: string | undefined, port: number | undefined) {
+  if (address === undefined || port === undefined) return undefined;
+  const ip = IpAddress.tryParse(address);
+  return ip === undefined ? undefined : new SocketAddress(ip, port);
+}
+
+/**
+ * A TCP connection (libcoro's `net::tcp::client`). Made with an address to `connect()` to,
+ * by `Server.accept()`, or over any connected `net.Socket` with `Client.from` (a
+ * `tls.TLSSocket` too). Every read and write returns a status instead of throwing; one read
+ * and one write may be pending at the same time.
+ *
+ * @example
+ * await using client = new tcp.Client(scheduler, { address: '127.0.0.1', port: 8080 });
+ * if ((await client.connect({ timeout: 1000 })) !== 'connected') return;
+ * const [sent] = await client.writeAll(Buffer.from('ping'));
+ * const [status, reply] = await client.readSome(Buffer.alloc(64), { timeout: 1000 });
+ */
+export class Client implements AsyncDisposable {
+  readonly #scheduler: IoScheduler;
+  readonly #remote: SocketAddress | undefined;
+  #channel: Channel | undefined;
+  #connecting = false;
+  #connectError: IoStatus | undefined;
+  #peer: SocketAddress | undefined;
+  #local: SocketAddress | undefined;
+
+  /**
+   * A client that will connect to `endpoint` (a `SocketAddress`, or `{ address, port }` with
+   * an IP address: resolve names with `dns.Resolver` first). Nothing happens until
+   * `connect()`. Throws `InvalidAddressError` for a bad address or port.
+   */
+  constructor(scheduler: IoScheduler, endpoint: Endpoint) {
+    this.#scheduler = checkScheduler(scheduler, 'tcp.Client');
+    this.#remote = endpoint === (wrapMarker as unknown) ? undefined : SocketAddress.from(endpoint);
+  }
+
+  /**
+   * Wraps a connected (or connecting) `net.Socket` — a `tls.TLSSocket` is one — in a
+   * `Client`. The client owns the socket from then on: it listens for its `'error'` events
+   * (so none goes uncaught) and reads it in paused mode; do not read it (`'data'`) elsewhere.
+   * A socket made with `allowHalfOpen: false` (Node.js's default) ends its write side when the
+   * peer's FIN arrives.
+   *
+   * @example
+   * const tlsSocket = tls.connect({ host, port });
+   * const client = tcp.Client.from(scheduler, tlsSocket);
+   */
+  static from(scheduler: IoScheduler, socket: Socket): Client {
+    checkScheduler(scheduler, 'tcp.Client.from');
+    if (!(socket instanceof Socket)) {
+      throw new InvalidArgumentError('tcp.Client.from expects a net.Socket');
+    }
+    return Client.#wrap(scheduler, new Channel(scheduler, socket));
+  }
+
+  static {
+    wrapChannel = (scheduler, channel) => Client.#wrap(scheduler, channel);
+  }
+
+  static #wrap(scheduler: IoScheduler, channel: Channel): Client {
+    const client = new Client(scheduler, wrapMarker as unknown as Endpoint);
+    client.#attach(channel);
+    return client;
+  }
+
+  #attach(channel: Channel): void {
+    this.#channel = channel;
+    const socket = channel.socket;
+    this.#peer = toSocketAddress(socket.remoteAddress, socket.remotePort);
+    this.#local = toSocketAddress(socket.localAddress, socket.localPort);
+    if (this.#peer === undefined && socket.connecting) {
+      socket.once('connect', () => {
+        this.#peer = toSocketAddress(socket.remoteAddress, socket.remotePort);
+        this.#local = toSocketAddress(socket.localAddress, socket.localPort);
+      });
+    }
+  }
+
+  /** The address given to the constructor (`undefined` for accepted and wrapped clients). */
+  get remote(): SocketAddress | undefined {
+    return this.#remote;
+  }
+
+  /** The underlying `net.Socket` once there is one (for options this class does not wrap). */
+  get socket(): Socket | undefined {
+    return this.#channel?.socket;
+  }
+
+  /** Whether a connection is up (connected and not closed). */
+  get isConnected(): boolean {
+    const channel = this.#channel;
+    return channel !== undefined && !channel.closed;
+  }
+
+  /** Why the last `connect()` or the connection failed, with its errno; else `undefined`. */
+  get connectError(): IoStatus | undefined {
+    return this.#connectError ?? this.#channel?.error;
+  }
+
+  /** How reads reach the socket: `'onread'` (libuv reads into a shared buffer, no per-chunk Buffer) or `'readable'`. */
+  get readMode(): 'onread' | 'readable' | undefined {
+    return this.#channel?.readMode;
+  }
+
+  /** This end's address, once connected. */
+  get localAddress(): SocketAddress | undefined {
+    return this.#local;
+  }
+
+  /** The peer's address, once connected (kept after close). */
+  get peerAddress(): SocketAddress | undefined {
+    return this.#peer;
+  }
+
+  /**
+   * Connects to the constructor's address. Resolves with a `ConnectStatus`; never throws for
+   * network outcomes. A client that is connected resolves `'connected'` at once; after a
+   * failure, `connect()` may be called again.
+   */
+  connect(options?: WaitOptions): Promise<ConnectStatus> {
+    const { signal, timeout } = readOptions(options);
+    const remote = this.#remote;
+    if (remote === undefined) {
+      throw new InvalidArgumentError('this client wraps a socket: there is nothing to connect to');
+    }
+    if (this.#connecting) throw new SocketBusyError('connect() is already pending');
+    if (this.isConnected) return Promise.resolve('connected');
+    if (isStopRequested(signal)) return Promise.resolve('cancelled');
+    if (timeout === 0) return Promise.resolve('timeout');
+    this.#connecting = true;
+    this.#connectError = undefined;
+    return new Promise<ConnectStatus>((resolve) => {
+      let channel: Channel | undefined;
+      const onread = Channel.createOnread(() => channel);
+      const socket = new Socket({
+        allowHalfOpen: true,
+        onread: { buffer: onread.buffer, callback: onread.callback },
+      });
+      channel = new Channel(this.#scheduler, socket, true);
+      let settled = false;
+      const finish = (status: ConnectStatus, error?: IoStatus) => {
+        if (settled) return;
+        settled = true;
+        this.#connecting = false;
+        socket.removeListener('connect', onConnect);
+        socket.removeListener('error', onError);
+        timer?.cancel();
+        registration?.unregister();
+        if (status === 'connected') {
+          this.#attach(channel!);
+        } else {
+          this.#connectError = error;
+          socket.destroy();
+        }
+        resolve(status);
+      };
+      const onConnect = () => finish('connected');
+      const onError = (error: Error) => {
+        const status = IoStatus.fromError(error);
+        const code = status.errno ?? '';
+        if (status.kind === 'connectionRefused') finish('refused', status);
+        else if (status.kind === 'timeout') finish('timeout', status);
+        else if (invalidAddressCodes.has(code)) finish('invalidAddress', status);
+        else finish('error', status);
+      };
+      socket.once('connect', onConnect);
+      socket.once('error', onError);
+      const timer =
+        timeout === undefined
+          ? undefined
+          : this.#scheduler.callAfter(timeout, () => finish('timeout', IoStatus.timeout));
+      const registration =
+        signal === undefined
+          ? undefined
+          : onStop(signal, () => finish('cancelled', IoStatus.cancelled));
+      if (!settled) {
+        socket.connect({
+          host: remote.ip.toString(),
+          port: remote.port,
+          family: remote.family === 'ipv4' ? 4 : 6,
+        });
+      }
+    });
+  }
+
+  /**
+   * Reads what is available, waiting for at least one byte: `[ok, view]` where `view` is the
+   * filled start of `buffer`; `[closed, empty]` at end of stream; `[timeout | cancelled |
+   * connectionReset | native..., empty]`. Throws `SocketBusyError` if a read is pending.
+   */
+  readSome(buffer: Uint8Array, options?: WaitOptions): Promise<ReadResult> {
+    const channel = this.#channel;
+    if (channel === undefined) return this.#notConnectedRead(buffer, options);
+    return channel.readSome(buffer, options, false);
+  }
+
+  /**
+   * Fills `buffer` completely: `[ok, buffer]`, or the status that stopped it with the view of
+   * what arrived (the deadline covers the whole call).
+   */
+  readExact(buffer: Uint8Array, options?: WaitOptions): Promise<ReadResult> {
+    const channel = this.#channel;
+    if (channel === undefined) return this.#notConnectedRead(buffer, options);
+    return channel.readSome(buffer, options, true);
+  }
+
+  /**
+   * Hands up to 1 MiB of `bytes` to the socket and resolves when Node.js is done with them:
+   * `[ok, unsent remainder]`. See `writeAll` for timeouts.
+   */
+  writeSome(bytes: Uint8Array, options?: WaitOptions): Promise<WriteResult> {
+    const channel = this.#channel;
+    if (channel === undefined) return this.#notConnectedWrite(bytes, options);
+    return channel.write(bytes, options, false);
+  }
+
+  /**
+   * Writes every byte, resolving when Node.js no longer holds any of them (reuse the buffer at
+   * once): `[ok, empty]`, or the failure with the unsent remainder. A `timeout` or `signal`
+   * that ends the call while bytes are in flight resets the connection (they cannot be taken
+   * back from the kernel's queue); the remainder then starts at the chunk in flight.
+   */
+  writeAll(bytes: Uint8Array, options?: WaitOptions): Promise<WriteResult> {
+    const channel = this.#channel;
+    if (channel === undefined) return this.#notConnectedWrite(bytes, options);
+    return channel.write(bytes, options, true);
+  }
+
+  /** One immediate read attempt (libcoro's `recv`): `[ok, view]` or `[wouldBlock, empty]`. */
+  recv(buffer: Uint8Array): ReadResult {
+    const channel = this.#channel;
+    if (channel === undefined) return [notConnected, buffer.subarray(0, 0)];
+    return channel.recv(buffer);
+  }
+
+  /**
+   * One immediate write attempt (libcoro's `send`): copies what fits under the socket's write
+   * high-water mark, `[ok, rest]`, or `[wouldBlock, bytes]` when it is full.
+   */
+  send(bytes: Uint8Array): WriteResult {
+    const channel = this.#channel;
+    if (channel === undefined) return [notConnected, bytes];
+    return channel.send(bytes);
+  }
+
+  /**
+   * Waits until the client can be read (`'read'`), written (`'write'`), or is `'closed'` /
+   * `'error'`, or `'timeout'` / `'cancelled'`.
+   */
+  poll(op: PollOp, options?: WaitOptions): Promise<PollStatus> {
+    const channel = this.#channel;
+    if (channel === undefined) {
+      readOptions(options);
+      return Promise.resolve('closed');
+    }
+    return channel.poll(op, options);
+  }
+
+  /** Half-closes: sends FIN once pending writes are out; reading goes on. */
+  shutdown(): IoStatus {
+    return this.#channel?.shutdown() ?? notConnected;
+  }
+
+  /** Closes the connection at once; pending calls resolve with `closed`. */
+  close(): void {
+    this.#channel?.close();
+  }
+
+  /** Aborts the connection: the peer gets a RST (`connectionReset`). */
+  reset(): void {
+    this.#channel?.reset();
+  }
+
+  /** Turns Nagle's algorithm off (`true`, the default here) or on. */
+  setNoDelay(noDelay = true): void {
+    checkBoolean(noDelay, 'setNoDelay');
+    this.#channel?.socket.setNoDelay(noDelay);
+  }
+
+  /** Turns TCP keep-alive on or off; `initialDelay` in ms before the first probe. */
+  setKeepAlive(enable = true, initialDelay = 0): void {
+    checkBoolean(enable, 'setKeepAlive');
+    if (typeof initialDelay !== 'number' || !Number.isFinite(initialDelay) || initialDelay < 0) {
+      throw new InvalidArgumentError(
+        `setKeepAlive initialDelay must be a finite number of ms ≥ 0, got ${String(initialDelay)}`,
+      );
+    }
+    this.#channel?.socket.setKeepAlive(enable, initialDelay);
+  }
+
+  /** Closes and waits until the socket's handle is released. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    const channel = this.#channel;
+    if (channel === undefined) return;
+    channel.close();
+    await channel.whenClosed();
+  }
+
+  #notConnectedRead(buffer: Uint8Array, options: WaitOptions | undefined): Promise<ReadResult> {
+    if (!(buffer instanceof Uint8Array)) {
+      throw new InvalidArgumentError('a read expects a Uint8Array or Buffer');
+    }
+    readOptions(options);
+    return Promise.resolve([notConnected, buffer.subarray(0, 0)]);
+  }
+
+  #notConnectedWrite(bytes: Uint8Array, options: WaitOptions | undefined): Promise<WriteResult> {
+    if (!(bytes instanceof Uint8Array)) {
+      throw new InvalidArgumentError('a write expects a Uint8Array or Buffer');
+    }
+    readOptions(options);
+    return Promise.resolve([notConnected, bytes]);
+  }
+}

@@ -1,0 +1,1 @@
+export { type Datagram, Peer, type PeerOptions, type RecvFromResult } from './peer.ts';

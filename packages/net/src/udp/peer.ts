@@ -1,0 +1,333 @@
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import type { IoScheduler, PollOp, PollStatus, ScheduledCall } from '@coro/io';
+import {
+  InvalidArgumentError,
+  isStopRequested,
+  onStop,
+  type StopRegistration,
+  type WaitOptions,
+} from '@coro/task';
+import { SocketBusyError } from '../errors.ts';
+import { checkBuffer, checkScheduler, readOptions } from '../internal/options.ts';
+import { IoStatus } from '../io-status.ts';
+import { type IpFamily, IpAddress } from '../ip-address.ts';
+import { checkPort, type Endpoint, SocketAddress, toIpAddress } from '../socket-address.ts';
+
+/** `[status, sender, filled view of the caller's buffer]`. */
+export type RecvFromResult = [status: IoStatus, from: SocketAddress | undefined, view: Uint8Array];
+
+/** One received datagram, as async iteration yields it. */
+export interface Datagram {
+  readonly from: SocketAddress;
+  readonly data: Buffer;
+}
+
+/** Options of `udp.Peer`. */
+export interface PeerOptions {
+  /** Bind to this address (with `port`); leave both out for an unbound peer. */
+  readonly address?: string | IpAddress | undefined;
+  /** Bind to this port (0 = ephemeral). */
+  readonly port?: number | undefined;
+  /** Datagrams kept for a receiver before new ones are dropped, default 1024. */
+  readonly maxQueued?: number | undefined;
+}
+
+interface Receiver {
+  buf: Uint8Array;
+  resolve: (result: RecvFromResult) => void;
+  timer: ScheduledCall | undefined;
+  registration: StopRegistration | undefined;
+}
+
+interface Poller {
+  resolve: (status: PollStatus) => void;
+  timer: ScheduledCall | undefined;
+  registration: StopRegistration | undefined;
+}
+
+const emptyView = new Uint8Array(0);
+
+function clear(waiter: Receiver | Poller): void {
+  waiter.timer?.cancel();
+  waiter.registration?.unregister();
+}
+
+/**
+ * A UDP endpoint (libcoro's `net::udp::peer`). Bound (`{ address, port }`) it sends and
+ * receives; unbound it only sends (from an ephemeral port), and `recvFrom` says `udpNotBound`.
+ * Datagrams are whole: `sendTo` never sends part of one (`messageTooBig` when it cannot go),
+ * and `recvFrom` gives one datagram per call (`messageTooBig` with the truncated view when it
+ * did not fit the buffer). Datagrams nobody receives wait in a bounded queue (`maxQueued`);
+ * beyond it new ones are dropped, as a full kernel buffer drops them.
+ *
+ * @example
+ * await using peer = new udp.Peer(scheduler, { address: '127.0.0.1', port: 0 });
+ * await peer.sendTo({ address: '127.0.0.1', port: 9000 }, Buffer.from('hi'));
+ * const [status, from, view] = await peer.recvFrom(Buffer.alloc(1500), { timeout: 1000 });
+ */
+export class Peer implements AsyncDisposable, AsyncIterable<Datagram> {
+  readonly #scheduler: IoScheduler;
+  readonly #bound: boolean;
+  readonly #maxQueued: number;
+  readonly #sockets = new Map<IpFamily, Socket>();
+  readonly #queue: { from: SocketAddress; data: Buffer }[] = [];
+  readonly #pollers: Poller[] = [];
+  readonly #ready: Promise<IoStatus>;
+  #receiver: Receiver | undefined;
+  #error: IoStatus | undefined;
+  #closed = false;
+  #local: SocketAddress | undefined;
+  #dropped = 0;
+
+  constructor(scheduler: IoScheduler, options: PeerOptions | SocketAddress = {}) {
+    this.#scheduler = checkScheduler(scheduler, 'udp.Peer');
+    if (options === null || typeof options !== 'object') {
+      throw new InvalidArgumentError('udp.Peer options must be an object or a SocketAddress');
+    }
+    const endpoint =
+      options instanceof SocketAddress
+        ? options
+        : options.address === undefined && options.port === undefined
+          ? undefined
+          : new SocketAddress(
+              toIpAddress(options.address ?? '0.0.0.0'),
+              checkPort(options.port ?? 0),
+            );
+    const maxQueued = options instanceof SocketAddress ? 1024 : (options.maxQueued ?? 1024);
+    if (typeof maxQueued !== 'number' || !Number.isInteger(maxQueued) || maxQueued < 1) {
+      throw new InvalidArgumentError(`maxQueued must be an integer ≥ 1, got ${String(maxQueued)}`);
+    }
+    this.#maxQueued = maxQueued;
+    this.#bound = endpoint !== undefined;
+    if (endpoint === undefined) {
+      this.#ready = Promise.resolve(IoStatus.ok);
+      return;
+    }
+    const socket = this.#socketFor(endpoint.family);
+    this.#ready = new Promise((resolve) => {
+      const onError = (error: Error) => resolve(IoStatus.fromError(error));
+      socket.once('error', onError);
+      socket.bind({ address: endpoint.ip.toString(), port: endpoint.port, exclusive: true }, () => {
+        socket.removeListener('error', onError);
+        const address = socket.address();
+        this.#local = new SocketAddress(toIpAddress(address.address), address.port);
+        resolve(IoStatus.ok);
+      });
+    });
+  }
+
+  #socketFor(family: IpFamily): Socket {
+    let socket = this.#sockets.get(family);
+    if (socket === undefined) {
+      socket = createSocket({ type: family === 'ipv4' ? 'udp4' : 'udp6' });
+      socket.on('error', this.#onError);
+      socket.on('message', this.#onMessage);
+      this.#sockets.set(family, socket);
+    }
+    return socket;
+  }
+
+  /** Resolves `ok` once bound (at once for an unbound peer), or the bind error. */
+  ready(): Promise<IoStatus> {
+    return this.#ready;
+  }
+
+  /** Whether the peer was given an address to bind. */
+  get isBound(): boolean {
+    return this.#bound;
+  }
+
+  /** The bound address (with the ephemeral port filled in), once bound. */
+  get localAddress(): SocketAddress | undefined {
+    return this.#local;
+  }
+
+  /** Datagrams dropped because the queue was full. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  readonly #onError = (error: Error): void => {
+    if (this.#error === undefined && !this.#closed) this.#error = IoStatus.fromError(error);
+    this.#wake();
+  };
+
+  readonly #onMessage = (data: Buffer, info: RemoteInfo): void => {
+    if (!this.#bound) return;
+    const ip = IpAddress.tryParse(info.address);
+    if (ip === undefined) return;
+    const from = new SocketAddress(ip, info.port);
+    const receiver = this.#receiver;
+    if (receiver !== undefined) {
+      this.#deliver(receiver, from, data);
+      return;
+    }
+    if (this.#queue.length >= this.#maxQueued) {
+      this.#dropped++;
+      return;
+    }
+    this.#queue.push({ from, data });
+    for (const poller of this.#pollers.splice(0)) {
+      clear(poller);
+      poller.resolve('read');
+    }
+  };
+
+  #deliver(receiver: Receiver, from: SocketAddress, data: Buffer): void {
+    this.#receiver = undefined;
+    clear(receiver);
+    receiver.resolve(this.#copy(receiver.buf, from, data));
+  }
+
+  #copy(buf: Uint8Array, from: SocketAddress, data: Buffer): RecvFromResult {
+    const n = Math.min(buf.length, data.length);
+    buf.set(n === data.length ? data : data.subarray(0, n));
+    return [n === data.length ? IoStatus.ok : IoStatus.messageTooBig, from, buf.subarray(0, n)];
+  }
+
+  /**
+   * Sends one datagram to `to`; resolves when Node.js is done with the bytes: `ok`,
+   * `messageTooBig`, `closed`, or the OS error. Never a partial send.
+   */
+  sendTo(to: Endpoint, bytes: Uint8Array, options?: WaitOptions): Promise<IoStatus> {
+    const target = SocketAddress.from(to);
+    checkBuffer(bytes, 'sendTo');
+    const { signal, timeout } = readOptions(options);
+    if (this.#closed) return Promise.resolve(IoStatus.closed);
+    if (isStopRequested(signal)) return Promise.resolve(IoStatus.cancelled);
+    const socket = this.#socketFor(target.family);
+    return new Promise<IoStatus>((resolve) => {
+      let settled = false;
+      let timer: ScheduledCall | undefined;
+      let registration: StopRegistration | undefined;
+      const finish = (status: IoStatus) => {
+        if (settled) return;
+        settled = true;
+        timer?.cancel();
+        registration?.unregister();
+        resolve(status);
+      };
+      // A datagram is handed to the kernel in one piece, so a deadline can only end the wait.
+      if (timeout !== undefined && timeout > 0) {
+        timer = this.#scheduler.callAfter(timeout, () => finish(IoStatus.timeout));
+      }
+      if (signal !== undefined) registration = onStop(signal, () => finish(IoStatus.cancelled));
+      try {
+        socket.send(bytes, target.port, target.ip.toString(), (error) =>
+          finish(error == null ? IoStatus.ok : IoStatus.fromError(error)),
+        );
+      } catch (error) {
+        finish(IoStatus.fromError(error));
+      }
+    });
+  }
+
+  /**
+   * Receives one datagram into `buffer`: `[ok, from, view]`, `[messageTooBig, from, view]`
+   * when it was truncated, `[udpNotBound, undefined, empty]` on an unbound peer, `timeout`,
+   * `cancelled` or `closed`.
+   */
+  recvFrom(buffer: Uint8Array, options?: WaitOptions): Promise<RecvFromResult> {
+    checkBuffer(buffer, 'recvFrom');
+    const { signal, timeout } = readOptions(options);
+    if (this.#receiver !== undefined) throw new SocketBusyError('a recvFrom is already pending');
+    if (!this.#bound) return Promise.resolve([IoStatus.udpNotBound, undefined, emptyView]);
+    const queued = this.#queue.shift();
+    if (queued !== undefined) return Promise.resolve(this.#copy(buffer, queued.from, queued.data));
+    if (this.#error !== undefined) return Promise.resolve([this.#error, undefined, emptyView]);
+    if (this.#closed) return Promise.resolve([IoStatus.closed, undefined, emptyView]);
+    if (isStopRequested(signal)) return Promise.resolve([IoStatus.cancelled, undefined, emptyView]);
+    if (timeout === 0) return Promise.resolve([IoStatus.timeout, undefined, emptyView]);
+    return new Promise((resolve) => {
+      const receiver: Receiver = {
+        buf: buffer,
+        resolve,
+        timer: undefined,
+        registration: undefined,
+      };
+      this.#receiver = receiver;
+      const giveUp = (status: IoStatus) => {
+        if (this.#receiver !== receiver) return;
+        this.#receiver = undefined;
+        clear(receiver);
+        resolve([status, undefined, emptyView]);
+      };
+      if (timeout !== undefined) {
+        receiver.timer = this.#scheduler.callAfter(timeout, () => giveUp(IoStatus.timeout));
+      }
+      if (signal !== undefined)
+        receiver.registration = onStop(signal, () => giveUp(IoStatus.cancelled));
+    });
+  }
+
+  /**
+   * Waits for a datagram (`'read'`); `'write'` is ready at once on an open peer. `'closed'`,
+   * `'error'`, `'timeout'`, `'cancelled'` otherwise. An unbound peer never gets `'read'`.
+   */
+  poll(op: PollOp, options?: WaitOptions): Promise<PollStatus> {
+    if (op !== 'read' && op !== 'write' && op !== 'readWrite') {
+      throw new InvalidArgumentError(
+        `poll op must be 'read', 'write' or 'readWrite', got ${String(op)}`,
+      );
+    }
+    const { signal, timeout } = readOptions(options);
+    if (this.#error !== undefined) return Promise.resolve('error');
+    if (this.#closed) return Promise.resolve('closed');
+    if (op !== 'write' && this.#queue.length > 0) return Promise.resolve('read');
+    if (op !== 'read') return Promise.resolve('write');
+    if (isStopRequested(signal)) return Promise.resolve('cancelled');
+    if (timeout === 0) return Promise.resolve('timeout');
+    return new Promise((resolve) => {
+      const poller: Poller = { resolve, timer: undefined, registration: undefined };
+      this.#pollers.push(poller);
+      const giveUp = (status: PollStatus) => {
+        const index = this.#pollers.indexOf(poller);
+        if (index < 0) return;
+        this.#pollers.splice(index, 1);
+        clear(poller);
+        resolve(status);
+      };
+      if (timeout !== undefined)
+        poller.timer = this.#scheduler.callAfter(timeout, () => giveUp('timeout'));
+      if (signal !== undefined) poller.registration = onStop(signal, () => giveUp('cancelled'));
+    });
+  }
+
+  #wake(): void {
+    const status = this.#error ?? IoStatus.closed;
+    const receiver = this.#receiver;
+    if (receiver !== undefined) {
+      this.#receiver = undefined;
+      clear(receiver);
+      receiver.resolve([status, undefined, emptyView]);
+    }
+    for (const poller of this.#pollers.splice(0)) {
+      clear(poller);
+      poller.resolve(this.#error === undefined ? 'closed' : 'error');
+    }
+  }
+
+  /** Closes the peer; a pending `recvFrom` resolves `closed`, iteration ends. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#queue.length = 0;
+    for (const socket of this.#sockets.values()) socket.close();
+    this.#wake();
+  }
+
+  /** `close()`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+  }
+
+  /** Yields each datagram (copied out of the queue) until `close()`. */
+  async *[Symbol.asyncIterator](): AsyncIterator<Datagram> {
+    const buffer = Buffer.allocUnsafe(65536);
+    for (;;) {
+      const [status, from, view] = await this.recvFrom(buffer);
+      if ((!status.isOk() && status.kind !== 'messageTooBig') || from === undefined) return;
+      yield { from, data: Buffer.from(view) };
+    }
+  }
+}

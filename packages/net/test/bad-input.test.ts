@@ -1,0 +1,105 @@
+import { InvalidArgumentError } from '@coro/task';
+import { describe, expect, it } from 'vitest';
+import { InvalidAddressError, SocketBusyError, tcp } from '../src/index.ts';
+import { connectPair, listen, makeScheduler, track } from './utils/net.ts';
+
+const badDurations = [-1, Number.NaN, '10', null, {}];
+
+describe('bad input fails at the call', () => {
+  it('tcp.Client and tcp.Server constructors', () => {
+    const scheduler = makeScheduler();
+    expect(() => new tcp.Client({} as never, { address: '127.0.0.1', port: 1 })).toThrow(
+      InvalidArgumentError,
+    );
+    for (const port of [-1, 65536, 1.5, Number.NaN, '80']) {
+      expect(
+        () => new tcp.Client(scheduler, { address: '127.0.0.1', port: port as number }),
+      ).toThrow(InvalidAddressError);
+      expect(
+        () => new tcp.Server(scheduler, { address: '127.0.0.1', port: port as number }),
+      ).toThrow(InvalidAddressError);
+    }
+    for (const address of ['localhost', '999.1.1.1', '', 12]) {
+      expect(() => new tcp.Client(scheduler, { address: address as string, port: 1 })).toThrow(
+        InvalidAddressError,
+      );
+      expect(() => new tcp.Server(scheduler, { address: address as string })).toThrow(
+        InvalidAddressError,
+      );
+    }
+    expect(() => new tcp.Client(scheduler, null as never)).toThrow(InvalidAddressError);
+    for (const backlog of [-1, 1.5, '5']) {
+      expect(() => new tcp.Server(scheduler, { backlog: backlog as number })).toThrow(
+        InvalidArgumentError,
+      );
+    }
+    expect(() => new tcp.Server(scheduler, { reusePort: 'yes' as never })).toThrow(
+      InvalidArgumentError,
+    );
+    expect(() => new tcp.Server(scheduler, { ipv6Only: 1 as never })).toThrow(InvalidArgumentError);
+    expect(() => new tcp.Server(scheduler, { readMode: 'fast' as never })).toThrow(
+      InvalidArgumentError,
+    );
+    expect(() => new tcp.Server(scheduler, 5 as never)).toThrow(InvalidArgumentError);
+    expect(() => tcp.Client.from(scheduler, {} as never)).toThrow(InvalidArgumentError);
+    expect(() => tcp.Server.from(scheduler, {} as never)).toThrow(InvalidArgumentError);
+  });
+
+  it('reads, writes, polls and options on a client', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const { client } = await connectPair(scheduler, server);
+    const buffer = Buffer.alloc(4);
+    for (const timeout of badDurations) {
+      const options = { timeout: timeout as number };
+      expect(() => client.readSome(buffer, options)).toThrow(InvalidArgumentError);
+      expect(() => client.readExact(buffer, options)).toThrow(InvalidArgumentError);
+      expect(() => client.writeSome(buffer, options)).toThrow(InvalidArgumentError);
+      expect(() => client.writeAll(buffer, options)).toThrow(InvalidArgumentError);
+      expect(() => client.poll('read', options)).toThrow(InvalidArgumentError);
+      expect(() => client.connect(options)).toThrow(InvalidArgumentError);
+      expect(() => server.accept(options)).toThrow(InvalidArgumentError);
+    }
+    expect(() => client.readSome(buffer, { signal: 'stop' as never })).toThrow(
+      InvalidArgumentError,
+    );
+    expect(() => client.readSome(buffer, 5 as never)).toThrow(InvalidArgumentError);
+    for (const bad of ['text', [1, 2], null, 5]) {
+      expect(() => client.readSome(bad as never)).toThrow(InvalidArgumentError);
+      expect(() => client.readExact(bad as never)).toThrow(InvalidArgumentError);
+      expect(() => client.writeAll(bad as never)).toThrow(InvalidArgumentError);
+      expect(() => client.writeSome(bad as never)).toThrow(InvalidArgumentError);
+      expect(() => client.recv(bad as never)).toThrow(InvalidArgumentError);
+      expect(() => client.send(bad as never)).toThrow(InvalidArgumentError);
+    }
+    expect(() => client.poll('sideways' as never)).toThrow(InvalidArgumentError);
+    expect(() => client.setNoDelay('yes' as never)).toThrow(InvalidArgumentError);
+    expect(() => client.setKeepAlive(true, -5)).toThrow(InvalidArgumentError);
+    expect(() => client.setKeepAlive(1 as never)).toThrow(InvalidArgumentError);
+    // Infinity is no timeout, and a huge finite timeout is fine.
+    const reading = client.readSome(buffer, { timeout: Number.POSITIVE_INFINITY });
+    // One read at a time, one write at a time: a second one is a SocketBusyError.
+    expect(() => client.readSome(buffer, { timeout: 2 ** 40 })).toThrow(SocketBusyError);
+    expect(() => client.recv(buffer)).toThrow(SocketBusyError);
+    client.close();
+    expect((await reading)[0].kind).toBe('closed');
+    // Nothing was started by the calls that threw.
+    expect(scheduler.isEmpty).toBe(true);
+  });
+
+  it('connect twice at once, or on a wrapped client', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const client = track(new tcp.Client(scheduler, { address: '127.0.0.1', port: server.port }));
+    const connecting = client.connect();
+    expect(() => client.connect()).toThrow(SocketBusyError);
+    expect(await connecting).toBe('connected');
+    expect(await client.connect()).toBe('connected');
+    const accepted = await server.accept();
+    expect(accepted.ok).toBe(true);
+    if (accepted.ok) {
+      track(accepted.value);
+      expect(() => accepted.value.connect()).toThrow(InvalidArgumentError);
+    }
+  });
+});

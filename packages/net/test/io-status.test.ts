@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { IoStatus, isIoOk } from '../src/index.ts';
+
+function osError(code: string): Error {
+  return Object.assign(new Error(code), { code, errno: -1 });
+}
+
+describe('IoStatus', () => {
+  it('maps errno names to libcoro kinds and keeps the errno', () => {
+    const cases: [string, string][] = [
+      ['ECONNRESET', 'connectionReset'],
+      ['ECONNREFUSED', 'connectionRefused'],
+      ['EPIPE', 'closed'],
+      ['ETIMEDOUT', 'timeout'],
+      ['EAGAIN', 'wouldBlock'],
+      ['EMSGSIZE', 'messageTooBig'],
+      ['EHOSTUNREACH', 'native'],
+      ['EADDRINUSE', 'native'],
+    ];
+    for (const [code, kind] of cases) {
+      const status = IoStatus.fromError(osError(code));
+      expect(status.kind, code).toBe(kind);
+      expect(status.errno, code).toBe(code);
+      expect(status.cause?.message).toBe(code);
+      expect(status.isOk()).toBe(false);
+    }
+    expect(IoStatus.fromError(osError('EHOSTUNREACH')).toString()).toBe('native(EHOSTUNREACH)');
+    expect(IoStatus.fromError(new Error('x')).kind).toBe('unknown');
+    expect(IoStatus.fromError('text').kind).toBe('unknown');
+  });
+
+  it('has shared constants and predicates', () => {
+    expect(IoStatus.ok.isOk()).toBe(true);
+    expect(isIoOk(IoStatus.ok)).toBe(true);
+    expect(isIoOk(IoStatus.closed)).toBe(false);
+    expect(IoStatus.closed.isClosed()).toBe(true);
+    expect(IoStatus.timeout.isTimeout()).toBe(true);
+    expect(IoStatus.wouldBlock.isWouldBlock()).toBe(true);
+    expect(IoStatus.cancelled.isCancelled()).toBe(true);
+    expect(IoStatus.fromError(osError('ECONNRESET')).isConnectionReset()).toBe(true);
+    expect(IoStatus.fromError(osError('ECONNREFUSED')).isConnectionRefused()).toBe(true);
+    expect(IoStatus.udpNotBound.kind).toBe('udpNotBound');
+    expect(IoStatus.messageTooBig.kind).toBe('messageTooBig');
+    expect(IoStatus.pollingError.kind).toBe('pollingError');
+    expect(Object.isFrozen(IoStatus.ok)).toBe(true);
+    expect(String(IoStatus.timeout)).toBe('timeout');
+  });
+});

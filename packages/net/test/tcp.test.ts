@@ -1,0 +1,419 @@
+import { createServer, type Server as NetServer, Socket } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { IoStatus, SocketAddress, tcp } from '../src/index.ts';
+import { connectPair, echo, listen, makeScheduler, pattern, readAll, track } from './utils/net.ts';
+
+describe('tcp.Client and tcp.Server', () => {
+  it('connects, echoes and reports both addresses (127.0.0.1)', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    expect(server.port).toBeGreaterThan(0);
+    expect(server.localAddress?.toString()).toBe(`127.0.0.1:${server.port}`);
+    const { client, peer } = await connectPair(scheduler, server);
+    expect(client.readMode).toBe('onread');
+    // The guard on the accepted-socket fast path (internal/accepted.ts): if this fails, Node.js
+    // changed `socket._handle` or the `handle` + `onread` options, and accepted sockets fell
+    // back to paused mode. They still work; they are slower.
+    expect(peer.readMode, 'accepted sockets no longer get onread').toBe('onread');
+    expect(client.peerAddress?.toString()).toBe(`127.0.0.1:${server.port}`);
+    expect(peer.peerAddress?.equals(client.localAddress!)).toBe(true);
+    const serving = echo(peer);
+    const [sent, rest] = await client.writeAll(Buffer.from('hello'));
+    expect(sent).toBe(IoStatus.ok);
+    expect(rest.length).toBe(0);
+    const [status, view] = await client.readExact(Buffer.alloc(5), { timeout: 10_000 });
+    expect(status.isOk()).toBe(true);
+    expect(Buffer.from(view).toString()).toBe('hello');
+    client.shutdown();
+    const [end] = await client.readSome(Buffer.alloc(4), { timeout: 10_000 });
+    expect(end.kind).toBe('closed');
+    await serving;
+  });
+
+  it('works over ::1', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler, { address: '::1', ipv6Only: true });
+    expect(server.localAddress?.toString()).toBe(`[::1]:${server.port}`);
+    const client = track(new tcp.Client(scheduler, SocketAddress.parse(`[::1]:${server.port}`)));
+    const [connected, accepted] = await Promise.all([client.connect(), server.accept()]);
+    expect(connected).toBe('connected');
+    expect(accepted.ok).toBe(true);
+    if (!accepted.ok) return;
+    const peer = track(accepted.value);
+    expect(peer.peerAddress?.family).toBe('ipv6');
+    const serving = echo(peer);
+    await client.writeAll(Buffer.from('six'));
+    const [status, view] = await client.readExact(Buffer.alloc(3));
+    expect(status.isOk() && Buffer.from(view).toString()).toBe('six');
+    client.close();
+    await serving;
+  });
+
+  it('echoes 1 B to 64 MiB byte for byte', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    for (const size of [1, 1000, 64 * 1024 + 7, (1 << 20) + 3, 64 << 20]) {
+      const { client, peer } = await connectPair(scheduler, server);
+      const serving = echo(peer);
+      const data = pattern(size, size);
+      const [[written], received] = await Promise.all([
+        client.writeAll(data, { timeout: 60_000 }).then((r) => {
+          client.shutdown();
+          return r;
+        }),
+        readAll(client),
+      ]);
+      expect(written.isOk(), `write ${size}`).toBe(true);
+      expect(received.status.kind, `read ${size}`).toBe('closed');
+      expect(received.bytes.length).toBe(size);
+      expect(received.bytes.equals(data), `bytes ${size}`).toBe(true);
+      await serving;
+      client.close();
+    }
+  }, 120_000);
+
+  it('readExact fills the buffer across many small writes, and says how much arrived on failure', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const { client, peer } = await connectPair(scheduler, server);
+    const data = pattern(3000);
+    const writing = (async () => {
+      for (let i = 0; i < data.length; i += 7) {
+        await peer.writeAll(data.subarray(i, Math.min(data.length, i + 7)));
+        if (i % 70 === 0) await scheduler.yield();
+      }
+      peer.shutdown();
+    })();
+    const buffer = Buffer.alloc(2000);
+    const [first, view] = await client.readExact(buffer, { timeout: 30_000 });
+    expect(first.isOk()).toBe(true);
+    expect(view.length).toBe(2000);
+    expect(Buffer.from(view).equals(data.subarray(0, 2000))).toBe(true);
+    const [second, partial] = await client.readExact(Buffer.alloc(2000), { timeout: 30_000 });
+    await writing;
+    expect(second.kind).toBe('closed');
+    expect(partial.length).toBe(1000);
+    expect(Buffer.from(partial).equals(data.subarray(2000))).toBe(true);
+  });
+
+  it('half-closes both ways: the other side reads closed and can still write', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    for (const [closer, other] of [
+      ['client', 'peer'],
+      ['peer', 'client'],
+    ] as const) {
+      const pair = await connectPair(scheduler, server);
+      const a = pair[closer];
+      const b = pair[other];
+      await a.writeAll(Buffer.from('last words'));
+      expect(a.shutdown().isOk()).toBe(true);
+      const got = await readAll(b);
+      expect(got.status.kind).toBe('closed');
+      expect(got.bytes.toString()).toBe('last words');
+      // The half that shut down cannot write, the other can; a still reads.
+      const [afterShutdown] = await a.writeAll(Buffer.from('x'));
+      expect(afterShutdown.kind).toBe('closed');
+      const [reply] = await b.writeAll(Buffer.from('reply'));
+      expect(reply.isOk()).toBe(true);
+      b.shutdown();
+      const back = await readAll(a);
+      expect(back.bytes.toString()).toBe('reply');
+      expect(back.status.kind).toBe('closed');
+    }
+  });
+
+  it('reset mid-transfer gives the other side connectionReset, never an uncaught error', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const { client, peer } = await connectPair(scheduler, server);
+    // The peer pushes more than the kernel buffers hold, the client reads a little, then resets.
+    const writing = peer.writeAll(pattern(32 << 20), { timeout: 60_000 });
+    const [first] = await client.readExact(Buffer.alloc(100_000), { timeout: 30_000 });
+    expect(first.isOk()).toBe(true);
+    client.reset();
+    const [status, remainder] = await writing;
+    expect(['connectionReset', 'closed']).toContain(status.kind);
+    expect(status.errno).toMatch(/ECONNRESET|EPIPE/);
+    expect(remainder.length).toBeGreaterThan(0);
+    // And a reader on the other end of a reset sees connectionReset.
+    const pair = await connectPair(scheduler, server);
+    const reading = pair.client.readSome(Buffer.alloc(10), { timeout: 30_000 });
+    pair.peer.reset();
+    const [readStatus] = await reading;
+    expect(readStatus.kind).toBe('connectionReset');
+    expect(readStatus.errno).toBe('ECONNRESET');
+    // Every later call says the same.
+    const [again] = await pair.client.writeAll(Buffer.from('x'));
+    expect(again.kind).toBe('connectionReset');
+    expect(pair.client.recv(Buffer.alloc(1))[0].kind).toBe('connectionReset');
+  });
+
+  it('reads and writes at the same time on one client', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const { client, peer } = await connectPair(scheduler, server);
+    const serving = echo(peer);
+    // A read is pending before the write starts, and the write is larger than the socket
+    // buffers, so both wait on each other's progress.
+    const size = 16 << 20;
+    const reading = readAll(client, size);
+    await scheduler.yield();
+    const data = pattern(size, 7);
+    const [written] = await client.writeAll(data, { timeout: 60_000 });
+    const got = await reading;
+    expect(written.isOk()).toBe(true);
+    expect(got.bytes.equals(data)).toBe(true);
+    client.shutdown();
+    await serving;
+  });
+
+  it('reports a refused connection', async () => {
+    const scheduler = makeScheduler();
+    const probe = await listen(scheduler);
+    const port = probe.port;
+    probe.shutdown();
+    await new Promise((resolve) => setImmediate(resolve));
+    const client = track(new tcp.Client(scheduler, { address: '127.0.0.1', port }));
+    expect(await client.connect({ timeout: 10_000 })).toBe('refused');
+    expect(client.connectError?.errno).toBe('ECONNREFUSED');
+    expect(client.isConnected).toBe(false);
+    const [status] = await client.readSome(Buffer.alloc(1));
+    expect(status.kind).toBe('closed');
+    expect(status.errno).toBe('ENOTCONN');
+  });
+
+  it('times a connect out against a listener whose queue is full', async () => {
+    const scheduler = makeScheduler();
+    // A child process listens with backlog 1 and blocks its event loop: it never accepts.
+    const { spawn } = await import('node:child_process');
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const s = require('net').createServer();
+         s.listen({ host: '127.0.0.1', port: 0, backlog: 1 }, () => {
+           require('fs').writeSync(1, String(s.address().port) + '\\n');
+           Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 120000);
+         });`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        child.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+        child.once('exit', () => reject(new Error('listener child exited')));
+      });
+      // Fill the queue: every connection that completes takes a slot; the first that does not
+      // complete within the timeout proves the SYNs go unanswered.
+      let sawTimeout = false;
+      for (let i = 0; i < 20 && !sawTimeout; i++) {
+        const client = track(new tcp.Client(scheduler, { address: '127.0.0.1', port }));
+        const status = await client.connect({ timeout: 500 });
+        expect(['connected', 'timeout']).toContain(status);
+        if (status === 'timeout') {
+          sawTimeout = true;
+          expect(client.isConnected).toBe(false);
+        }
+      }
+      expect(sawTimeout, 'no connect timed out against a full accept queue').toBe(true);
+      expect(scheduler.isEmpty).toBe(true);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('cancels connect, read, write, accept and poll with a signal and leaves nothing behind', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const { client } = await connectPair(scheduler, server);
+    const controller = new AbortController();
+    const reading = client.readSome(Buffer.alloc(10), {
+      signal: controller.signal,
+      timeout: 60_000,
+    });
+    const polling = client.poll('read', { signal: controller.signal });
+    const accepting = server.accept({ signal: controller.signal });
+    controller.abort();
+    expect((await reading)[0].kind).toBe('cancelled');
+    expect(await polling).toBe('cancelled');
+    const accepted = await accepting;
+    expect(!accepted.ok && accepted.error.kind).toBe('cancelled');
+    expect((await client.readSome(Buffer.alloc(1), { signal: controller.signal }))[0].kind).toBe(
+      'cancelled',
+    );
+    expect((await client.writeAll(Buffer.from('x'), { signal: controller.signal }))[0].kind).toBe(
+      'cancelled',
+    );
+    const fresh = new tcp.Client(scheduler, { address: '127.0.0.1', port: server.port });
+    expect(await fresh.connect({ signal: controller.signal })).toBe('cancelled');
+    expect(scheduler.isEmpty).toBe(true);
+    // The client is still usable.
+    const [ok] = await client.writeAll(Buffer.from('y'));
+    expect(ok.isOk()).toBe(true);
+  });
+
+  it('times out reads, polls and accepts; timeout 0 only takes what is ready', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const { client, peer } = await connectPair(scheduler, server);
+    expect((await client.readSome(Buffer.alloc(1), { timeout: 20 }))[0].kind).toBe('timeout');
+    expect((await client.readSome(Buffer.alloc(1), { timeout: 0 }))[0].kind).toBe('timeout');
+    expect(await client.poll('read', { timeout: 20 })).toBe('timeout');
+    expect(await client.poll('write', { timeout: 0 })).toBe('write');
+    const accepted = await server.accept({ timeout: 20 });
+    expect(!accepted.ok && accepted.error.kind).toBe('timeout');
+    expect(client.recv(Buffer.alloc(1))[0].kind).toBe('wouldBlock');
+    expect(scheduler.isEmpty).toBe(true);
+    await peer.writeAll(Buffer.from('abc'));
+    expect(await client.poll('read', { timeout: 10_000 })).toBe('read');
+    const [status, view] = client.recv(Buffer.alloc(2));
+    expect(status.isOk() && Buffer.from(view).toString()).toBe('ab');
+    const [rest, tail] = await client.readSome(Buffer.alloc(8), { timeout: 0 });
+    expect(rest.isOk() && Buffer.from(tail).toString()).toBe('c');
+    // send copies what fits and returns at once.
+    const [sent, unsent] = client.send(Buffer.from('xyz'));
+    expect(sent.isOk()).toBe(true);
+    expect(unsent.length).toBe(0);
+    const [got, bytes] = await peer.readExact(Buffer.alloc(3), { timeout: 10_000 });
+    expect(got.isOk() && Buffer.from(bytes).toString()).toBe('xyz');
+  });
+
+  it('send says wouldBlock once the socket is full, and writeAll with a timeout resets', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const { client, peer } = await connectPair(scheduler, server);
+    // Nobody reads the peer: fill the kernel buffers and Node.js's queue.
+    const chunk = Buffer.alloc(1 << 20);
+    let blocked = false;
+    for (let i = 0; i < 512 && !blocked; i++) {
+      const [status] = client.send(chunk);
+      if (status.kind === 'wouldBlock') blocked = true;
+      else expect(status.isOk()).toBe(true);
+      await scheduler.yield();
+    }
+    expect(blocked).toBe(true);
+    expect(await client.poll('write', { timeout: 20 })).toBe('timeout');
+    const [status, remainder] = await client.writeAll(pattern(4 << 20), { timeout: 50 });
+    expect(status.kind).toBe('timeout');
+    expect(remainder.length).toBe(4 << 20);
+    // Bytes were in flight: the connection was reset, and says so.
+    expect(client.isConnected).toBe(false);
+    const got = await readAll(peer);
+    expect(['connectionReset', 'closed']).toContain(got.status.kind);
+  });
+
+  it('shutdown wakes a pending accept with closed; later accepts say closed', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const port = server.port;
+    const pending = server.accept();
+    const iterated: tcp.Client[] = [];
+    const iterating = (async () => {
+      for await (const client of server) iterated.push(client);
+    })();
+    await scheduler.yield();
+    server.shutdown();
+    const accepted = await pending;
+    expect(accepted.ok).toBe(false);
+    if (!accepted.ok) expect(accepted.error.kind).toBe('closed');
+    await iterating;
+    expect(iterated).toEqual([]);
+    const again = await server.accept();
+    expect(!again.ok && again.error.kind).toBe('closed');
+    await new Promise((resolve) => setImmediate(resolve));
+    const late = track(new tcp.Client(scheduler, { address: '127.0.0.1', port }));
+    expect(await late.connect({ timeout: 10_000 })).toBe('refused');
+  });
+
+  it('hands out clients through async iteration', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const clients = [0, 1, 2].map(() =>
+      track(new tcp.Client(scheduler, { address: '127.0.0.1', port: server.port })),
+    );
+    await Promise.all(clients.map((c) => c.connect()));
+    const seen: tcp.Client[] = [];
+    for await (const client of server) {
+      seen.push(track(client));
+      if (seen.length === 3) server.shutdown();
+    }
+    expect(seen.length).toBe(3);
+  });
+
+  it('reports a bind error through ready() and accept()', async () => {
+    const scheduler = makeScheduler();
+    const first = await listen(scheduler);
+    const second = track(new tcp.Server(scheduler, { address: '127.0.0.1', port: first.port }));
+    const status = await second.ready();
+    expect(status.kind).toBe('native');
+    expect(status.errno).toBe('EADDRINUSE');
+    const accepted = await second.accept();
+    expect(!accepted.ok && accepted.error.errno).toBe('EADDRINUSE');
+  });
+
+  it('serves accepted sockets in readable mode on request', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler, { readMode: 'readable', noDelay: true });
+    const { client, peer } = await connectPair(scheduler, server);
+    expect(peer.readMode).toBe('readable');
+    const serving = echo(peer);
+    const data = pattern(3 << 20);
+    const [[written], got] = await Promise.all([
+      client.writeAll(data),
+      readAll(client, data.length),
+    ]);
+    expect(written.isOk()).toBe(true);
+    expect(got.bytes.equals(data)).toBe(true);
+    client.shutdown();
+    await serving;
+  });
+
+  it('shares a port with reusePort', async () => {
+    const scheduler = makeScheduler();
+    const a = await listen(scheduler, { reusePort: true });
+    const b = await listen(scheduler, { reusePort: true, port: a.port });
+    expect(b.port).toBe(a.port);
+  });
+
+  it('wraps a connected net.Socket with Client.from, and a net.Server with Server.from', async () => {
+    const scheduler = makeScheduler();
+    const netServer: NetServer = createServer({ allowHalfOpen: true, pauseOnConnect: true });
+    await new Promise<void>((resolve) => netServer.listen(0, '127.0.0.1', resolve));
+    const server = track(tcp.Server.from(scheduler, netServer));
+    const port = (netServer.address() as { port: number }).port;
+    expect(server.port).toBe(port);
+    const socket = new Socket({ allowHalfOpen: true });
+    socket.connect(port, '127.0.0.1');
+    const client = track(tcp.Client.from(scheduler, socket));
+    expect(client.readMode).toBe('readable');
+    const accepted = await server.accept({ timeout: 10_000 });
+    expect(accepted.ok).toBe(true);
+    if (!accepted.ok) return;
+    const serving = echo(track(accepted.value));
+    const [written] = await client.writeAll(Buffer.from('wrapped'));
+    expect(written.isOk()).toBe(true);
+    const [status, view] = await client.readExact(Buffer.alloc(7), { timeout: 10_000 });
+    expect(status.isOk() && Buffer.from(view).toString()).toBe('wrapped');
+    expect(client.peerAddress?.port).toBe(port);
+    client.shutdown();
+    await serving;
+    await client[Symbol.asyncDispose]();
+    expect(socket.destroyed).toBe(true);
+  });
+
+  it('closes: pending calls resolve closed, later calls say closed, no listeners stay behind', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const { client } = await connectPair(scheduler, server);
+    const reading = client.readSome(Buffer.alloc(1));
+    const polling = client.poll('read');
+    client.close();
+    expect((await reading)[0].kind).toBe('closed');
+    expect(await polling).toBe('closed');
+    expect((await client.writeAll(Buffer.from('x')))[0].kind).toBe('closed');
+    expect(client.send(Buffer.from('x'))[0].kind).toBe('closed');
+    expect(client.shutdown().kind).toBe('closed');
+    expect(scheduler.isEmpty).toBe(true);
+  });
+});

@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidAddressError, IoStatus, SocketAddress, udp } from '../src/index.ts';
+import { makeScheduler, track } from './utils/net.ts';
+
+async function boundPeer(scheduler: ReturnType<typeof makeScheduler>, address = '127.0.0.1') {
+  const peer = track(new udp.Peer(scheduler, { address, port: 0 }));
+  expect((await peer.ready()).isOk()).toBe(true);
+  return peer;
+}
+
+describe('udp.Peer', () => {
+  it('round-trips datagrams between two bound peers (127.0.0.1 and ::1)', async () => {
+    const scheduler = makeScheduler();
+    for (const address of ['127.0.0.1', '::1']) {
+      const a = await boundPeer(scheduler, address);
+      const b = await boundPeer(scheduler, address);
+      expect(await a.sendTo(b.localAddress!, Buffer.from('ping'))).toBe(IoStatus.ok);
+      const [status, from, view] = await b.recvFrom(Buffer.alloc(100), { timeout: 10_000 });
+      expect(status.isOk()).toBe(true);
+      expect(from?.equals(a.localAddress!)).toBe(true);
+      expect(Buffer.from(view).toString()).toBe('ping');
+      expect(await b.sendTo(from!, Buffer.from('pong'))).toBe(IoStatus.ok);
+      const [back, , reply] = await a.recvFrom(Buffer.alloc(100), { timeout: 10_000 });
+      expect(back.isOk() && Buffer.from(reply).toString()).toBe('pong');
+    }
+  });
+
+  it('sends from an unbound peer, which cannot receive', async () => {
+    const scheduler = makeScheduler();
+    const server = await boundPeer(scheduler);
+    const client = track(new udp.Peer(scheduler));
+    expect(client.isBound).toBe(false);
+    const [notBound] = await client.recvFrom(Buffer.alloc(10));
+    expect(notBound.kind).toBe('udpNotBound');
+    expect(await client.sendTo(server.localAddress!, Buffer.from('hello'))).toBe(IoStatus.ok);
+    const [status, from, view] = await server.recvFrom(Buffer.alloc(10), { timeout: 10_000 });
+    expect(status.isOk() && Buffer.from(view).toString()).toBe('hello');
+    expect(from?.port).toBeGreaterThan(0);
+  });
+
+  it('refuses oversize datagrams whole, and flags truncated receives', async () => {
+    const scheduler = makeScheduler();
+    const a = await boundPeer(scheduler);
+    const b = await boundPeer(scheduler);
+    const tooBig = await a.sendTo(b.localAddress!, Buffer.alloc(70_000));
+    expect(tooBig.kind).toBe('messageTooBig');
+    expect(tooBig.errno).toBe('EMSGSIZE');
+    expect(await a.sendTo(b.localAddress!, Buffer.from('0123456789'))).toBe(IoStatus.ok);
+    const [status, , view] = await b.recvFrom(Buffer.alloc(4), { timeout: 10_000 });
+    expect(status.kind).toBe('messageTooBig');
+    expect(Buffer.from(view).toString()).toBe('0123');
+    // The datagram after it is whole.
+    expect(await a.sendTo(b.localAddress!, Buffer.from('ok'))).toBe(IoStatus.ok);
+    const [next, , rest] = await b.recvFrom(Buffer.alloc(4), { timeout: 10_000 });
+    expect(next.isOk() && Buffer.from(rest).toString()).toBe('ok');
+  });
+
+  it('polls, times out, cancels, iterates and closes', async () => {
+    const scheduler = makeScheduler();
+    const a = await boundPeer(scheduler);
+    const b = await boundPeer(scheduler);
+    expect(await b.poll('read', { timeout: 20 })).toBe('timeout');
+    expect(await b.poll('write')).toBe('write');
+    expect((await b.recvFrom(Buffer.alloc(1), { timeout: 20 }))[0].kind).toBe('timeout');
+    expect((await b.recvFrom(Buffer.alloc(1), { timeout: 0 }))[0].kind).toBe('timeout');
+    const controller = new AbortController();
+    const receiving = b.recvFrom(Buffer.alloc(1), { signal: controller.signal });
+    controller.abort();
+    expect((await receiving)[0].kind).toBe('cancelled');
+    expect(scheduler.isEmpty).toBe(true);
+    const polling = b.poll('read', { timeout: 10_000 });
+    await a.sendTo(b.localAddress!, Buffer.from('one'));
+    expect(await polling).toBe('read');
+    await a.sendTo(b.localAddress!, Buffer.from('two'));
+    const seen: string[] = [];
+    for await (const datagram of b) {
+      seen.push(datagram.data.toString());
+      expect(datagram.from.equals(a.localAddress!)).toBe(true);
+      if (seen.length === 2) b.close();
+    }
+    expect(seen).toEqual(['one', 'two']);
+    expect((await b.recvFrom(Buffer.alloc(1)))[0].kind).toBe('closed');
+    expect((await b.sendTo(a.localAddress!, Buffer.from('x'))).kind).toBe('closed');
+    expect(await b.poll('read')).toBe('closed');
+  });
+
+  it('reports a bind error, and bad input at the call', async () => {
+    const scheduler = makeScheduler();
+    const a = await boundPeer(scheduler);
+    const clash = track(new udp.Peer(scheduler, a.localAddress!));
+    const status = await clash.ready();
+    expect(status.errno).toBe('EADDRINUSE');
+    expect(() => new udp.Peer(scheduler, { address: 'nope', port: 1 })).toThrow(
+      InvalidAddressError,
+    );
+    expect(() => new udp.Peer(scheduler, { port: 70_000 })).toThrow(InvalidAddressError);
+    expect(() => new udp.Peer(scheduler, { maxQueued: 0 })).toThrow(/maxQueued/);
+    expect(() => a.sendTo({ address: '1.2.3', port: 1 }, Buffer.alloc(1))).toThrow(
+      InvalidAddressError,
+    );
+    expect(() => a.sendTo(new SocketAddress('127.0.0.1', 1), 'x' as never)).toThrow(/Uint8Array/);
+    expect(() => a.recvFrom(Buffer.alloc(1), { timeout: -1 })).toThrow(/timeout/);
+    expect(() => a.poll('up' as never)).toThrow(/poll op/);
+    const pending = a.recvFrom(Buffer.alloc(1));
+    expect(() => a.recvFrom(Buffer.alloc(1))).toThrow(/pending/);
+    a.close();
+    expect((await pending)[0].kind).toBe('closed');
+  });
+
+  it('drops datagrams beyond maxQueued instead of buffering without bound', async () => {
+    const scheduler = makeScheduler();
+    const a = await boundPeer(scheduler);
+    const b = track(new udp.Peer(scheduler, { address: '127.0.0.1', port: 0, maxQueued: 4 }));
+    await b.ready();
+    for (let i = 0; i < 10; i++) await a.sendTo(b.localAddress!, Buffer.from([i]));
+    // Wait until all ten have been seen (queued or dropped).
+    for (let i = 0; i < 1000 && b.dropped < 6; i++) await scheduler.yieldFor(5);
+    expect(b.dropped).toBe(6);
+    const got: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const [status, , view] = await b.recvFrom(Buffer.alloc(1), { timeout: 0 });
+      expect(status.isOk()).toBe(true);
+      got.push(view[0]!);
+    }
+    expect(got).toEqual([0, 1, 2, 3]);
+  });
+});
