@@ -1,3 +1,4 @@
+import './register-errors.ts';
 export { ConditionVariable } from './condition-variable.ts';
 export {
   CoroError,

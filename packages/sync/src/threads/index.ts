@@ -1,3 +1,4 @@
+import '../register-errors.ts';
 export {
   CoroError,
   InvalidArgumentError,
