@@ -263,10 +263,18 @@ export class ThreadPool<M extends object = Record<string, (...args: any[]) => an
    * negative or non-number `timeout`.
    *
    * @example
+   * await pool.shutdown();
+   */
+  shutdown(): Promise<void>;
+  /**
+   * The bounded form: resolves with `{ cutOff }`, the jobs that the grace period cut off.
+   *
+   * @example
    * const { cutOff } = await pool.shutdown({ timeout: 10_000 });
    * for (const job of cutOff) log.warn(`job ${job.name} did not finish`);
    */
-  shutdown(options?: ShutdownOptions): Promise<ShutdownResult> {
+  shutdown(options: ShutdownOptions): Promise<ShutdownResult>;
+  shutdown(options?: ShutdownOptions): Promise<ShutdownResult | void> {
     const timeout = readShutdownTimeout(options);
     if (this.#closing === undefined) {
       this.#closed = 'shutdown';
