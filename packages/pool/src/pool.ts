@@ -86,6 +86,8 @@ export class ThreadPool<M extends object = Record<string, (...args: any[]) => an
   #drained: (() => void) | undefined = undefined;
   #cutOff: CutOffJob[] = [];
   #deadlines: LongTimer[] = [];
+  /** The shutdown has joined every thread. */
+  #joined = false;
   /** What the pool's jobs call back into (kept off the public class). */
   readonly #owner: JobOwner = {
     _submit: (job) => this.#submit(job),
@@ -283,7 +285,7 @@ export class ThreadPool<M extends object = Record<string, (...args: any[]) => an
       for (const thread of this.#dispatcher.threads) thread?.keepAlive();
       this.#closing = this.#drainAndJoin();
     }
-    if (timeout !== Number.POSITIVE_INFINITY && this.#closed === 'shutdown') {
+    if (timeout !== Number.POSITIVE_INFINITY && this.#closed === 'shutdown' && !this.#joined) {
       const deadline = startTimer(() => this.#cut(timeout), timeout);
       this.#deadlines.push(deadline);
     }
@@ -298,6 +300,7 @@ export class ThreadPool<M extends object = Record<string, (...args: any[]) => an
     }
     await this.#joinAll(true);
     // Nothing is left to cut off: no deadline may keep the process alive.
+    this.#joined = true;
     for (const timer of this.#deadlines) timer.clear();
     this.#deadlines = [];
     return { cutOff: this.#cutOff };
@@ -420,6 +423,8 @@ export class ThreadPool<M extends object = Record<string, (...args: any[]) => an
    */
   async #joinAll(graceful: boolean): Promise<void> {
     const threads = this.#dispatcher.threads;
+    // Nothing waits any more (a graceful join comes after the drain): no thread is replaced.
+    this.#supervisor.stopRestarts();
     while (graceful && this.#closed !== 'terminate') {
       const starting: Promise<void>[] = [];
       for (const thread of threads) {
@@ -432,7 +437,6 @@ export class ThreadPool<M extends object = Record<string, (...args: any[]) => an
       await Promise.all(starting);
     }
     graceful &&= this.#closed !== 'terminate';
-    if (!graceful) this.#supervisor.stopRestarts();
     const exits: Promise<void>[] = [];
     for (const thread of threads) {
       if (thread === undefined || thread.exited) continue;

@@ -102,6 +102,19 @@ describe('a crashing thread', () => {
     await pool.shutdown();
   });
 
+  it('jobs waiting for room go, in order, to the thread that replaces a crashed one', async () => {
+    const pool = makePool({ threadCount: 1, concurrentTasksPerWorker: 1, maxQueue: 0 });
+    const tickets = new Int32Array(new SharedArrayBuffer(4));
+    const crash = pool.run('exit', 4).start();
+    const waiting = [
+      pool.runWith({ onFull: 'wait', timeout: 20_000 }, 'tally', tickets, 0).start(),
+      pool.runWith({ onFull: 'wait', timeout: 20_000 }, 'tally', tickets, 0).start(),
+    ];
+    await expect(crash).rejects.toBeInstanceOf(WorkerCrashedError);
+    expect(await Promise.all(waiting)).toEqual([0, 1]);
+    expect(pool.size).toBe(0);
+  });
+
   it('onThreadStart runs only for threads that loaded the module (and onThreadStop only then)', async () => {
     const started: number[] = [];
     const stopped: number[] = [];

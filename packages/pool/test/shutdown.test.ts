@@ -237,4 +237,22 @@ describe('shutdown and terminate', () => {
     expect(await quiet.run('add', 1, 2)).toBe(3);
     expect((await quiet.shutdown({ timeout: 10_000 })).cutOff).toEqual([]);
   });
+
+  it('a shutdown timeout leaves nothing behind: the process exits once the pool is joined', async () => {
+    const started = Date.now();
+    const { code, stdout, stderr } = await runScript(`
+      import { ThreadPool } from ${JSON.stringify(indexUrl)};
+      const pool = new ThreadPool({ module: ${JSON.stringify(jobsModule.href)}, threadCount: 1 });
+      console.log(await pool.run('add', 1, 2));
+      const { cutOff } = await pool.shutdown({ timeout: 60_000 });
+      // A call after the join arms nothing either.
+      await pool.shutdown({ timeout: 60_000 });
+      console.log(cutOff.length);
+    `);
+    expect(stderr).toBe('');
+    expect(stdout.trim()).toBe('3\n0');
+    expect(code).toBe(0);
+    // Far less than the 60 s deadline: no timer kept the process alive.
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
 });
