@@ -1,4 +1,4 @@
-import '../register-errors.ts';
+import { registerSyncErrors } from '../register-errors.ts';
 export {
   CoroError,
   InvalidArgumentError,
@@ -24,3 +24,6 @@ export { ScopedLock, type ThreadLockOwner } from './scoped-lock.ts';
 export { type AcquireResult, Semaphore } from './semaphore.ts';
 export { SharedMutex } from './shared-mutex.ts';
 export { WaitGroup } from './wait-group.ts';
+
+// So that these errors keep their class across threads (see register-errors.ts).
+registerSyncErrors();
