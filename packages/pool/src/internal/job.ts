@@ -1,9 +1,8 @@
 // A job is the Task that `run` returns: one object and one promise per job, no closures.
-import { Task, toCancelledError } from '@coro/task';
+import { type StopRegistration, Task, toCancelledError } from '@coro/task';
 import type { RunOptions } from '../options.ts';
-import type { LongTimer } from './long-timer.ts';
-import type { StopRegistration } from '@coro/task';
 import type { StatsSampler } from '../stats.ts';
+import type { LongTimer } from './long-timer.ts';
 import type { Thread } from './thread.ts';
 
 /** Where a job is in its life. */

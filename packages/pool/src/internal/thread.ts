@@ -1,7 +1,6 @@
-import type { TransferListItem, Worker } from 'node:worker_threads';
-import type { ResourceLimits } from 'node:worker_threads';
-import { MSG_READY, type WorkerBootData } from './protocol.ts';
+import type { ResourceLimits, TransferListItem, Worker } from 'node:worker_threads';
 import type { PoolTask } from './job.ts';
+import { MSG_READY, type WorkerBootData } from './protocol.ts';
 import { startWorker } from './start-worker.ts';
 
 /** Who hears what a thread says: the pool. */
