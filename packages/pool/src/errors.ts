@@ -1,4 +1,10 @@
-import { CancelledError, CoroError, InvalidArgumentError, TimeoutError } from '@coro/task';
+import {
+  CancelledError,
+  CoroError,
+  InvalidArgumentError,
+  registerErrorClass,
+  TimeoutError,
+} from '@coro/task';
 
 /**
  * Re-exported from `@coro/task` so that every error a pool can produce is importable from
@@ -52,8 +58,10 @@ export class PoolQueueFullError extends CoroError {
 }
 
 /**
- * The pool no longer takes jobs: `run` after `shutdown()` or `terminate()`, and every job that
- * `terminate()` found queued or running. Code: `ERR_CORO_POOL_CLOSED`.
+ * The pool no longer takes jobs: `run` after `shutdown()` or `terminate()` (the task rejects),
+ * `spawnDetached` after them (thrown at the call), every job that `terminate()` found queued
+ * or running, and every job that a `shutdown({ timeout })` cut off when its grace period ran
+ * out. Code: `ERR_CORO_POOL_CLOSED`.
  */
 export class PoolClosedError extends CoroError {
   constructor(message = 'the thread pool is shut down', options?: { cause?: unknown }) {
@@ -108,6 +116,14 @@ export class DataCloneError extends CoroError {
     super(message, { code: 'ERR_CORO_POOL_DATA_CLONE', cause: options?.cause });
   }
 }
+
+// So that these errors keep their class when they cross threads (see @coro/task's registry).
+registerErrorClass('ERR_CORO_POOL_WORKER_CRASHED', WorkerCrashedError);
+registerErrorClass('ERR_CORO_POOL_QUEUE_FULL', PoolQueueFullError);
+registerErrorClass('ERR_CORO_POOL_CLOSED', PoolClosedError);
+registerErrorClass('ERR_CORO_POOL_MODULE_LOAD', ModuleLoadError);
+registerErrorClass('ERR_CORO_POOL_UNKNOWN_JOB', UnknownJobError);
+registerErrorClass('ERR_CORO_POOL_DATA_CLONE', DataCloneError);
 
 function describeCause(cause: unknown): string {
   if (cause instanceof Error) return `: ${cause.message}`;

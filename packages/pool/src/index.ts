@@ -10,12 +10,13 @@ export {
   UnknownJobError,
   WorkerCrashedError,
 } from './errors.ts';
-export {
-  type DurationStats,
-  type PoolStats,
-  type RunOptions,
-  type SignalRunOptions,
-  ThreadPool,
-  type ThreadPoolOptions,
-} from './pool.ts';
-export type { JobArgs, JobContext, JobName, JobResult, WithoutContext } from './types.ts';
+export { type ContextualJob, type JobContext, withJobContext } from './job-context.ts';
+export type {
+  RunOptions,
+  ShutdownOptions,
+  SignalRunOptions,
+  ThreadPoolOptions,
+} from './options.ts';
+export { type CutOffJob, type ShutdownResult, ThreadPool } from './pool.ts';
+export type { DurationStats, PoolStats } from './stats.ts';
+export type { JobArgs, JobName, JobResult } from './types.ts';

@@ -6,6 +6,7 @@ import { parentPort, type TransferListItem, workerData } from 'node:worker_threa
 import { CancelledError, StopSource, type StopToken } from '@coro/task';
 import { DataCloneError, ModuleLoadError, UnknownJobError } from './errors.ts';
 import {
+  JOB_CONTEXT,
   MSG_LOAD_FAILED,
   MSG_READY,
   OP_CANCEL,
@@ -21,7 +22,7 @@ import {
   serializeError,
   type WorkerBootData,
 } from './internal/protocol.ts';
-import type { JobContext } from './types.ts';
+import type { JobContext } from './job-context.ts';
 
 type JobFunction = (...args: unknown[]) => unknown;
 
@@ -92,21 +93,29 @@ class Context implements JobContext {
   }
 }
 
+/** The module's exported functions: those that take the caller's arguments only… */
 let functions: Record<string, JobFunction> = Object.create(null);
-let exportNames: string[] = [];
+/** …and those marked by withJobContext, which take the job's context first. */
+let contextFunctions: Record<string, JobFunction> = Object.create(null);
+const exportNames: string[] = [];
 let loadError: SerializedError | undefined;
 
 try {
   const namespace = (await import(boot.module)) as Record<string, unknown>;
   // A plain object of the exported functions: property lookups on a module namespace object
   // are slower, and this runs for every job.
-  const table: Record<string, JobFunction> = Object.create(null);
+  const plain: Record<string, JobFunction> = Object.create(null);
+  const contextual: Record<string, JobFunction> = Object.create(null);
   for (const key of Object.keys(namespace)) {
     const value = namespace[key];
-    if (typeof value === 'function') table[key] = value as JobFunction;
+    if (typeof value !== 'function') continue;
+    if ((value as unknown as Record<symbol, unknown>)[JOB_CONTEXT] === true) {
+      contextual[key] = value as JobFunction;
+    } else plain[key] = value as JobFunction;
+    exportNames.push(key);
   }
-  functions = table;
-  exportNames = Object.keys(table);
+  functions = plain;
+  contextFunctions = contextual;
 } catch (error) {
   loadError = serializeError(new ModuleLoadError(boot.module, { cause: error }));
 }
@@ -140,25 +149,25 @@ function runJob(slot: number, name: string, message: unknown[], at: number, argc
     out.push(slot, STATUS_ERROR, loadError);
     return;
   }
-  const fn = functions[name];
+  let fn = functions[name];
+  let ctx: Context | undefined;
   if (fn === undefined) {
-    out.push(slot, STATUS_ERROR, serializeError(new UnknownJobError(name, exportNames)));
-    return;
+    fn = contextFunctions[name];
+    if (fn === undefined) {
+      out.push(slot, STATUS_ERROR, serializeError(new UnknownJobError(name, exportNames)));
+      return;
+    }
+    ctx = new Context(slot, name);
   }
   const cost = recentCost[name];
   if (out.length !== 0 && (cost === undefined || cost > QUICK_MS)) flush();
-  let ctx: Context | undefined;
   let result: unknown;
   const started = performance.now();
   try {
-    // The context goes in the function's last declared parameter, so only functions that
-    // declare one get it (and pay for it).
-    const declared = fn.length;
-    if (declared > argc) {
-      ctx = new Context(slot, name);
-      const args = new Array<unknown>(declared);
-      for (let k = 0; k < argc; k++) args[k] = message[at + k];
-      args[declared - 1] = ctx;
+    if (ctx !== undefined) {
+      const args = new Array<unknown>(argc + 1);
+      args[0] = ctx;
+      for (let k = 0; k < argc; k++) args[k + 1] = message[at + k];
       result = fn.apply(undefined, args);
     } else if (argc === 0) result = fn();
     else if (argc === 1) result = fn(message[at]);

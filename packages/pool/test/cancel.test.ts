@@ -144,6 +144,13 @@ describe('cancellation', () => {
     await eventually(() => pool.size === 0);
   });
 
+  it('a timeout longer than a Node.js timer can hold (2^31 ms and more) does not fire early', async () => {
+    const pool = makePool({ threadCount: 1 });
+    // sleep(100) would have lost to a timer that fires after 1 ms.
+    expect(await pool.runWith({ timeout: 2 ** 32 }, 'sleep', 100)).toBe(100);
+    expect(await pool.runWith({ timeout: 2 ** 31 }, 'sleep', 100)).toBe(100);
+  });
+
   it('composes with syncWait timeouts and whenAll stop propagation', async () => {
     const pool = makePool({ threadCount: 2 });
     await expect(syncWait(pool.run('spinUntilStopped'), { timeout: 50 })).rejects.toBeInstanceOf(

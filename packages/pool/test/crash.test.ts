@@ -1,6 +1,6 @@
 import { whenAllSettled } from '@coro/task';
 import { describe, expect, it } from 'vitest';
-import { WorkerCrashedError } from '../src/index.ts';
+import { ModuleLoadError, WorkerCrashedError } from '../src/index.ts';
 import { eventually, makePool, makeUntypedPool } from './utils/pools.ts';
 
 describe('a crashing thread', () => {
@@ -100,5 +100,36 @@ describe('a crashing thread', () => {
     for (const r of results) expect(r.reason).toBeInstanceOf(WorkerCrashedError);
     expect(pool.size).toBe(0);
     await pool.shutdown();
+  });
+
+  it('jobs waiting for room go, in order, to the thread that replaces a crashed one', async () => {
+    const pool = makePool({ threadCount: 1, concurrentTasksPerWorker: 1, maxQueue: 0 });
+    const tickets = new Int32Array(new SharedArrayBuffer(4));
+    const crash = pool.run('exit', 4).start();
+    const waiting = [
+      pool.runWith({ onFull: 'wait', timeout: 20_000 }, 'tally', tickets, 0).start(),
+      pool.runWith({ onFull: 'wait', timeout: 20_000 }, 'tally', tickets, 0).start(),
+    ];
+    await expect(crash).rejects.toBeInstanceOf(WorkerCrashedError);
+    expect(await Promise.all(waiting)).toEqual([0, 1]);
+    expect(pool.size).toBe(0);
+  });
+
+  it('onThreadStart runs only for threads that loaded the module (and onThreadStop only then)', async () => {
+    const started: number[] = [];
+    const stopped: number[] = [];
+    for (const fixture of ['broken.ts', 'exits-on-load.ts']) {
+      const pool = makeUntypedPool({
+        module: new URL(`./fixtures/${fixture}`, import.meta.url),
+        threadCount: 2,
+        onThreadStart: (i) => started.push(i),
+        onThreadStop: (i) => stopped.push(i),
+      });
+      const error = await pool.run('never').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(fixture === 'broken.ts' ? ModuleLoadError : WorkerCrashedError);
+      await pool.shutdown();
+    }
+    expect(started).toEqual([]);
+    expect(stopped).toEqual([]);
   });
 });

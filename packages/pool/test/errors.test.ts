@@ -1,4 +1,5 @@
-import { whenAllSettled } from '@coro/task';
+import { LockNotHeldError } from '@coro/sync';
+import { CoroError, whenAllSettled } from '@coro/task';
 import { describe, expect, it } from 'vitest';
 import { CancelledError, DataCloneError, ModuleLoadError, UnknownJobError } from '../src/index.ts';
 import { makePool, makeUntypedPool } from './utils/pools.ts';
@@ -100,5 +101,16 @@ describe('errors across the thread boundary', () => {
 
   it('exports CancelledError for matching', () => {
     expect(new CancelledError().code).toBe('ERR_CORO_CANCELLED');
+  });
+
+  it("keeps the class of another coro package's error: LockNotHeldError stays one", async () => {
+    const pool = makePool({ threadCount: 1 });
+    const error = await pool.run('throwLockNotHeld').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockNotHeldError);
+    expect(error).toBeInstanceOf(CoroError);
+    expect((error as LockNotHeldError).code).toBe('ERR_CORO_LOCK_NOT_HELD');
+    expect((error as LockNotHeldError).name).toBe('LockNotHeldError');
+    expect((error as Error).message).toBe('unlock() of a mutex nobody holds');
+    expect((error as Error).stack).toContain('jobs.ts');
   });
 });

@@ -1,13 +1,7 @@
 import type { Task } from '@coro/task';
 import { describe, expectTypeOf, it } from 'vitest';
-import type {
-  JobArgs,
-  JobContext,
-  JobName,
-  JobResult,
-  ThreadPool,
-  WithoutContext,
-} from '../src/index.ts';
+import type { JobArgs, JobContext, JobName, JobResult, ThreadPool } from '../src/index.ts';
+import { withJobContext } from '../src/index.ts';
 
 type Jobs = typeof import('./fixtures/jobs.ts');
 declare const pool: ThreadPool<Jobs>;
@@ -42,7 +36,7 @@ describe('ThreadPool typing', () => {
     pool.run('sum');
   });
 
-  it('drops a trailing JobContext parameter: the pool supplies it', () => {
+  it("withJobContext: the context comes first and is not the caller's to pass", () => {
     expectTypeOf<JobArgs<Jobs, 'threadIndex'>>().toEqualTypeOf<[]>();
     expectTypeOf<JobArgs<Jobs, 'fillAndReturn'>>().toEqualTypeOf<
       [buffer: ArrayBuffer, value: number]
@@ -50,11 +44,21 @@ describe('ThreadPool typing', () => {
     pool.run('threadIndex');
     // @ts-expect-error: the context is not the caller's to pass
     pool.run('threadIndex', {} as JobContext);
-    pool.run('optionalThenContext', 1);
-    pool.run('optionalThenContext', 1, 2);
-    expectTypeOf<WithoutContext<[a: number, ctx?: JobContext]>>().toEqualTypeOf<[a: number]>();
-    expectTypeOf<WithoutContext<[a: number, b: string]>>().toEqualTypeOf<[a: number, b: string]>();
+    pool.run('optionalAfterContext', 1);
+    pool.run('optionalAfterContext', 1, 2);
     expectTypeOf<JobResult<Jobs, 'fillAndReturn'>>().toEqualTypeOf<ArrayBuffer>();
+    expectTypeOf(pool.run('tagged', 1)).toEqualTypeOf<Task<{ thread: number; value: number }>>();
+    // The wrapper types its context parameter itself.
+    withJobContext((ctx, n: number) => {
+      expectTypeOf(ctx).toEqualTypeOf<JobContext>();
+      return n;
+    });
+  });
+
+  it("an ordinary optional parameter stays the caller's: nothing is dropped", () => {
+    expectTypeOf<JobArgs<Jobs, 'greet'>>().toEqualTypeOf<[name: string, greeting?: string]>();
+    pool.run('greet', 'bob');
+    pool.run('greet', 'bob', 'hi');
   });
 
   it('keeps options apart from arguments: runWith takes them first', () => {

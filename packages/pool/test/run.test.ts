@@ -1,6 +1,6 @@
 import { Task, whenAll } from '@coro/task';
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError, ThreadPool } from '../src/index.ts';
+import { InvalidArgumentError, PoolClosedError, ThreadPool, withJobContext } from '../src/index.ts';
 import { eventually, jobsModule, makePool } from './utils/pools.ts';
 
 describe('ThreadPool.run', () => {
@@ -33,11 +33,11 @@ describe('ThreadPool.run', () => {
     expect(await pool.run('returnBigIntAndMap')).toEqual({ n: 10n, m: new Map([['a', 1]]) });
   });
 
-  it('passes the context as the last declared parameter, filling skipped optional ones', async () => {
+  it('passes the context first to a withJobContext job, and only the arguments to others', async () => {
     const pool = makePool();
-    expect(await pool.run('optionalThenContext', 1)).toBe('1:undefined:optionalThenContext');
-    expect(await pool.run('optionalThenContext', 1, 2)).toBe('1:2:optionalThenContext');
-    // A rest parameter declares nothing after it: it never receives the context.
+    expect(await pool.run('optionalAfterContext', 1)).toBe('1:undefined:optionalAfterContext');
+    expect(await pool.run('optionalAfterContext', 1, 2)).toBe('1:2:optionalAfterContext');
+    // A function that is not wrapped gets exactly the caller's arguments.
     expect(await pool.run('sum', 1, 2, 3, 4)).toBe(10);
     expect(await pool.run('sum')).toBe(0);
     // An object that looks like options is an argument like any other.
@@ -175,12 +175,16 @@ describe('ThreadPool.run', () => {
       { module: jobsModule, threadCount: 0 },
       { module: jobsModule, threadCount: 1.5 },
       { module: jobsModule, concurrentTasksPerWorker: 0 },
+      { module: jobsModule, concurrentTasksPerWorker: 2 ** 29 },
       { module: jobsModule, maxQueue: -1 },
       { module: jobsModule, onThreadStart: 'nope' },
     ];
     for (const options of bad) {
       expect(() => new ThreadPool(options as never)).toThrow(InvalidArgumentError);
     }
+    expect(() => new ThreadPool({ module: jobsModule, concurrentTasksPerWorker: 2 ** 29 })).toThrow(
+      /concurrentTasksPerWorker must be an integer from 1 to 65536/,
+    );
     const pool = makePool({ threadCount: 1 });
     expect(() => pool.run(42 as never)).toThrow(InvalidArgumentError);
     // Trailing options must be options and nothing else.
@@ -207,5 +211,33 @@ describe('ThreadPool.run', () => {
     await eventually(() => errors.length === 2 && Atomics.load(flags, 0) === 1);
     expect((errors as Error[]).map((e) => e.message).sort()).toEqual(['as a task', 'detached']);
     expect(() => pool.spawnDetached(42 as never)).toThrow(InvalidArgumentError);
+  });
+
+  it('never passes anything the caller did not pass to an ordinary optional parameter', async () => {
+    const pool = makePool({ threadCount: 1 });
+    expect(await pool.run('greet', 'bob')).toBe('hello, bob');
+    expect(await pool.run('greet', 'bob', 'hi')).toBe('hi, bob');
+  });
+
+  it('withJobContext marks the function it is given, and refuses a non-function', () => {
+    const fn = (_ctx: unknown, a: number) => a;
+    expect(withJobContext(fn)).toBe(fn);
+    expect(withJobContext(fn)).toBe(fn); // marking twice is harmless
+    expect(() => withJobContext(42 as never)).toThrow(InvalidArgumentError);
+  });
+
+  it('spawnDetached after shutdown() or terminate() throws PoolClosedError at the call', async () => {
+    const errors: unknown[] = [];
+    const pool = makePool({ threadCount: 1, onError: (e) => errors.push(e) });
+    const closing = pool.shutdown();
+    expect(() => pool.spawnDetached('add', 1, 2)).toThrow(PoolClosedError);
+    await closing;
+    expect(() => pool.spawnDetached('add', 1, 2)).toThrow(PoolClosedError);
+    expect(() => pool.spawnDetached(pool.run('add', 1, 2))).toThrow(PoolClosedError);
+    const other = makePool({ threadCount: 1, onError: (e) => errors.push(e) });
+    await other.terminate();
+    expect(() => other.spawnDetached('add', 1, 2)).toThrow(PoolClosedError);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(errors).toEqual([]);
   });
 });

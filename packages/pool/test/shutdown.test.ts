@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { whenAll } from '@coro/task';
 import { describe, expect, it } from 'vitest';
-import { PoolClosedError, ThreadPool } from '../src/index.ts';
+import { InvalidArgumentError, PoolClosedError, ThreadPool } from '../src/index.ts';
 import { jobsModule, makePool, makeUntypedPool } from './utils/pools.ts';
 
 /** Runs a script in a fresh Node.js process and reports how it ended. */
@@ -187,5 +187,74 @@ describe('shutdown and terminate', () => {
     await pool.shutdown();
     const results = await all;
     expect(results.reduce((a, b) => a + b, 0)).toBe(2 * ((1999 * 2000) / 2));
+  });
+
+  it('shutdown() right after creating a pool whose module exits while loading ends cleanly', async () => {
+    const exitsOnLoad = new URL('./fixtures/exits-on-load.ts', import.meta.url).href;
+    // Whether the process used to end early depended on when the threads died: try a few.
+    const runs = await Promise.all(
+      [1, 2, 1, 2].map((threadCount) =>
+        runScript(`
+          import { ThreadPool } from ${JSON.stringify(indexUrl)};
+          const pool = new ThreadPool({ module: ${JSON.stringify(exitsOnLoad)}, threadCount: ${threadCount} });
+          await pool.shutdown();
+          console.log('shut down');
+        `),
+      ),
+    );
+    for (const { code, stdout, stderr } of runs) {
+      expect({ code, stdout: stdout.trim(), stderr }).toEqual({
+        code: 0,
+        stdout: 'shut down',
+        stderr: '',
+      });
+    }
+  });
+
+  it('shutdown({ timeout }) terminates what still runs after the grace period and reports it', async () => {
+    const pool = makePool({ threadCount: 1, concurrentTasksPerWorker: 2 });
+    expect(await pool.run('add', 1, 1)).toBe(2);
+    const stuck = pool.run('spinForever');
+    const stuckPromise = stuck.start();
+    // Sent to the same thread, behind the stuck job: it never gets to start.
+    const behind = pool.run('add', 2, 2);
+    const behindPromise = behind.start();
+    // Waits for a thread (the only one is full).
+    const queued = pool.run('add', 3, 3);
+    const queuedPromise = queued.start();
+    expect(() => pool.shutdown({ timeout: -1 })).toThrow(InvalidArgumentError);
+    const result = await pool.shutdown({ timeout: 100 });
+    expect(result.cutOff.map((job) => job.name)).toEqual(['spinForever', 'add', 'add']);
+    expect(result.cutOff.map((job) => job.task)).toEqual([stuck, behind, queued]);
+    expect(result.cutOff.map((job) => job.threadIndex)).toEqual([0, 0, undefined]);
+    for (const promise of [stuckPromise, behindPromise, queuedPromise]) {
+      const error = await promise.catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PoolClosedError);
+      expect((error as Error).message).toMatch(/shutdown.*100 ms/);
+    }
+    expect(pool.size).toBe(0);
+    // Calling again returns the same promise; a drained shutdown reports nothing cut off.
+    expect(await pool.shutdown()).toBe(result);
+    const quiet = makePool({ threadCount: 1 });
+    expect(await quiet.run('add', 1, 2)).toBe(3);
+    expect((await quiet.shutdown({ timeout: 10_000 })).cutOff).toEqual([]);
+  });
+
+  it('a shutdown timeout leaves nothing behind: the process exits once the pool is joined', async () => {
+    const started = Date.now();
+    const { code, stdout, stderr } = await runScript(`
+      import { ThreadPool } from ${JSON.stringify(indexUrl)};
+      const pool = new ThreadPool({ module: ${JSON.stringify(jobsModule.href)}, threadCount: 1 });
+      console.log(await pool.run('add', 1, 2));
+      const { cutOff } = await pool.shutdown({ timeout: 60_000 });
+      // A call after the join arms nothing either.
+      await pool.shutdown({ timeout: 60_000 });
+      console.log(cutOff.length);
+    `);
+    expect(stderr).toBe('');
+    expect(stdout.trim()).toBe('3\n0');
+    expect(code).toBe(0);
+    // Far less than the 60 s deadline: no timer kept the process alive.
+    expect(Date.now() - started).toBeLessThan(30_000);
   });
 });

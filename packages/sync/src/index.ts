@@ -1,3 +1,4 @@
+import { registerSyncErrors } from './register-errors.ts';
 export { ConditionVariable } from './condition-variable.ts';
 export {
   CoroError,
@@ -27,3 +28,6 @@ export { type LockOwner, ScopedLock } from './scoped-lock.ts';
 export { type AcquireResult, Semaphore } from './semaphore.ts';
 export { SharedMutex } from './shared-mutex.ts';
 export { WaitGroup } from './wait-group.ts';
+
+// So that these errors keep their class across threads (see register-errors.ts).
+registerSyncErrors();

@@ -10,6 +10,7 @@ export {
   whenAnyIndexed,
 } from './combinators.ts';
 export { CancelledError, CoroError, InvalidArgumentError, TimeoutError } from './errors.ts';
+export { type CoroErrorClass, errorClassForCode, registerErrorClass } from './error-registry.ts';
 export { type Executor, InlineExecutor, type InlineExecutorOptions } from './executor.ts';
 export { type Err, type Expected, err, isErr, isOk, type Ok, ok, unwrap } from './expected.ts';
 export {

@@ -1,14 +1,15 @@
 // The worker module of the thread_pool example: each pool thread loads it, and the pool runs
 // its exported functions there.
 import { writeSync } from 'node:fs';
-import type { JobContext } from '@coro/pool';
+import { withJobContext } from '@coro/pool';
 
 /**
  * Mimics an expensive computation that belongs on a background thread, and halfway through
  * yields so that the other jobs on the same thread get some CPU time: libcoro's
- * `co_await tp.yield()`. The context is the last parameter; the pool passes it.
+ * `co_await tp.yield()`. `withJobContext` asks the pool for the job's context, which comes
+ * first; the caller passes only `childIndex`.
  */
-export async function offloadTask(childIndex: number, ctx: JobContext): Promise<number> {
+export const offloadTask = withJobContext(async (ctx, childIndex: number): Promise<number> => {
   let calculation = 0;
   for (let i = 0; i < 1_000_000; i++) {
     calculation += Math.random() < 0.5 ? 0 : 1;
@@ -22,4 +23,4 @@ export async function offloadTask(childIndex: number, ctx: JobContext): Promise<
     }
   }
   return calculation;
-}
+});

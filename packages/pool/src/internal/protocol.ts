@@ -15,14 +15,15 @@
 // cancelled before it starts (it then never starts) and a running synchronous job can see a
 // stop request without returning to its event loop.
 
-import { CancelledError, CoroError, InvalidArgumentError, TimeoutError } from '@coro/task';
-import {
-  DataCloneError,
-  ModuleLoadError,
-  PoolClosedError,
-  UnknownJobError,
-  WorkerCrashedError,
-} from '../errors.ts';
+import { errorClassForCode } from '@coro/task';
+// Loads the pool's errors, which registers them.
+import '../errors.ts';
+
+/**
+ * The mark `withJobContext` puts on a function. A registered symbol, so that a worker module
+ * that loaded another copy of this package is still understood.
+ */
+export const JOB_CONTEXT = Symbol.for('@coro/pool.jobContext');
 
 export const OP_RUN = 0;
 export const OP_CANCEL = 1;
@@ -122,8 +123,9 @@ export function serializeError(error: unknown, depth = 0): SerializedError {
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 
-// Errors rebuilt with their own class on the main thread, so `instanceof` works there.
-const knownErrors: Record<string, ErrorClass> = {
+// Built-in errors are rebuilt by name; coro errors by their `code`, from the registry that
+// every coro package feeds with its own classes (@coro/task's registerErrorClass).
+const builtinErrors: Record<string, ErrorClass> = {
   Error,
   TypeError,
   RangeError,
@@ -132,22 +134,21 @@ const knownErrors: Record<string, ErrorClass> = {
   EvalError,
   URIError,
   AggregateError,
-  CoroError,
-  CancelledError,
-  TimeoutError,
-  InvalidArgumentError,
-  UnknownJobError,
-  ModuleLoadError,
-  DataCloneError,
-  WorkerCrashedError,
-  PoolClosedError,
 };
+
+function errorClassOf(name: string, code: unknown): ErrorClass | undefined {
+  if (typeof code === 'string') {
+    const registered = errorClassForCode(code, name);
+    if (registered !== undefined) return registered;
+  }
+  return Object.hasOwn(builtinErrors, name) ? builtinErrors[name] : undefined;
+}
 
 /** Rebuilds a thrown value sent by `serializeError`. */
 export function deserializeError(serialized: SerializedError): unknown {
   if (serialized.kind === 0) return serialized.value;
   const name = serialized.name ?? 'Error';
-  const known = Object.hasOwn(knownErrors, name) ? knownErrors[name]! : undefined;
+  const known = errorClassOf(name, serialized.props?.code);
   const options =
     serialized.hasCause === true ? { cause: deserializeError(serialized.cause!) } : undefined;
   // Reflect.construct makes a genuine Error object with the known class's prototype without
@@ -157,7 +158,7 @@ export function deserializeError(serialized: SerializedError): unknown {
     [serialized.message ?? '', options],
     (known ?? Error) as unknown as new () => Error,
   ) as Error & Record<string, unknown>;
-  if (known === undefined || (error.name !== name && !(known.prototype instanceof CoroError))) {
+  if (error.name !== name) {
     Object.defineProperty(error, 'name', {
       value: name,
       writable: true,

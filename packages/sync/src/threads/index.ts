@@ -1,3 +1,4 @@
+import { registerSyncErrors } from '../register-errors.ts';
 export {
   CoroError,
   InvalidArgumentError,
@@ -23,3 +24,6 @@ export { ScopedLock, type ThreadLockOwner } from './scoped-lock.ts';
 export { type AcquireResult, Semaphore } from './semaphore.ts';
 export { SharedMutex } from './shared-mutex.ts';
 export { WaitGroup } from './wait-group.ts';
+
+// So that these errors keep their class across threads (see register-errors.ts).
+registerSyncErrors();

@@ -1,6 +1,6 @@
 // The worker module of @coro/pool in the pool benchmarks (not a scenario file: load.ts only
 // reads src/scenarios/*.ts).
-import type { JobContext } from '@coro/pool';
+import { withJobContext } from '@coro/pool';
 
 export function add(a: number, b: number): number {
   return a + b;
@@ -11,11 +11,11 @@ export function fib(n: number): number {
 }
 
 /** Touches the buffer and sends it back, moved rather than copied. */
-export function roundTrip(buffer: ArrayBuffer, ctx: JobContext): ArrayBuffer {
+export const roundTrip = withJobContext((ctx, buffer: ArrayBuffer): ArrayBuffer => {
   new Uint8Array(buffer)[0]! += 1;
   ctx.transfer(buffer);
   return buffer;
-}
+});
 
 /** The same, copied both ways (for reference). */
 export function roundTripCopy(buffer: ArrayBuffer): ArrayBuffer {
