@@ -5,3 +5,23 @@ export { type Endpoint, SocketAddress } from './socket-address.ts';
 export * as tcp from './tcp/index.ts';
 export * as udp from './udp/index.ts';
 export * as dns from './dns/index.ts';
+export {
+  type CloseResult,
+  type RestartEvent,
+  type ServerModule,
+  serve,
+  type ThreadContext,
+  ThreadPerCore,
+  type ThreadPerCoreMode,
+  type ThreadPerCoreOptions,
+  type ThreadPerCoreStats,
+  type ThreadReadyEvent,
+  type ThreadState,
+  type ThreadStats,
+} from './thread-per-core.ts';
+export {
+  AddressInUseError,
+  ListenError,
+  ServerModuleError,
+  ThreadPerCoreUnsupportedError,
+} from './thread-per-core-errors.ts';
