@@ -31,6 +31,9 @@ export type ConnectStatus =
 const notConnected = IoStatus.fromError(
   Object.assign(new Error('the client is not connected'), { code: 'ENOTCONN' }),
 );
+/** @internal Wraps a channel made by a server (not exported from the package). */
+export let wrapChannel: (scheduler: IoScheduler, channel: Channel) => Client;
+
 // Lets the wrapping factories reach the constructor without an address.
 const wrapMarker = Symbol('wrap');
 const invalidAddressCodes = new Set(['EADDRNOTAVAIL', 'EINVAL', 'EAFNOSUPPORT']);
@@ -91,9 +94,8 @@ export class Client implements AsyncDisposable {
     return Client.#wrap(scheduler, new Channel(scheduler, socket));
   }
 
-  /** @internal Wraps a channel made by a server. */
-  static _fromChannel(scheduler: IoScheduler, channel: Channel): Client {
-    return Client.#wrap(scheduler, channel);
+  static {
+    wrapChannel = (scheduler, channel) => Client.#wrap(scheduler, channel);
   }
 
   static #wrap(scheduler: IoScheduler, channel: Channel): Client {
