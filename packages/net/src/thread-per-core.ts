@@ -540,11 +540,11 @@ export class ThreadPerCore implements AsyncDisposable {
               cause: error,
             }),
       );
-    } else {
-      this.#report(error, thread.index);
+      void thread.terminate();
+      return;
     }
-    // Ending the worker makes a running server restart it (with back-off).
-    thread.terminate();
+    // A replacement that cannot start: ending it as a crash restarts it with more back-off.
+    void thread.terminate(error);
   }
 
   #threadExited(
@@ -590,7 +590,12 @@ export class ThreadPerCore implements AsyncDisposable {
       thread.start(this.#boot(thread, this.#port));
     });
     const onRestart = this.#options.onRestart;
-    if (onRestart !== undefined) {
+    if (onRestart === undefined) {
+      this.#report(
+        error ?? new Error(`thread ${thread.index} exited with code ${exitCode}`),
+        thread.index,
+      );
+    } else {
       try {
         onRestart({ threadIndex: thread.index, attempt, delay, exitCode, error });
       } catch (callbackError) {

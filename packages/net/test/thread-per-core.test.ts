@@ -139,6 +139,43 @@ describe.each([
 });
 
 describe('ThreadPerCore', () => {
+  it(
+    'backs off exponentially, up to maxDelay, while a replacement keeps failing to start',
+    async () => {
+      const starts = new Int32Array(new SharedArrayBuffer(4));
+      const events: RestartEvent[] = [];
+      const replaced = deferred<ThreadReadyEvent>();
+      const server = startLines({
+        module: new URL('./fixtures/thread-per-core/flaky-start.ts', import.meta.url),
+        threads: 1,
+        // Starts 1, 2 and 3 (the first three replacements) fail in onThreadStart.
+        data: { starts, failFrom: 1, failUntil: 4 },
+        restart: { initialDelay: 1, maxDelay: 3 },
+        onRestart: (event) => events.push(event),
+        onThreadReady: (event) => {
+          if (event.restarts > 0) replaced.resolve(event);
+        },
+        onError: () => {},
+      });
+      const port = await server.ready;
+      const victim = await LineClient.connect(port);
+      victim.send('go');
+      expect(await victim.next()).toBeUndefined();
+      expect(await replaced.promise).toEqual({ threadIndex: 0, restarts: 4 });
+      expect(events.map((e) => [e.attempt, e.delay])).toEqual([
+        [1, 1],
+        [2, 2],
+        [3, 3],
+        [4, 3],
+      ]);
+      expect(events[0]!.error?.message).toBe('thread 0 crashed');
+      expect(events[1]!.error?.message).toBe('start 1 fails');
+      expect(Atomics.load(starts, 0)).toBe(5);
+      expect(server.stats().threads[0]!.state).toBe('ready');
+    },
+    SLOW,
+  );
+
   it('detects reusePort and transferable sockets on this Node.js', async () => {
     // Both modes are tested above; if a Node.js release drops either, this names the cause.
     const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];

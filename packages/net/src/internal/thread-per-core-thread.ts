@@ -157,11 +157,15 @@ export class SupervisedThread {
     this.#worker?.postMessage({ t: 'stop' } satisfies ToThread);
   }
 
-  /** Ends the worker at once; its exit is reported as expected. */
-  terminate(): Promise<void> {
+  /**
+   * Ends the worker at once. Its exit is reported as expected, unless `failure` is given: then
+   * it is reported as a crash with that error (so that a running server restarts it).
+   */
+  terminate(failure?: Error): Promise<void> {
     const worker = this.#worker;
     if (worker === undefined) return Promise.resolve();
-    this.#expectedExit = true;
+    if (failure === undefined) this.#expectedExit = true;
+    else this.#error = failure;
     void worker.terminate();
     return this.#exited;
   }

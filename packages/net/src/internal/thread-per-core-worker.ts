@@ -5,7 +5,7 @@
 import type { Socket } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { IoScheduler } from '@coro/io';
-import { Client } from '../tcp/client.ts';
+import { type Client, wrapChannel } from '../tcp/client.ts';
 import { Server } from '../tcp/server.ts';
 import type { ThreadContext } from '../thread-per-core.ts';
 import { acceptedChannel } from './accepted.ts';
@@ -105,7 +105,7 @@ function adopt(socket: Socket): void {
     socket.destroy();
     return;
   }
-  serve(Client._fromChannel(scheduler, acceptedChannel(scheduler, socket)));
+  serve(wrapChannel(scheduler, acceptedChannel(scheduler, socket)));
 }
 
 async function checkDrained(): Promise<void> {
