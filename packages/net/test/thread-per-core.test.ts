@@ -207,7 +207,10 @@ describe('ThreadPerCore', () => {
       const line = 'x'.repeat(1000);
       expect(await client.ask(line)).toBe(line);
       // Still open: the counters come from the thread's periodic sample.
-      await eventually(() => server.stats().bytesRead >= 1001, 'bytes read to be published');
+      await eventually(() => {
+        const { bytesRead, bytesWritten } = server.stats();
+        return bytesRead >= 1001 && bytesWritten >= 1001;
+      }, 'the bytes of the open connection to be published');
       const stats = server.stats();
       expect(stats.open).toBe(1);
       expect(stats.accepted).toBe(1);
