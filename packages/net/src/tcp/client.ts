@@ -138,7 +138,7 @@ export class Client implements AsyncDisposable {
     return this.#connectError ?? this.#channel?.error;
   }
 
-  /** How reads reach the socket: `'onread'` (into one stash, no per-chunk Buffer) or `'readable'`. */
+  /** How reads reach the socket: `'onread'` (libuv reads into a shared buffer, no per-chunk Buffer) or `'readable'`. */
   get readMode(): 'onread' | 'readable' | undefined {
     return this.#channel?.readMode;
   }
@@ -177,7 +177,7 @@ export class Client implements AsyncDisposable {
         allowHalfOpen: true,
         onread: { buffer: onread.buffer, callback: onread.callback },
       });
-      channel = new Channel(this.#scheduler, socket, onread.stash);
+      channel = new Channel(this.#scheduler, socket, true);
       let settled = false;
       const finish = (status: ConnectStatus, error?: IoStatus) => {
         if (settled) return;

@@ -1,18 +1,43 @@
 // Server processes for the network scenarios: each server runs in a child process of its own,
 // so that the load generator and the server never share a thread.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-/** A running server: its port and how to stop it. */
+/** A running server: its port, the CPU time it used so far, and how to stop it. */
 export interface ServerProcess {
   readonly port: number;
+  /** User + system CPU seconds of the server process (every thread), from /proc. */
+  cpuSeconds(): number;
   stop(): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+// Linux's USER_HZ: /proc reports CPU time in these ticks.
+const ticksPerSecond = 100;
+
+function cpuSecondsOf(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // After the command name: state is field 3, utime 14 and stime 15 (1-based, man 5 proc).
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+}
+
+function serverProcess(child: ChildProcess, port: number): ServerProcess {
+  running.add(child);
+  return { port, cpuSeconds: () => cpuSecondsOf(child.pid), stop: stopper(child) };
 }
 
 function stopper(child: ChildProcess): () => Promise<void> {
   return () =>
     new Promise((resolve) => {
+      running.delete(child);
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
       child.once('exit', () => resolve());
       child.kill('SIGKILL');
@@ -30,7 +55,7 @@ export function startServer(name: string): Promise<ServerProcess> {
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       out += d;
       const match = /listening (\d+)/.exec(out);
-      if (match) resolve({ port: Number(match[1]), stop: stopper(child) });
+      if (match) resolve(serverProcess(child, Number(match[1])));
     });
     child.once('exit', (code) => reject(new Error(`${name} exited (${code}): ${out}`)));
   });
@@ -55,10 +80,11 @@ export async function startBinary(path: string, ports: readonly number[]): Promi
   }
   const child = spawn(path, [], { stdio: 'ignore' });
   const stop = stopper(child);
+  running.add(child);
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${path} exited with ${child.exitCode}`);
-    for (const port of ports) if (await probe(port)) return { port, stop };
+    for (const port of ports) if (await probe(port)) return serverProcess(child, port);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   await stop();
@@ -67,6 +93,7 @@ export async function startBinary(path: string, ports: readonly number[]): Promi
 
 /** wrk's figures for one run. */
 export interface WrkResult {
+  readonly requests: number;
   readonly requestsPerSec: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
@@ -87,12 +114,15 @@ export function runWrk(port: number, connections: number, seconds: number): Prom
       (error, stdout) => {
         if (error) return reject(error);
         const rps = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
+        const count = /(\d+) requests in/.exec(stdout);
         const p50 = /\s50%\s+([\d.]+)(us|ms|s)/.exec(stdout);
         const p99 = /\s99%\s+([\d.]+)(us|ms|s)/.exec(stdout);
-        if (!rps || !p50 || !p99) return reject(new Error(`cannot read wrk's output:\n${stdout}`));
+        if (!rps || !count || !p50 || !p99)
+          return reject(new Error(`cannot read wrk's output:\n${stdout}`));
         const errors = /Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)/.exec(stdout);
         if (errors?.[1]) return reject(new Error(`wrk saw errors: ${errors[0]}`));
         resolve({
+          requests: Number(count[1]),
           requestsPerSec: Number(rps[1]),
           p50Ms: toMs(p50[1]!, p50[2]!),
           p99Ms: toMs(p99[1]!, p99[2]!),
