@@ -140,6 +140,36 @@ describe.each([
 
 describe('ThreadPerCore', () => {
   it(
+    'holds connections in handoff mode while no thread is ready, then hands them over',
+    async () => {
+      const gate = new Int32Array(new SharedArrayBuffer(4));
+      const restarted = deferred<RestartEvent>();
+      const server = startLines({
+        threads: 1,
+        reusePort: false,
+        data: { gate },
+        restart: { initialDelay: 1, maxDelay: 1000 },
+        onRestart: (event) => restarted.resolve(event),
+        onError: () => {},
+      });
+      const port = await server.ready;
+      Atomics.store(gate, 0, 1);
+      const victim = await LineClient.connect(port);
+      victim.send('crash');
+      await restarted.promise;
+      // The only thread is down: the main thread's listener accepts and holds these.
+      const waiting = await Promise.all([LineClient.connect(port), LineClient.connect(port)]);
+      const answers = waiting.map((client) => client.ask('who'));
+      expect(server.stats().accepted).toBe(1);
+      Atomics.store(gate, 0, 0);
+      Atomics.notify(gate, 0);
+      expect(await Promise.all(answers)).toEqual(['thread 0', 'thread 0']);
+      expect(server.stats().accepted).toBe(3);
+    },
+    SLOW,
+  );
+
+  it(
     'backs off exponentially, up to maxDelay, while a replacement keeps failing to start',
     async () => {
       const starts = new Int32Array(new SharedArrayBuffer(4));
