@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { InvalidArgumentError, type StopLike, toStopLike } from '@coro/task';
 import type { IpAddress } from '../ip-address.ts';
 import { checkPort, toIpAddress } from '../socket-address.ts';
-import type { ThreadPerCoreOptions } from '../thread-per-core.ts';
+import type { ThreadPerCoreOptions } from '../thread-per-core-types.ts';
 
 /** @internal The checked options, with defaults filled in. */
 export interface ThreadPerCoreConfig {

@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { IoScheduler } from '@coro/io';
 import { type Client, wrapChannel } from '../tcp/client.ts';
 import { Server } from '../tcp/server.ts';
-import type { ThreadContext } from '../thread-per-core.ts';
+import type { ThreadContext } from '../thread-per-core-types.ts';
 import { acceptedChannel } from './accepted.ts';
 import {
   type FromThread,
