@@ -212,7 +212,7 @@ export class Channel {
     if (this.#onread) {
       if (leftover === undefined) return offset;
       const n = Math.min(leftover.length, buf.length - offset);
-      buf.set(n === leftover.length ? leftover : leftover.subarray(0, n), offset);
+      leftover.copy(buf, offset, 0, n);
       if (n < leftover.length) {
         this.#leftover = leftover.subarray(n);
       } else {
@@ -231,7 +231,7 @@ export class Channel {
         leftover = chunk;
       }
       const n = Math.min(leftover.length, buf.length - offset);
-      buf.set(n === leftover.length ? leftover : leftover.subarray(0, n), offset);
+      leftover.copy(buf, offset, 0, n);
       offset += n;
       leftover = n === leftover.length ? undefined : leftover.subarray(n);
     }
@@ -254,10 +254,7 @@ export class Channel {
     const reader = this.#reader;
     if (reader !== undefined) {
       taken = Math.min(n, reader.buf.length - reader.filled);
-      reader.buf.set(
-        taken === n ? sharedReadBuffer.subarray(0, n) : sharedReadBuffer.subarray(0, taken),
-        reader.filled,
-      );
+      sharedReadBuffer.copy(reader.buf, reader.filled, 0, taken);
       reader.filled += taken;
       if (reader.filled === reader.buf.length || !reader.exact)
         this.#settleRead(reader, IoStatus.ok);
