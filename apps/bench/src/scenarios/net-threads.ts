@@ -1,0 +1,143 @@
+// Thread per core: HTTP 200 OK under wrk -t1 -c100 from @coro/net's serve() (one IoScheduler
+// per core, SO_REUSEPORT; and its handoff fallback) against the single-thread coro server, a
+// `cluster` node:net server with the same number of workers, and — with `--libcoro BUILD_DIR`
+// — libcoro's own examples/coro_http_200_ok_server (one scheduler per core, port 8888).
+// Each server runs in a process of its own, contenders take turns round by round, and every
+// figure comes with the CPU split: on a 2-core machine wrk takes about one core itself.
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compare, type Measurement, type Scenario } from '../harness.ts';
+import {
+  type LoadFigures,
+  runWrk,
+  type ServerProcess,
+  startBinary,
+  startScript,
+} from './net-threads/load.ts';
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** `--libcoro BUILD_DIR` (or CORO_BENCH_LIBCORO): libcoro's HTTP example in that build. */
+function libcoroHttp(argv = process.argv): string | undefined {
+  let dir = process.env.CORO_BENCH_LIBCORO || undefined;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--libcoro') dir = argv[i + 1];
+    else if (argv[i]!.startsWith('--libcoro=')) dir = argv[i]!.slice('--libcoro='.length);
+  }
+  if (dir === undefined) return undefined;
+  const path = join(dir, 'examples', 'coro_http_200_ok_server');
+  if (!existsSync(path)) throw new Error(`--libcoro ${dir}: no ${path}`);
+  return path;
+}
+
+interface Contender {
+  readonly name: string;
+  start(): Promise<ServerProcess>;
+}
+
+function contenders(threads: number): Contender[] {
+  const tpc = here('./net-threads/tpc-http.ts');
+  const list: Contender[] = [
+    { name: 'thread-per-core', start: () => startScript(tpc, ['0', String(threads)]) },
+    {
+      name: 'thread-per-core (handoff)',
+      start: () => startScript(tpc, ['0', String(threads), 'handoff']),
+    },
+    {
+      name: 'coro single-thread',
+      start: () => startScript(here('./net/servers/coro-http.ts'), ['0']),
+    },
+    {
+      name: 'cluster node:net',
+      start: () => startScript(here('./net-threads/cluster-http.ts'), ['0', String(threads)]),
+    },
+  ];
+  const libcoro = libcoroHttp();
+  if (libcoro !== undefined)
+    list.push({ name: 'libcoro', start: () => startBinary(libcoro, 8888) });
+  return list;
+}
+
+const http: Scenario = {
+  id: 'net-threads/http-200-c100',
+  group: 'net-threads',
+  title: `HTTP 200 OK, one thread per core (${availableParallelism()}) under wrk -t1 -c100 (requests/s)`,
+  async run(ctx) {
+    const threads = availableParallelism();
+    const list = contenders(threads);
+    const duration = ctx.quick ? 1 : 5;
+    const rounds = ctx.quick ? 1 : 3;
+    const samples = list.map(() => [] as LoadFigures[]);
+    for (let round = 0; round < rounds; round++) {
+      for (let k = 0; k < list.length; k++) {
+        const index = (k + round) % list.length;
+        const contender = list[index]!;
+        const server = await contender.start();
+        try {
+          // A short warm-up so the JIT and the connection set-up are out of the figure.
+          await runWrk(server, 100, 1);
+          const figures = await runWrk(server, 100, duration);
+          samples[index]!.push(figures);
+          ctx.progress(
+            `${contender.name}: ${Math.round(figures.requestsPerSec)} req/s, p99 ${figures.p99Ms} ms, CPU server ${figures.serverCores.toFixed(2)} / wrk ${figures.wrkCores.toFixed(2)} cores`,
+          );
+        } finally {
+          await server.stop();
+        }
+      }
+      ctx.progress(`round ${round + 1}/${rounds}`);
+    }
+    const measurements: Measurement[] = list.map((c, i) => {
+      const s = samples[i]!;
+      return {
+        name: c.name,
+        value: median(s.map((f) => f.requestsPerSec)),
+        unit: 'req/s',
+        detail: {
+          p50Ms: median(s.map((f) => f.p50Ms)),
+          p99Ms: median(s.map((f) => f.p99Ms)),
+          serverCores: median(s.map((f) => f.serverCores)),
+          wrkCores: median(s.map((f) => f.wrkCores)),
+          // Efficiency, independent of how much CPU the loaded machine gave the server.
+          requestsPerCpuSecond: median(s.map((f) => f.requestsPerSec / f.serverCores)),
+        },
+      };
+    });
+    const specs = [
+      {
+        subject: 'thread-per-core',
+        baseline: 'coro single-thread',
+        target: { min: 1.3, text: "at least 1.3× coro's single-thread server" },
+      },
+      {
+        subject: 'thread-per-core',
+        baseline: 'cluster node:net',
+        target: { min: 1, text: 'at least the cluster server' },
+      },
+      { subject: 'thread-per-core (handoff)', baseline: 'thread-per-core' },
+      {
+        subject: 'thread-per-core',
+        baseline: 'libcoro',
+        target: { min: 1, text: "moonshot: parity with libcoro's http_200_ok_server" },
+      },
+    ].filter((spec) => measurements.some((m) => m.name === spec.baseline));
+    return {
+      id: http.id,
+      group: http.group,
+      title: http.title,
+      lowerIsBetter: false,
+      measurements,
+      comparisons: compare(measurements, specs),
+    };
+  },
+};
+
+export default [http];
