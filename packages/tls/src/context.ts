@@ -1,6 +1,6 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createSecureContext, type SecureContext } from 'node:tls';
+import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
 import { InvalidArgumentError } from '@coro/task';
 import { TlsContextError } from './errors.ts';
 
@@ -50,6 +50,8 @@ export interface ContextOptions {
 /** @internal What the client and server read from a context. */
 export interface ContextInternals {
   readonly secureContext: SecureContext;
+  /** What `secureContext` was made from: a `tls.Server` makes its default context itself. */
+  readonly secureOptions: SecureContextOptions;
   readonly alpn: string[] | undefined;
   readonly hasIdentity: boolean;
 }
@@ -142,16 +144,17 @@ export class Context {
       });
     }
 
+    const secureOptions: SecureContextOptions = {
+      ...(certPem === undefined ? {} : { cert: certPem, key: keyPem }),
+      ...(passphrase === undefined ? {} : { passphrase }),
+      ...(ca === undefined ? {} : { ca }),
+      ...(ciphers === undefined ? {} : { ciphers }),
+      minVersion,
+      maxVersion,
+    };
     let secureContext: SecureContext;
     try {
-      secureContext = createSecureContext({
-        ...(certPem === undefined ? {} : { cert: certPem, key: keyPem }),
-        ...(passphrase === undefined ? {} : { passphrase }),
-        ...(ca === undefined ? {} : { ca }),
-        ...(ciphers === undefined ? {} : { ciphers }),
-        minVersion,
-        maxVersion,
-      });
+      secureContext = createSecureContext(secureOptions);
     } catch (error) {
       throw new TlsContextError(`OpenSSL refused the context: ${messageOf(error)}`, {
         cause: error,
@@ -165,6 +168,7 @@ export class Context {
     this.maxVersion = maxVersion;
     this.#internals = {
       secureContext,
+      secureOptions,
       alpn: protocols,
       hasIdentity: certificate !== undefined,
     };

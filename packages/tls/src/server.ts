@@ -204,7 +204,8 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
     this.#ready = new Promise((resolve) => (this.#resolveReady = resolve));
 
     this.#server = createServer({
-      ...(context === undefined ? {} : { secureContext: readContext(context).secureContext }),
+      // tls.Server makes its default context from these (it has no secureContext option).
+      ...(context === undefined ? {} : readContext(context).secureOptions),
       ...(sni.size === 0 ? {} : { SNICallback: this.#selectContext }),
       ...(alpn === undefined ? {} : { ALPNProtocols: alpn }),
       // Verified here, after the handshake, so that the X.509 code is kept for the report.

@@ -49,8 +49,8 @@ describe('tls.Client.connect statuses', () => {
   });
 
   it("'connected' by host name, sent as SNI and verified", async () => {
-    let sni!: (name: string | false) => void;
-    const seen = new Promise<string | false>((resolve) => (sni = resolve));
+    let sni!: (name: string | false | null) => void;
+    const seen = new Promise<string | false | null>((resolve) => (sni = resolve));
     const { port } = await nodeTlsServer({ key: certs.server.key, cert: certs.server.cert }, (s) =>
       sni(s.servername),
     );
