@@ -341,7 +341,11 @@ export class Client implements AsyncDisposable {
     this.#tcp?.close();
   }
 
-  /** Aborts the connection: the peer gets a TCP RST. */
+  /**
+   * Aborts the connection at once: no `close_notify`, pending writes dropped, pending calls
+   * resolve with `closed`. Node.js cannot send a TCP RST through a TLS socket, so the peer
+   * sees the connection end (or a TLS error) rather than `connectionReset`.
+   */
   reset(): void {
     this.#tcp?.reset();
   }
