@@ -15,6 +15,7 @@ const { values } = parseArgs({
     out: { type: 'string' },
     'no-history': { type: 'boolean', default: false },
     list: { type: 'boolean', default: false },
+    libcoro: { type: 'string' },
   },
 });
 

@@ -1,11 +1,9 @@
 // libcoro's io_scheduler example: a TCP server and a client on one scheduler, talking through
-// poll() — wait until the socket can be read or written, then read or write without waiting.
-// coro's networking package wraps this in tcp.Client / tcp.Server; here it is node:net and the
-// scheduler's poll() directly. The scheduler has a thread pool (executionStrategy 'pool'), and
-// the server builds its response there with offload().
-import { once } from 'node:events';
-import { createServer, connect, type Socket } from 'node:net';
+// poll() — wait until the socket can be read or written — and recv() / send(), the immediate
+// attempts of libcoro's original API. The scheduler has a thread pool (executionStrategy
+// 'pool'), and the server builds its response there with offload().
 import { IoScheduler } from '@coro/io';
+import { tcp } from '@coro/net';
 import { syncWait, task, whenAll } from '@coro/task';
 
 type Jobs = typeof import('./io_scheduler/jobs.ts');
@@ -28,48 +26,50 @@ const scheduler = new IoScheduler<Jobs>({
   executionStrategy: 'pool',
 });
 
-// Listen before the tasks start, so the client can connect at once.
-const server = createServer();
-server.listen(0, '127.0.0.1');
-await once(server, 'listening');
-const { port } = server.address() as { port: number };
+// Create the server before the tasks start: it binds and listens at once, so the client can
+// connect as soon as it runs. Port 0 picks a free port.
+const server = new tcp.Server(scheduler, { address: '127.0.0.1', port: 0 });
+if (!(await server.ready()).isOk()) throw new Error('could not listen');
 
 const makeServerTask = task(async (s: IoScheduler<Jobs>) => {
   await s.schedule();
   // Wait for an incoming connection and accept it.
-  const [client] = (await once(server, 'connection')) as [Socket];
+  const accepted = await server.accept({ timeout: 5000 });
+  if (!accepted.ok) return; // handle the error: accepted.error is an IoStatus
+  await using client = accepted.value;
 
-  // Wait for the client's message; it is small enough to arrive in one piece.
-  let status = await s.poll(client, 'read', { timeout: 5000 });
-  if (status !== 'read') return; // handle the error: see the poll statuses
-  const request = String(client.read());
+  // Wait for the client's message; it is small enough to arrive with one recv().
+  if ((await client.poll('read', { timeout: 5000 })) !== 'read') return;
+  const [recvStatus, bytes] = client.recv(Buffer.alloc(256));
+  if (!recvStatus.isOk()) return; // see IoStatus for the kinds
+  const request = Buffer.from(bytes).toString();
   console.log(`server: ${request}`);
 
-  // Make sure the socket can be written to, then send the response.
-  status = await s.poll(client, 'write', { timeout: 5000 });
-  if (status !== 'write') return;
-  const response = await s.offload('respond', request);
-  client.end(response);
-  server.close();
+  // Send the response: optimistically send(), and poll for room if part of it is left.
+  let remaining: Uint8Array = Buffer.from(await s.offload('respond', request));
+  for (;;) {
+    const [sendStatus, rest] = client.send(remaining);
+    if (!sendStatus.isOk() && !sendStatus.isWouldBlock()) return;
+    if (rest.length === 0) break; // the whole message went out
+    remaining = rest;
+    if ((await client.poll('write', { timeout: 5000 })) !== 'write') return;
+  }
+  client.shutdown();
+  server.shutdown();
 });
 
 const makeClientTask = task(async (s: IoScheduler<Jobs>) => {
   await s.schedule();
-  const client = connect(port, '127.0.0.1');
-
-  // Connected and writable? Send the request.
-  if ((await s.poll(client, 'write', { timeout: 5000 })) !== 'write') return;
-  client.write('Hello from client.');
+  await using client = new tcp.Client(s, { address: '127.0.0.1', port: server.port });
+  // Error checks left out for the client, as in libcoro's example: each step returns a status.
+  await client.connect({ timeout: 5000 });
+  await client.poll('write', { timeout: 5000 });
+  client.send(Buffer.from('Hello from client.'));
 
   // Wait for the response and receive it.
-  let response = '';
-  for (;;) {
-    const status = await s.poll(client, 'read', { timeout: 5000 });
-    if (status !== 'read') break; // 'closed': the server is done
-    response += String(client.read());
-  }
-  console.log(`client: ${response}`);
-  client.destroy();
+  await client.poll('read', { timeout: 5000 });
+  const [, bytes] = client.recv(Buffer.alloc(256));
+  console.log(`client: ${Buffer.from(bytes).toString()}`);
 });
 
 await syncWait(whenAll(makeServerTask(scheduler), makeClientTask(scheduler)));

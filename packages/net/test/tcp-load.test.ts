@@ -90,6 +90,36 @@ describe('tcp under load', () => {
     expect(growth, `RSS grew ${(growth / 2 ** 20).toFixed(1)} MiB`).toBeLessThan(48 << 20);
   }, 120_000);
 
+  it('an idle connection holds no read buffer of its own', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler, { backlog: 2048 });
+    globalThis.gc?.();
+    const before = process.memoryUsage().arrayBuffers;
+    const pairs = [];
+    for (let i = 0; i < 5; i++) {
+      pairs.push(
+        ...(await Promise.all(Array.from({ length: 200 }, () => connectPair(scheduler, server)))),
+      );
+    }
+    // Every connection has read something, so each has had its read path set up.
+    await Promise.all(
+      pairs.map(async ({ client, peer }) => {
+        await client.writeAll(Buffer.from('hi'));
+        const [status] = await peer.readExact(Buffer.alloc(2), { timeout: 60_000 });
+        expect(status.isOk()).toBe(true);
+      }),
+    );
+    expect(
+      pairs.every(({ client, peer }) => client.readMode === 'onread' && peer.readMode === 'onread'),
+    ).toBe(true);
+    const growth = process.memoryUsage().arrayBuffers - before;
+    // 2,000 sockets with a 64 KiB buffer each would be 125 MiB.
+    expect(
+      growth,
+      `buffers grew ${(growth / 2 ** 20).toFixed(1)} MiB for 2,000 sockets`,
+    ).toBeLessThan(16 << 20);
+  }, 120_000);
+
   it('many pairs at once each keep their own bytes', async () => {
     const scheduler = makeScheduler();
     const server = await listen(scheduler);

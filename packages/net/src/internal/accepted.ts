@@ -75,6 +75,6 @@ export function acceptedChannel(
     onreadBroken = true;
     return new Channel(scheduler, adopted);
   }
-  channel = new Channel(scheduler, adopted, onread.stash);
+  channel = new Channel(scheduler, adopted, true);
   return channel;
 }

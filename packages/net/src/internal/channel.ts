@@ -18,8 +18,13 @@ export type WriteResult = [status: IoStatus, remainder: Uint8Array];
 
 /** Bytes handed to Node.js per write: the granularity of `writeAll`'s remainder. */
 const writeChunk = 1 << 20;
-/** The onread stash: the most a connection holds that nobody has read. */
-export const stashSize = 64 * 1024;
+/**
+ * The one buffer libuv reads into for every `onread` connection of this thread. Reads happen
+ * one at a time on the event loop's thread and each read is copied out of it before the next
+ * can start, so one buffer serves every connection: a connection costs no read buffer of its
+ * own, whatever the number of connections.
+ */
+const sharedReadBuffer = Buffer.allocUnsafe(64 * 1024);
 
 const empty = new Uint8Array(0);
 
@@ -63,20 +68,20 @@ function clearGuards(waiter: Guards): void {
  * Node.js no longer holds the bytes, polls, and every socket event turned into a status.
  *
  * Two read modes:
- * - `onread`: the socket was created with `onread: { buffer: stash }` (see `createOnread`);
- *   libuv reads into one fixed stash, which is copied into the reader's buffer; reading stops
- *   while the stash holds bytes nobody has taken.
+ * - `onread`: the socket was created with `onread` (see `createOnread`): libuv reads into the
+ *   thread's shared read buffer and each read is copied straight into the waiting reader's
+ *   buffer; bytes nobody was waiting for are copied aside (at most one read's worth, ≤ 64 KiB)
+ *   and reading stops until they are taken.
  * - `readable`: any other socket, in paused mode: `'readable'` + `read()`; Node.js stops
  *   reading at the stream's high-water mark.
  */
 export class Channel {
   readonly socket: Socket;
   readonly #scheduler: IoScheduler;
-  readonly #stash: Buffer | undefined;
-  #stashStart = 0;
-  #stashEnd = 0;
+  readonly #onread: boolean;
   #readingPaused = false;
   #leftover: Buffer | undefined;
+  #spare: Buffer | undefined;
   #ended = false;
   #closed = false;
   #error: IoStatus | undefined;
@@ -88,32 +93,29 @@ export class Channel {
   /** Called once, when the socket is gone (closed, reset or failed). */
   onGone: (() => void) | undefined;
 
-  constructor(scheduler: IoScheduler, socket: Socket, stash?: Buffer) {
+  constructor(scheduler: IoScheduler, socket: Socket, onread = false) {
     this.#scheduler = scheduler;
     this.socket = socket;
-    this.#stash = stash;
+    this.#onread = onread;
     socket.on('error', this.#onError);
     socket.on('end', this.#onEnd);
     socket.on('close', this.#onClose);
     socket.on('drain', this.#onWritable);
     socket.on('connect', this.#onWritable);
-    if (stash === undefined) socket.on('readable', this.#onReadable);
+    if (!onread) socket.on('readable', this.#onReadable);
     if (socket.destroyed) this.#closed = true;
   }
 
   /**
-   * The `onread` option for a new socket whose channel will be made with `stash`; `target`
-   * returns that channel once it exists.
+   * The `onread` option for a new socket whose channel will be made with `onread: true`;
+   * `target` returns that channel once it exists.
    */
   static createOnread(target: () => Channel | undefined): {
     buffer: Buffer;
     callback: (n: number, buf: Buffer) => boolean;
-    stash: Buffer;
   } {
-    const stash = Buffer.allocUnsafe(stashSize);
     return {
-      buffer: stash,
-      stash,
+      buffer: sharedReadBuffer,
       callback: (n: number) => {
         const channel = target();
         return channel === undefined ? false : channel.#onData(n);
@@ -123,7 +125,7 @@ export class Channel {
 
   /** The read mode in use. */
   get readMode(): 'onread' | 'readable' {
-    return this.#stash === undefined ? 'readable' : 'onread';
+    return this.#onread ? 'onread' : 'readable';
   }
 
   /** The error that ended the connection, if one did. */
@@ -138,9 +140,7 @@ export class Channel {
 
   /** Bytes received and not yet read by anyone (in this object, not in the kernel). */
   get buffered(): number {
-    return (
-      this.#stashEnd - this.#stashStart + (this.#leftover?.length ?? 0) + this.socket.readableLength
-    );
+    return (this.#leftover?.length ?? 0) + this.socket.readableLength;
   }
 
   // ---- reads ----------------------------------------------------------------------------------
@@ -204,15 +204,15 @@ export class Channel {
 
   /** Copies what is already here into `buf[offset..]`; returns the new fill level. */
   #take(buf: Uint8Array, offset: number): number {
-    const stash = this.#stash;
-    if (stash !== undefined) {
-      const available = this.#stashEnd - this.#stashStart;
-      if (available === 0) return offset;
-      const n = Math.min(available, buf.length - offset);
-      buf.set(stash.subarray(this.#stashStart, this.#stashStart + n), offset);
-      this.#stashStart += n;
-      if (this.#stashStart === this.#stashEnd) {
-        this.#stashStart = this.#stashEnd = 0;
+    let leftover = this.#leftover;
+    if (this.#onread) {
+      if (leftover === undefined) return offset;
+      const n = Math.min(leftover.length, buf.length - offset);
+      buf.set(n === leftover.length ? leftover : leftover.subarray(0, n), offset);
+      if (n < leftover.length) {
+        this.#leftover = leftover.subarray(n);
+      } else {
+        this.#leftover = undefined;
         if (this.#readingPaused) {
           this.#readingPaused = false;
           if (!this.socket.destroyed) this.socket.resume();
@@ -220,7 +220,6 @@ export class Channel {
       }
       return offset + n;
     }
-    let leftover = this.#leftover;
     while (offset < buf.length) {
       if (leftover === undefined) {
         const chunk = this.socket.read() as Buffer | null;
@@ -239,19 +238,39 @@ export class Channel {
   #resumeReading(): void {
     // In readable mode, read(0) starts the handle reading when it was created paused
     // (pauseOnConnect) and Node.js is below the high-water mark.
-    if (this.#stash === undefined && !this.socket.destroyed && this.socket.readableLength === 0) {
+    if (!this.#onread && !this.socket.destroyed && this.socket.readableLength === 0) {
       this.socket.read(0);
     }
   }
 
-  // onread mode: `n` bytes arrived at the start of the stash, which was empty.
+  // onread mode: `n` bytes arrived at the start of the shared read buffer (and nothing was
+  // left over: reading stops while something is). They must be out of it before returning.
   #onData(n: number): boolean {
-    this.#stashStart = 0;
-    this.#stashEnd = n;
+    let taken = 0;
     const reader = this.#reader;
-    if (reader !== undefined) this.#feed(reader);
+    if (reader !== undefined) {
+      taken = Math.min(n, reader.buf.length - reader.filled);
+      reader.buf.set(
+        taken === n ? sharedReadBuffer.subarray(0, n) : sharedReadBuffer.subarray(0, taken),
+        reader.filled,
+      );
+      reader.filled += taken;
+      if (reader.filled === reader.buf.length || !reader.exact)
+        this.#settleRead(reader, IoStatus.ok);
+    }
+    if (taken < n) {
+      // Aside into this connection's spare buffer, grown to the largest leftover seen and
+      // reused (reading stops until a leftover is taken, so it is never overwritten early).
+      const need = n - taken;
+      let spare = this.#spare;
+      if (spare === undefined || spare.length < need) {
+        spare = this.#spare = Buffer.allocUnsafe(need < 1024 ? 1024 : need);
+      }
+      sharedReadBuffer.copy(spare, 0, taken, n);
+      this.#leftover = spare.subarray(0, need);
+    }
     if (this.#pollers.length > 0) this.#wakePollers();
-    if (this.#stashEnd === 0) return true;
+    if (this.#leftover === undefined) return true;
     this.#readingPaused = true;
     return false;
   }

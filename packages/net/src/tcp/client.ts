@@ -31,6 +31,9 @@ export type ConnectStatus =
 const notConnected = IoStatus.fromError(
   Object.assign(new Error('the client is not connected'), { code: 'ENOTCONN' }),
 );
+/** @internal Wraps a channel made by a server (not exported from the package). */
+export let wrapChannel: (scheduler: IoScheduler, channel: Channel) => Client;
+
 // Lets the wrapping factories reach the constructor without an address.
 const wrapMarker = Symbol('wrap');
 const invalidAddressCodes = new Set(['EADDRNOTAVAIL', 'EINVAL', 'EAFNOSUPPORT']);
@@ -91,9 +94,8 @@ export class Client implements AsyncDisposable {
     return Client.#wrap(scheduler, new Channel(scheduler, socket));
   }
 
-  /** @internal Wraps a channel made by a server. */
-  static _fromChannel(scheduler: IoScheduler, channel: Channel): Client {
-    return Client.#wrap(scheduler, channel);
+  static {
+    wrapChannel = (scheduler, channel) => Client.#wrap(scheduler, channel);
   }
 
   static #wrap(scheduler: IoScheduler, channel: Channel): Client {
@@ -136,7 +138,7 @@ export class Client implements AsyncDisposable {
     return this.#connectError ?? this.#channel?.error;
   }
 
-  /** How reads reach the socket: `'onread'` (into one stash, no per-chunk Buffer) or `'readable'`. */
+  /** How reads reach the socket: `'onread'` (libuv reads into a shared buffer, no per-chunk Buffer) or `'readable'`. */
   get readMode(): 'onread' | 'readable' | undefined {
     return this.#channel?.readMode;
   }
@@ -175,7 +177,7 @@ export class Client implements AsyncDisposable {
         allowHalfOpen: true,
         onread: { buffer: onread.buffer, callback: onread.callback },
       });
-      channel = new Channel(this.#scheduler, socket, onread.stash);
+      channel = new Channel(this.#scheduler, socket, true);
       let settled = false;
       const finish = (status: ConnectStatus, error?: IoStatus) => {
         if (settled) return;

@@ -16,7 +16,7 @@ import { checkBoolean, checkScheduler, readOptions } from '../internal/options.t
 import { IoStatus } from '../io-status.ts';
 import type { IpAddress } from '../ip-address.ts';
 import { checkPort, SocketAddress, toIpAddress } from '../socket-address.ts';
-import { Client } from './client.ts';
+import { type Client, wrapChannel } from './client.ts';
 
 /** Options of `tcp.Server` (libcoro's `server::options`). */
 export interface ServerOptions {
@@ -174,8 +174,7 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
     if (this.#noDelay) socket.setNoDelay(true);
     const channel = acceptedChannel(this.#scheduler, socket, this.#readMode);
     const waiter = this.#waiters.shift();
-    if (waiter !== undefined)
-      this.#settle(waiter, ok(Client._fromChannel(this.#scheduler, channel)));
+    if (waiter !== undefined) this.#settle(waiter, ok(wrapChannel(this.#scheduler, channel)));
     else {
       this.#queue.push(channel);
       // A connection that dies before it is accepted leaves the queue.
@@ -228,7 +227,7 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
     const channel = this.#queue.shift();
     if (channel !== undefined) {
       channel.onGone = undefined;
-      return Promise.resolve(ok(Client._fromChannel(this.#scheduler, channel)));
+      return Promise.resolve(ok(wrapChannel(this.#scheduler, channel)));
     }
     const status = this.#listenStatus;
     if (status !== undefined && !status.isOk()) return Promise.resolve(err(status));

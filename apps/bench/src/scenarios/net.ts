@@ -1,0 +1,260 @@
+// @coro/net against the servers a Node.js user would write today, and against libcoro itself
+// (`--libcoro BUILD_DIR`): HTTP 200 OK under wrk at 100 and 1,000 connections, libcoro
+// bench.cpp's TCP echo (100 connections × 1,000 messages of 36 bytes), 256 MiB of bulk data
+// through an accepted socket, and the peak RSS growth of a slow reader under a fast writer.
+// Every server runs in a child process of its own; contenders take turns round by round.
+//
+// The figure compared is work per second of the server's own CPU time (user + system, from
+// /proc): on a machine shared with other jobs, wall-clock throughput swings by several times
+// from one round to the next, while the CPU a server spends per request hardly moves. A
+// single-threaded server that saturates its core serves exactly its per-CPU-second rate, so on
+// an idle machine the two agree. Wall-clock rates and wrk's latencies are in each detail.
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import {
+  type CompareSpec,
+  compare,
+  type Measurement,
+  type RunContext,
+  type Scenario,
+  type ScenarioResult,
+} from '../harness.ts';
+import { bulkLoad, echoLoad } from './net/clients.ts';
+import { libcoroExample, libcoroPorts } from './net/libcoro.ts';
+import { hasWrk, runWrk, type ServerProcess, startBinary, startServer } from './net/processes.ts';
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+interface ServerContender {
+  readonly name: string;
+  start(): Promise<ServerProcess>;
+}
+
+function contenders(kind: 'http' | 'echo'): ServerContender[] {
+  const list: ServerContender[] =
+    kind === 'http'
+      ? [
+          { name: '@coro/net', start: () => startServer('coro-http') },
+          { name: 'node:net', start: () => startServer('net-http') },
+          { name: 'node:http', start: () => startServer('node-http') },
+        ]
+      : [
+          { name: '@coro/net', start: () => startServer('coro-echo') },
+          { name: 'node:net', start: () => startServer('net-echo') },
+        ];
+  const binary = libcoroExample(
+    kind === 'http' ? 'coro_http_200_ok_server' : 'coro_tcp_echo_server',
+  );
+  if (binary !== undefined)
+    list.push({ name: 'libcoro', start: () => startBinary(binary, libcoroPorts) });
+  return list;
+}
+
+function result(
+  id: string,
+  title: string,
+  lowerIsBetter: boolean,
+  measurements: Measurement[],
+  specs: CompareSpec[],
+): ScenarioResult {
+  const present = specs.filter((s) => measurements.some((m) => m.name === s.baseline));
+  return {
+    id,
+    group: 'net',
+    title,
+    lowerIsBetter,
+    measurements,
+    comparisons: compare(measurements, present),
+  };
+}
+
+/**
+ * Runs `measure` for every contender, `rounds` times in rotating order, each against a server
+ * started for it (libcoro's binaries take fixed ports, so one server runs at a time).
+ */
+async function rotate<T>(
+  ctx: RunContext,
+  list: ServerContender[],
+  rounds: number,
+  measure: (server: ServerProcess, name: string) => Promise<T>,
+): Promise<T[][]> {
+  const samples = list.map(() => [] as T[]);
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < list.length; k++) {
+      const index = (k + round) % list.length;
+      const contender = list[index]!;
+      const server = await contender.start();
+      try {
+        samples[index]!.push(await measure(server, contender.name));
+      } finally {
+        await server.stop();
+      }
+    }
+    ctx.progress(`round ${round + 1}/${rounds}`);
+  }
+  return samples;
+}
+
+function http(connections: number): Scenario {
+  const id = `net/http-200-c${connections}`;
+  const title = `HTTP 200 OK under wrk -t1 -c${connections} (requests per server CPU-second, median of rounds)`;
+  return {
+    id,
+    group: 'net',
+    title,
+    async run(ctx) {
+      if (!(await hasWrk())) throw new Error(`${id} needs wrk (apt-get install wrk)`);
+      const list = contenders('http');
+      const seconds = ctx.quick ? 1 : 5;
+      const samples = await rotate(ctx, list, ctx.quick ? 1 : 3, async (server, name) => {
+        const figures = await runWrk(server.port, connections, seconds);
+        ctx.progress(
+          `${name}: ${Math.round(figures.requestsPerSec)} req/s, p99 ${figures.p99Ms} ms`,
+        );
+        return figures;
+      });
+      const measurements = list.map((c, i) => ({
+        name: c.name,
+        value: median(samples[i]!.map((s) => s.requestsPerSec)),
+        unit: 'req/s',
+        detail: {
+          p50Ms: median(samples[i]!.map((s) => s.p50Ms)),
+          p99Ms: median(samples[i]!.map((s) => s.p99Ms)),
+        },
+      }));
+      return result(id, title, false, measurements, [
+        {
+          subject: '@coro/net',
+          baseline: 'node:net',
+          target: { min: 1, text: 'at least 1.0× plain node:net' },
+        },
+        {
+          subject: '@coro/net',
+          baseline: 'node:http',
+          target: { min: 2, text: 'at least 2× node:http' },
+        },
+        {
+          subject: '@coro/net',
+          baseline: 'libcoro',
+          target: { min: 0.8, text: "at least 0.8× libcoro's http_200_ok_server" },
+        },
+      ]);
+    },
+  };
+}
+
+const echo: Scenario = {
+  id: 'net/tcp-echo',
+  group: 'net',
+  title:
+    'TCP echo, bench.cpp shape: 100 connections × 1,000 messages of 36 B (messages per server CPU-second)',
+  async run(ctx) {
+    const list = contenders('echo');
+    const connections = 100;
+    const messages = ctx.quick ? 100 : 1000;
+    const samples = await rotate(ctx, list, ctx.quick ? 1 : 5, async (server) => {
+      const ms = await echoLoad(server.port, connections, messages);
+      return (connections * messages) / (ms / 1000);
+    });
+    const measurements = list.map((c, i) => ({
+      name: c.name,
+      value: median(samples[i]!),
+      unit: 'msg/s',
+    }));
+    return result(echo.id, echo.title, false, measurements, [
+      {
+        subject: '@coro/net',
+        baseline: 'node:net',
+        target: { min: 1, text: 'at least 1.0× a node:net echo server' },
+      },
+      {
+        subject: '@coro/net',
+        baseline: 'libcoro',
+        target: { min: 0.7, text: "at least 0.7× libcoro's tcp_echo_server" },
+      },
+    ]);
+  },
+};
+
+const bulk: Scenario = {
+  id: 'net/bulk-256mib',
+  group: 'net',
+  title:
+    "256 MiB through an echo server's accepted socket: readSome/writeAll vs 'data' + write() (MB/s)",
+  async run(ctx) {
+    const list = contenders('echo').filter((c) => c.name !== 'libcoro');
+    const total = (ctx.quick ? 32 : 256) << 20;
+    const samples = await rotate(ctx, list, ctx.quick ? 1 : 5, async (server) => {
+      const ms = await bulkLoad(server.port, total);
+      return total / 1e6 / (ms / 1000);
+    });
+    const measurements = list.map((c, i) => ({
+      name: c.name,
+      value: median(samples[i]!),
+      unit: 'MB/s',
+    }));
+    return result(bulk.id, bulk.title, false, measurements, [
+      {
+        subject: '@coro/net',
+        baseline: 'node:net',
+        target: { min: 1, text: "at least 1.0× 'data' events + write()" },
+      },
+    ]);
+  },
+};
+
+function slowReaderRun(mode: 'coro' | 'net', total: number): Promise<number> {
+  const file = fileURLToPath(new URL('./net/slow-reader.ts', import.meta.url));
+  return new Promise((resolve, reject) =>
+    execFile(
+      process.execPath,
+      ['--expose-gc', '--conditions=@coro/source', file, mode, String(total)],
+      { timeout: 300_000 },
+      (error, stdout) => {
+        if (error) return reject(error);
+        resolve(
+          (JSON.parse(stdout.trim().split('\n').at(-1)!) as { peakRssGrowth: number })
+            .peakRssGrowth,
+        );
+      },
+    ),
+  );
+}
+
+const slowReader: Scenario = {
+  id: 'net/slow-reader-rss',
+  group: 'net',
+  title: 'a fast writer pushing 1 GiB to a slow reader: peak RSS growth (MiB, lower is better)',
+  async run(ctx) {
+    const total = (ctx.quick ? 64 : 1024) << 20;
+    const names = ['@coro/net', 'node:net'] as const;
+    const samples: number[][] = [[], []];
+    const rounds = ctx.quick ? 1 : 3;
+    for (let round = 0; round < rounds; round++) {
+      for (let k = 0; k < 2; k++) {
+        const index = (k + round) % 2;
+        const growth = await slowReaderRun(index === 0 ? 'coro' : 'net', total);
+        samples[index]!.push(growth / 2 ** 20);
+        ctx.progress(`${names[index]}: +${(growth / 2 ** 20).toFixed(1)} MiB`);
+      }
+    }
+    const measurements = names.map((name, i) => ({
+      name,
+      value: median(samples[i]!),
+      unit: 'MiB',
+    }));
+    return result(slowReader.id, slowReader.title, true, measurements, [
+      {
+        subject: '@coro/net',
+        baseline: 'node:net',
+        target: { max: 1.5, text: 'about what node:net with backpressure holds' },
+      },
+    ]);
+  },
+};
+
+export default [http(100), http(1000), echo, bulk, slowReader];

@@ -1,0 +1,254 @@
+import { Resolver as AresResolver } from 'node:dns';
+import type { ScheduledCall } from '@coro/io';
+import {
+  InvalidArgumentError,
+  isStopRequested,
+  onStop,
+  type StopRegistration,
+  type WaitOptions,
+} from '@coro/task';
+import { InvalidAddressError } from '../errors.ts';
+import { readOptions } from '../internal/options.ts';
+import { IpAddress } from '../ip-address.ts';
+import { SocketAddress } from '../socket-address.ts';
+
+/**
+ * The outcome of `Resolver.resolve`:
+ * - `ok`: `addresses` holds at least one address.
+ * - `notFound`: the name does not exist (NXDOMAIN).
+ * - `noData`: the name exists but has no address of the family asked for.
+ * - `timeout`: no answer within the call's `timeout` (or the resolver's default).
+ * - `refused`: the server refused the query (REFUSED) or nothing listens there.
+ * - `serverFailure`: the server failed (SERVFAIL).
+ * - `cancelled`: the call's `signal` stopped.
+ * - `error`: anything else; `errno` says what c-ares reported.
+ */
+export type DnsStatus =
+  | 'ok'
+  | 'notFound'
+  | 'noData'
+  | 'timeout'
+  | 'refused'
+  | 'serverFailure'
+  | 'cancelled'
+  | 'error';
+
+/** Which addresses `resolve` looks up: A (`'ipv4'`), AAAA (`'ipv6'`) or both (`'any'`). */
+export type DnsFamily = 'ipv4' | 'ipv6' | 'any';
+
+/** What `resolve` resolves with. */
+export interface DnsResult {
+  readonly status: DnsStatus;
+  readonly addresses: IpAddress[];
+  /** The c-ares code (`'ENOTFOUND'`, `'ESERVFAIL'`, ...) for a failure that came from it. */
+  readonly errno?: string | undefined;
+}
+
+/** Options of `dns.Resolver`. */
+export interface ResolverOptions {
+  /** Name servers: `'ip'`, `'ip:port'` or `'[v6]:port'`. Default: the system's. */
+  readonly servers?: readonly string[] | undefined;
+  /** The deadline of a `resolve` that gives none, in ms. Default 5000. */
+  readonly timeout?: number | undefined;
+}
+
+/** Options of `resolve`. */
+export interface ResolveOptions extends WaitOptions {
+  /** Default `'any'`. */
+  readonly family?: DnsFamily | undefined;
+}
+
+const statusOfCode: Record<string, DnsStatus> = {
+  ENOTFOUND: 'notFound',
+  ENODATA: 'noData',
+  ETIMEOUT: 'timeout',
+  ECONNREFUSED: 'refused',
+  EREFUSED: 'refused',
+  ESERVFAIL: 'serverFailure',
+  ECANCELLED: 'cancelled',
+};
+
+// The order in which failures of an 'any' lookup are reported: the most telling first.
+const failureRank: DnsStatus[] = [
+  'serverFailure',
+  'refused',
+  'timeout',
+  'error',
+  'noData',
+  'notFound',
+];
+
+interface Lookup {
+  status: DnsStatus;
+  addresses: IpAddress[];
+  errno: string | undefined;
+}
+
+function checkServer(text: unknown): string {
+  if (typeof text !== 'string')
+    throw new InvalidAddressError('a DNS server is text: ip or ip:port');
+  if (IpAddress.isValid(text)) return text;
+  return SocketAddress.parse(text).toString();
+}
+
+function checkName(host: unknown): string {
+  if (typeof host !== 'string' || host.length === 0 || host.length > 253) {
+    throw new InvalidArgumentError(`a host name is 1–253 characters, got ${String(host)}`);
+  }
+  if (/[\s/\\]/.test(host))
+    throw new InvalidArgumentError(`not a host name: ${JSON.stringify(host)}`);
+  return host;
+}
+
+/**
+ * A DNS resolver over Node.js's c-ares (as libcoro uses c-ares). `resolve` never throws for
+ * network outcomes: NXDOMAIN, a timeout, a refusal or a server failure is a `status`.
+ * IP literals and `localhost` resolve at once without asking a server.
+ *
+ * Each `resolve` runs on a c-ares channel of its own (kept in a small idle pool), so that a
+ * deadline or a stop — which this class enforces itself, c-ares' own timeout being coarse —
+ * cancels that query only, never another caller's.
+ *
+ * @example
+ * const resolver = new dns.Resolver({ timeout: 2000 });
+ * const { status, addresses } = await resolver.resolve('example.com', { family: 'ipv4' });
+ */
+export class Resolver {
+  readonly #servers: string[] | undefined;
+  readonly #timeout: number;
+  readonly #idle: AresResolver[] = [];
+  #scheduler: { callAfter(ms: number, fn: () => void): ScheduledCall } | undefined;
+
+  constructor(options: ResolverOptions = {}) {
+    if (options === null || typeof options !== 'object') {
+      throw new InvalidArgumentError('dns.Resolver options must be an object');
+    }
+    if (options.servers !== undefined && !Array.isArray(options.servers)) {
+      throw new InvalidArgumentError('servers must be an array of addresses');
+    }
+    this.#servers = options.servers?.map(checkServer);
+    const { timeout } = readOptions({ timeout: options.timeout ?? 5000 });
+    this.#timeout = timeout ?? Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * Uses `scheduler`'s clock for deadlines (virtual time in manual mode). Without it, Node.js
+   * timers are used. Returns `this`.
+   */
+  useScheduler(scheduler: { callAfter(ms: number, fn: () => void): ScheduledCall }): this {
+    this.#scheduler = scheduler;
+    return this;
+  }
+
+  /** The name servers in use. */
+  get servers(): string[] {
+    return this.#servers?.slice() ?? new AresResolver().getServers();
+  }
+
+  /** Looks `host` up; see `DnsStatus` for the outcomes. */
+  resolve(host: string, options?: ResolveOptions): Promise<DnsResult> {
+    const name = checkName(host);
+    const { signal, timeout } = readOptions(options);
+    const family = options?.family ?? 'any';
+    if (family !== 'ipv4' && family !== 'ipv6' && family !== 'any') {
+      throw new InvalidArgumentError(
+        `family must be 'ipv4', 'ipv6' or 'any', got ${String(family)}`,
+      );
+    }
+    const literal = IpAddress.tryParse(
+      name.startsWith('[') && name.endsWith(']') ? name.slice(1, -1) : name,
+    );
+    if (literal !== undefined) {
+      const fits = family === 'any' || family === literal.family;
+      return Promise.resolve(
+        fits ? { status: 'ok', addresses: [literal] } : { status: 'noData', addresses: [] },
+      );
+    }
+    if (name.toLowerCase() === 'localhost' || name.toLowerCase() === 'localhost.') {
+      const addresses = [];
+      if (family !== 'ipv6') addresses.push(IpAddress.ipv4Loopback);
+      if (family !== 'ipv4') addresses.push(IpAddress.ipv6Loopback);
+      return Promise.resolve({ status: 'ok', addresses });
+    }
+    if (isStopRequested(signal)) return Promise.resolve({ status: 'cancelled', addresses: [] });
+    const deadline = timeout ?? this.#timeout;
+    if (deadline === 0) return Promise.resolve({ status: 'timeout', addresses: [] });
+
+    const channel = this.#idle.pop() ?? this.#newChannel();
+    return new Promise<DnsResult>((resolve) => {
+      let settled = false;
+      let pending = family === 'any' ? 2 : 1;
+      const results: Lookup[] = [];
+      let cancelTimer: (() => void) | undefined;
+      let registration: StopRegistration | undefined;
+      const finish = (result: DnsResult, cancelQueries: boolean) => {
+        if (settled) return;
+        settled = true;
+        cancelTimer?.();
+        registration?.unregister();
+        if (cancelQueries) channel.cancel();
+        // A channel whose queries were cancelled is clean again once their callbacks ran.
+        if (this.#idle.length < 4) setImmediate(() => this.#idle.push(channel));
+        resolve(result);
+      };
+      const done = (lookup: Lookup) => {
+        if (settled) return;
+        results.push(lookup);
+        if (--pending > 0) return;
+        const addresses = results.flatMap((r) => r.addresses);
+        if (addresses.length > 0) {
+          finish({ status: 'ok', addresses }, false);
+          return;
+        }
+        results.sort((a, b) => failureRank.indexOf(a.status) - failureRank.indexOf(b.status));
+        finish({ status: results[0]!.status, addresses: [], errno: results[0]!.errno }, false);
+      };
+      if (Number.isFinite(deadline)) {
+        cancelTimer = this.#after(deadline, () =>
+          finish({ status: 'timeout', addresses: [] }, true),
+        );
+      }
+      if (signal !== undefined) {
+        registration = onStop(signal, () => finish({ status: 'cancelled', addresses: [] }, true));
+      }
+      if (settled) return;
+      if (family !== 'ipv6') channel.resolve4(name, (error, list) => done(toLookup(error, list)));
+      if (family !== 'ipv4') channel.resolve6(name, (error, list) => done(toLookup(error, list)));
+    });
+  }
+
+  #newChannel(): AresResolver {
+    const channel = new AresResolver();
+    if (this.#servers !== undefined) channel.setServers(this.#servers);
+    return channel;
+  }
+
+  #after(ms: number, fn: () => void): () => void {
+    const scheduler = this.#scheduler;
+    if (scheduler !== undefined) {
+      const call = scheduler.callAfter(ms, fn);
+      return () => call.cancel();
+    }
+    // Node.js timers overflow above 2^31-1 ms: chain them.
+    const limit = 2 ** 31 - 1;
+    let handle: ReturnType<typeof setTimeout>;
+    const arm = (left: number) => {
+      handle = setTimeout(() => (left > limit ? arm(left - limit) : fn()), Math.min(left, limit));
+    };
+    arm(ms);
+    return () => clearTimeout(handle);
+  }
+}
+
+function toLookup(error: NodeJS.ErrnoException | null, list: string[] | undefined): Lookup {
+  if (error != null) {
+    const code = typeof error.code === 'string' ? error.code : undefined;
+    return { status: (code && statusOfCode[code]) || 'error', addresses: [], errno: code };
+  }
+  const addresses: IpAddress[] = [];
+  for (const text of list ?? []) {
+    const ip = IpAddress.tryParse(text);
+    if (ip !== undefined) addresses.push(ip);
+  }
+  return { status: addresses.length > 0 ? 'ok' : 'noData', addresses, errno: undefined };
+}

@@ -1,0 +1,111 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { dns, InvalidAddressError } from '../src/index.ts';
+import { DnsStub } from './utils/dns-stub.ts';
+
+let stub: DnsStub | undefined;
+afterEach(() => {
+  stub?.close();
+  stub = undefined;
+});
+
+async function start() {
+  stub = await DnsStub.start({
+    'a.test': { a: ['10.0.0.1', '10.0.0.2'], aaaa: ['fd00::1'] },
+    'v4only.test': { a: ['10.1.1.1'] },
+    'nx.test': { rcode: 'NXDOMAIN' },
+    'fail.test': { rcode: 'SERVFAIL' },
+    'refused.test': { rcode: 'REFUSED' },
+    'slow.test': { never: true },
+  });
+  return new dns.Resolver({ servers: [stub.server], timeout: 5000 });
+}
+
+const texts = (r: dns.DnsResult) => r.addresses.map(String).sort();
+
+describe('dns.Resolver against a stub server on 127.0.0.1', () => {
+  it('resolves A, AAAA and both', async () => {
+    const resolver = await start();
+    const v4 = await resolver.resolve('a.test', { family: 'ipv4' });
+    expect(v4.status).toBe('ok');
+    expect(texts(v4)).toEqual(['10.0.0.1', '10.0.0.2']);
+    const v6 = await resolver.resolve('a.test', { family: 'ipv6' });
+    expect(texts(v6)).toEqual(['fd00::1']);
+    const any = await resolver.resolve('a.test');
+    expect(texts(any)).toEqual(['10.0.0.1', '10.0.0.2', 'fd00::1']);
+    const partial = await resolver.resolve('v4only.test');
+    expect(partial.status).toBe('ok');
+    expect(texts(partial)).toEqual(['10.1.1.1']);
+    const none = await resolver.resolve('v4only.test', { family: 'ipv6' });
+    expect(none.status).toBe('noData');
+  });
+
+  it('reports NXDOMAIN, SERVFAIL and REFUSED as statuses', async () => {
+    const resolver = await start();
+    const nx = await resolver.resolve('nx.test', { family: 'ipv4' });
+    expect(nx).toMatchObject({ status: 'notFound', addresses: [], errno: 'ENOTFOUND' });
+    const fail = await resolver.resolve('fail.test', { family: 'ipv4' });
+    expect(fail).toMatchObject({ status: 'serverFailure', errno: 'ESERVFAIL' });
+    const refused = await resolver.resolve('refused.test');
+    expect(refused).toMatchObject({ status: 'refused', errno: 'EREFUSED' });
+  });
+
+  it('enforces its own deadline on a server that never answers', async () => {
+    const resolver = await start();
+    const result = await resolver.resolve('slow.test', { timeout: 100 });
+    expect(result.status).toBe('timeout');
+    expect(stub!.queries.get('slow.test')).toBeGreaterThan(0);
+    // The resolver's default deadline applies when the call gives none.
+    const short = new dns.Resolver({ servers: [stub!.server], timeout: 50 });
+    expect((await short.resolve('slow.test')).status).toBe('timeout');
+  });
+
+  it("one query's cancellation or timeout never touches another's", async () => {
+    const resolver = await start();
+    const controller = new AbortController();
+    const cancelled = resolver.resolve('slow.test', { signal: controller.signal });
+    const timedOut = resolver.resolve('slow.test', { timeout: 50 });
+    const answered = resolver.resolve('a.test', { family: 'ipv4', timeout: 10_000 });
+    const slowButAnswered = (async () => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return resolver.resolve('a.test', { family: 'ipv6', timeout: 10_000 });
+    })();
+    controller.abort();
+    expect((await cancelled).status).toBe('cancelled');
+    expect((await timedOut).status).toBe('timeout');
+    expect((await answered).status).toBe('ok');
+    expect(texts(await slowButAnswered)).toEqual(['fd00::1']);
+    // After all that, the pooled channels still work.
+    for (let i = 0; i < 6; i++) expect((await resolver.resolve('a.test')).status).toBe('ok');
+  });
+
+  it('resolves literals and localhost without a server', async () => {
+    // A server that does not exist: none of these may ask it.
+    const resolver = new dns.Resolver({ servers: ['127.0.0.1:9'], timeout: 1000 });
+    expect(texts(await resolver.resolve('192.0.2.1'))).toEqual(['192.0.2.1']);
+    expect(texts(await resolver.resolve('[::1]'))).toEqual(['::1']);
+    expect((await resolver.resolve('192.0.2.1', { family: 'ipv6' })).status).toBe('noData');
+    expect(texts(await resolver.resolve('localhost'))).toEqual(['127.0.0.1', '::1']);
+    expect(texts(await resolver.resolve('LOCALHOST', { family: 'ipv6' }))).toEqual(['::1']);
+  });
+
+  it('reports a server that refuses the connection, and a stop before the call', async () => {
+    const resolver = new dns.Resolver({ servers: ['127.0.0.1:9'], timeout: 3000 });
+    const result = await resolver.resolve('x.test', { family: 'ipv4' });
+    expect(['refused', 'timeout']).toContain(result.status);
+    const stopped = AbortSignal.abort();
+    expect((await resolver.resolve('x.test', { signal: stopped })).status).toBe('cancelled');
+    expect((await resolver.resolve('x.test', { timeout: 0 })).status).toBe('timeout');
+  });
+
+  it('throws for bad input at the call', () => {
+    expect(() => new dns.Resolver({ servers: ['not a server'] })).toThrow(InvalidAddressError);
+    expect(() => new dns.Resolver({ servers: '1.1.1.1' as never })).toThrow(/array/);
+    expect(() => new dns.Resolver({ timeout: -1 })).toThrow(/timeout/);
+    const resolver = new dns.Resolver({ servers: ['127.0.0.1:53'] });
+    expect(() => resolver.resolve('')).toThrow(/host name/);
+    expect(() => resolver.resolve(5 as never)).toThrow(/host name/);
+    expect(() => resolver.resolve('a b')).toThrow(/host name/);
+    expect(() => resolver.resolve('a.test', { family: 'ipx' as never })).toThrow(/family/);
+    expect(() => resolver.resolve('a.test', { timeout: Number.NaN })).toThrow(/timeout/);
+  });
+});
