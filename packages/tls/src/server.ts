@@ -212,7 +212,9 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
       requestCert: this.#mutual,
       rejectUnauthorized: false,
       handshakeTimeout,
-      allowHalfOpen: true,
+      // Not during the handshake: a client that leaves mid-handshake (a FIN) must end it now,
+      // not when handshakeTimeout runs out. Set per socket once the handshake is done.
+      allowHalfOpen: false,
     });
     this.#server.on('connection', this.#onConnection);
     this.#server.on('secureConnection', this.#onSecure);
@@ -305,6 +307,8 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
       return;
     }
     this.#handshakes++;
+    // From now on the peer's close_notify + FIN ends only its half: we may still answer.
+    socket.allowHalfOpen = true;
     if (this.#noDelay) socket.setNoDelay(true);
     const client = Client._accepted(this.#scheduler, socket, context);
     const waiter = this.#waiters.shift();

@@ -125,6 +125,15 @@ describe('tls.Server', () => {
     expect(failure!.status).toBe('unexpectedClose');
   });
 
+  it('a client that refuses our certificate and leaves is reported at once, not at the deadline', async () => {
+    // Its FIN arrives mid-handshake; with the deadline at 10 minutes, only that FIN can end it.
+    const { failed, endpoint } = await server({ handshakeTimeout: 600_000 });
+    const refusing = new tls.Client(scheduler, endpoint, new Context());
+    expect(await refusing.connect({ timeout: 15_000 })).toBe('certificateInvalid');
+    const [failure] = await failed(1);
+    expect(failure!.status).toBe('unexpectedClose');
+  });
+
   it('serves several names by SNI, wildcards too, and the default context for the rest', async () => {
     const other = new Context({ cert: certs.other.cert, key: certs.other.key });
     const { server: s, endpoint } = await server({
