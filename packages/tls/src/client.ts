@@ -43,6 +43,16 @@ export interface ClientOptions {
 // Lets the server build a client around a socket whose handshake is done.
 const acceptedMarker = Symbol('accepted');
 let defaultContext: Context | undefined;
+let wrapAccepted: (scheduler: IoScheduler, socket: TLSSocket, context: Context) => Client;
+
+/** @internal Wraps a server-side socket whose handshake has completed (for `tls.Server`). */
+export function acceptedClient(
+  scheduler: IoScheduler,
+  socket: TLSSocket,
+  context: Context,
+): Client {
+  return wrapAccepted(scheduler, socket, context);
+}
 const noop = (): void => {};
 
 /**
@@ -105,11 +115,12 @@ export class Client implements AsyncDisposable {
       endpoint === (acceptedMarker as unknown) ? undefined : SocketAddress.from(endpoint);
   }
 
-  /** @internal Wraps a server-side socket whose handshake has completed. */
-  static _accepted(scheduler: IoScheduler, socket: TLSSocket, context: Context): Client {
-    const client = new Client(scheduler, acceptedMarker as unknown as Endpoint, context);
-    client.#attach(socket);
-    return client;
+  static {
+    wrapAccepted = (scheduler, socket, context) => {
+      const client = new Client(scheduler, acceptedMarker as unknown as Endpoint, context);
+      client.#attach(socket);
+      return client;
+    };
   }
 
   #attach(socket: TLSSocket): void {

@@ -17,7 +17,7 @@ import {
   type StopRegistration,
   type WaitOptions,
 } from '@coro/task';
-import { Client } from './client.ts';
+import { acceptedClient, type Client } from './client.ts';
 import { Context, readContext } from './context.ts';
 import { checkScheduler, maxNodeTimer, readOptions } from './internal/options.ts';
 import { describeTlsError, failure, type TlsFailure } from './status.ts';
@@ -310,7 +310,7 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
     // From now on the peer's close_notify + FIN ends only its half: we may still answer.
     socket.allowHalfOpen = true;
     if (this.#noDelay) socket.setNoDelay(true);
-    const client = Client._accepted(this.#scheduler, socket, context);
+    const client = acceptedClient(this.#scheduler, socket, context);
     const waiter = this.#waiters.shift();
     if (waiter !== undefined) {
       this.#settle(waiter, ok(client));

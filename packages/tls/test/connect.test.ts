@@ -168,6 +168,7 @@ describe('tls.Client.connect statuses', () => {
     expect(await client.connect({ timeout: 50 })).toBe('timeout');
     expect(client.failure?.status).toBe('timeout');
     expect(client.socket).toBeUndefined();
+    expect(scheduler._timerArmed).toBe(false);
     // The server side sees the close: nothing was left connected.
     for (let i = 0; i < 500 && sockets.size > 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(sockets.size).toBe(0);
@@ -186,6 +187,9 @@ describe('tls.Client.connect statuses', () => {
     setTimeout(() => controller.abort(), 20);
     expect(await pending).toBe('cancelled');
     expect(client.failure?.status).toBe('cancelled');
+    // Nothing left behind: no timer on the scheduler, no listener on the signal.
+    expect(scheduler.isEmpty).toBe(true);
+    expect(scheduler._timerArmed).toBe(false);
   });
 
   it("'invalidAddress' for an address no route leads to", async () => {
