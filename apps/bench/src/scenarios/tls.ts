@@ -106,13 +106,13 @@ const handshakes: Scenario = {
   title:
     'full TLS 1.3 handshakes (P-256), 16 in flight, each echoing 1 byte (handshakes per server CPU s)',
   async run(ctx) {
-    const total = ctx.quick ? 200 : 2000;
+    const total = ctx.quick ? 100 : 500;
     const samples = await measure(
       ctx,
       ctx.quick ? 1 : 5,
       total,
       (port, ca) => handshakeLoad(port, ca, total, 16),
-      (port, ca) => handshakeLoad(port, ca, 100, 16),
+      (port, ca) => handshakeLoad(port, ca, 50, 16),
     );
     return result(handshakes.id, handshakes.title, 'handshakes/s', samples, {
       min: 0.9,
