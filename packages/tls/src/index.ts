@@ -4,6 +4,7 @@ export type {
   ReadResult,
   WriteResult,
 } from './client.ts';
+export type { Connection } from './connection.ts';
 export { Context, type ContextOptions, type PemSource, type TlsVersion } from './context.ts';
 export { TlsBusyError, TlsContextError } from './errors.ts';
 export type { HandshakeFailure, ServerOptions } from './server.ts';
