@@ -209,6 +209,22 @@ describe('tls.Server', () => {
     await silentClosed;
   });
 
+  it('accepted clients stay open across shutdown()', async () => {
+    const { server: s, endpoint } = await server();
+    const connecting = coroClient(endpoint);
+    const accepted = await s.accept({ timeout: 15_000 });
+    if (!accepted.ok) throw new Error('not accepted');
+    const { client } = await connecting;
+    s.shutdown();
+    await client.writeAll(Buffer.from('still here'));
+    const [status, view] = await accepted.value.readExact(Buffer.alloc(10), { timeout: 15_000 });
+    expect([status.kind, Buffer.from(view).toString()]).toEqual(['ok', 'still here']);
+    await accepted.value.writeAll(Buffer.from('yes'));
+    const [back, reply] = await client.readExact(Buffer.alloc(3), { timeout: 15_000 });
+    expect([back.kind, Buffer.from(reply).toString()]).toEqual(['ok', 'yes']);
+    accepted.value.close();
+  });
+
   it('accept() takes timeout and signal, and leaves no waiter behind', async () => {
     const { server: s } = await server();
     const none = await s.accept({ timeout: 20 });
