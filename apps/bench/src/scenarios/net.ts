@@ -72,24 +72,46 @@ function result(
   };
 }
 
+/** One sample: work per server CPU-second (compared), work per wall-clock second, latencies. */
+interface Sample {
+  readonly perCpuSecond: number;
+  readonly perSecond: number;
+  readonly p50Ms?: number;
+  readonly p99Ms?: number;
+}
+
 /**
  * Runs `measure` for every contender, `rounds` times in rotating order, each against a server
- * started for it (libcoro's binaries take fixed ports, so one server runs at a time).
+ * started for it (libcoro's binaries take fixed ports, so one server runs at a time) and warmed
+ * up first (JIT and TypeScript loading are not what is measured). `measure` returns the work
+ * done and its wall-clock seconds; the server's CPU time over it comes from /proc.
  */
-async function rotate<T>(
+async function rotate(
   ctx: RunContext,
   list: ServerContender[],
   rounds: number,
-  measure: (server: ServerProcess, name: string) => Promise<T>,
-): Promise<T[][]> {
-  const samples = list.map(() => [] as T[]);
+  warm: (server: ServerProcess) => Promise<unknown>,
+  measure: (
+    server: ServerProcess,
+  ) => Promise<{ work: number; seconds: number; p50Ms?: number; p99Ms?: number }>,
+  unit: string,
+): Promise<Sample[][]> {
+  const samples = list.map(() => [] as Sample[]);
   for (let round = 0; round < rounds; round++) {
     for (let k = 0; k < list.length; k++) {
       const index = (k + round) % list.length;
       const contender = list[index]!;
       const server = await contender.start();
       try {
-        samples[index]!.push(await measure(server, contender.name));
+        await warm(server);
+        const cpuBefore = server.cpuSeconds();
+        const { work, seconds, ...latency } = await measure(server);
+        const cpu = server.cpuSeconds() - cpuBefore;
+        const sample = { perCpuSecond: work / cpu, perSecond: work / seconds, ...latency };
+        samples[index]!.push(sample);
+        ctx.progress(
+          `${contender.name}: ${Math.round(sample.perCpuSecond)} ${unit}/CPU-s, ${Math.round(sample.perSecond)} ${unit}/s`,
+        );
       } finally {
         await server.stop();
       }
@@ -97,6 +119,25 @@ async function rotate<T>(
     ctx.progress(`round ${round + 1}/${rounds}`);
   }
   return samples;
+}
+
+function measurementsOf(list: ServerContender[], samples: Sample[][], unit: string): Measurement[] {
+  return list.map((c, i) => {
+    const mine = samples[i]!;
+    const detail: Record<string, number> = {
+      [`${unit}PerSec`]: median(mine.map((s) => s.perSecond)),
+    };
+    if (mine[0]?.p50Ms !== undefined) {
+      detail.p50Ms = median(mine.map((s) => s.p50Ms!));
+      detail.p99Ms = median(mine.map((s) => s.p99Ms!));
+    }
+    return {
+      name: c.name,
+      value: median(mine.map((s) => s.perCpuSecond)),
+      unit: `${unit}/CPU-s`,
+      detail,
+    };
+  });
 }
 
 function http(connections: number): Scenario {
@@ -110,23 +151,18 @@ function http(connections: number): Scenario {
       if (!(await hasWrk())) throw new Error(`${id} needs wrk (apt-get install wrk)`);
       const list = contenders('http');
       const seconds = ctx.quick ? 1 : 5;
-      const samples = await rotate(ctx, list, ctx.quick ? 1 : 3, async (server, name) => {
-        const figures = await runWrk(server.port, connections, seconds);
-        ctx.progress(
-          `${name}: ${Math.round(figures.requestsPerSec)} req/s, p99 ${figures.p99Ms} ms`,
-        );
-        return figures;
-      });
-      const measurements = list.map((c, i) => ({
-        name: c.name,
-        value: median(samples[i]!.map((s) => s.requestsPerSec)),
-        unit: 'req/s',
-        detail: {
-          p50Ms: median(samples[i]!.map((s) => s.p50Ms)),
-          p99Ms: median(samples[i]!.map((s) => s.p99Ms)),
+      const samples = await rotate(
+        ctx,
+        list,
+        ctx.quick ? 1 : 5,
+        (server) => runWrk(server.port, connections, 1),
+        async (server) => {
+          const figures = await runWrk(server.port, connections, seconds);
+          return { work: figures.requests, seconds, p50Ms: figures.p50Ms, p99Ms: figures.p99Ms };
         },
-      }));
-      return result(id, title, false, measurements, [
+        'req',
+      );
+      return result(id, title, false, measurementsOf(list, samples, 'req'), [
         {
           subject: '@coro/net',
           baseline: 'node:net',
@@ -156,16 +192,18 @@ const echo: Scenario = {
     const list = contenders('echo');
     const connections = 100;
     const messages = ctx.quick ? 100 : 1000;
-    const samples = await rotate(ctx, list, ctx.quick ? 1 : 5, async (server) => {
-      const ms = await echoLoad(server.port, connections, messages);
-      return (connections * messages) / (ms / 1000);
-    });
-    const measurements = list.map((c, i) => ({
-      name: c.name,
-      value: median(samples[i]!),
-      unit: 'msg/s',
-    }));
-    return result(echo.id, echo.title, false, measurements, [
+    const samples = await rotate(
+      ctx,
+      list,
+      ctx.quick ? 1 : 5,
+      (server) => echoLoad(server.port, connections, 50),
+      async (server) => {
+        const ms = await echoLoad(server.port, connections, messages);
+        return { work: connections * messages, seconds: ms / 1000 };
+      },
+      'msg',
+    );
+    return result(echo.id, echo.title, false, measurementsOf(list, samples, 'msg'), [
       {
         subject: '@coro/net',
         baseline: 'node:net',
@@ -184,20 +222,22 @@ const bulk: Scenario = {
   id: 'net/bulk-256mib',
   group: 'net',
   title:
-    "256 MiB through an echo server's accepted socket: readSome/writeAll vs 'data' + write() (MB/s)",
+    "256 MiB through an echo server's accepted socket: readSome/writeAll vs 'data' + write() (MB per server CPU-second)",
   async run(ctx) {
     const list = contenders('echo').filter((c) => c.name !== 'libcoro');
     const total = (ctx.quick ? 32 : 256) << 20;
-    const samples = await rotate(ctx, list, ctx.quick ? 1 : 5, async (server) => {
-      const ms = await bulkLoad(server.port, total);
-      return total / 1e6 / (ms / 1000);
-    });
-    const measurements = list.map((c, i) => ({
-      name: c.name,
-      value: median(samples[i]!),
-      unit: 'MB/s',
-    }));
-    return result(bulk.id, bulk.title, false, measurements, [
+    const samples = await rotate(
+      ctx,
+      list,
+      ctx.quick ? 1 : 5,
+      (server) => bulkLoad(server.port, 16 << 20),
+      async (server) => {
+        const ms = await bulkLoad(server.port, total);
+        return { work: total / 1e6, seconds: ms / 1000 };
+      },
+      'MB',
+    );
+    return result(bulk.id, bulk.title, false, measurementsOf(list, samples, 'MB'), [
       {
         subject: '@coro/net',
         baseline: 'node:net',

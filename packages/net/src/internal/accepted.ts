@@ -14,12 +14,8 @@ interface SocketInternals {
   _handle?: HandleLike | null;
 }
 
+// Set once the takeover is seen not to work on this Node.js: later accepts skip it.
 let onreadBroken = false;
-
-/** @internal Whether the last accepted socket fell back from onread to readable mode. */
-export function acceptedOnreadAvailable(): boolean {
-  return !onreadBroken;
-}
 
 /**
  * @internal The channel for a socket a `net.Server` accepted (with `pauseOnConnect`).
@@ -54,15 +50,21 @@ export function acceptedChannel(
   }
   let channel: Channel | undefined;
   const onread = Channel.createOnread(() => channel);
+  let adopted: Socket;
+  try {
+    adopted = new Socket({
+      handle: handle as never,
+      allowHalfOpen: true,
+      onread: { buffer: onread.buffer, callback: onread.callback },
+    } as never);
+  } catch {
+    onreadBroken = true;
+    return new Channel(scheduler, socket);
+  }
   // Detach the handle from the accepted socket, which then closes without touching it (and
   // so leaves the server's connection count right).
   internals._handle = null;
   socket.destroy();
-  const adopted = new Socket({
-    handle: handle as never,
-    allowHalfOpen: true,
-    onread: { buffer: onread.buffer, callback: onread.callback },
-  } as never);
   const ok =
     (adopted as unknown as SocketInternals)._handle === handle &&
     Object.getOwnPropertySymbols(adopted).some(

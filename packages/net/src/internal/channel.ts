@@ -27,6 +27,10 @@ const writeChunk = 1 << 20;
 const sharedReadBuffer = Buffer.allocUnsafe(64 * 1024);
 
 const empty = new Uint8Array(0);
+// What every write that went out at once resolves with: one shared, settled promise.
+const allWritten: Promise<WriteResult> = Promise.resolve(
+  Object.freeze([IoStatus.ok, empty]) as unknown as WriteResult,
+);
 
 interface Guards {
   timer: ScheduledCall | undefined;
@@ -208,7 +212,7 @@ export class Channel {
     if (this.#onread) {
       if (leftover === undefined) return offset;
       const n = Math.min(leftover.length, buf.length - offset);
-      buf.set(n === leftover.length ? leftover : leftover.subarray(0, n), offset);
+      leftover.copy(buf, offset, 0, n);
       if (n < leftover.length) {
         this.#leftover = leftover.subarray(n);
       } else {
@@ -227,7 +231,7 @@ export class Channel {
         leftover = chunk;
       }
       const n = Math.min(leftover.length, buf.length - offset);
-      buf.set(n === leftover.length ? leftover : leftover.subarray(0, n), offset);
+      leftover.copy(buf, offset, 0, n);
       offset += n;
       leftover = n === leftover.length ? undefined : leftover.subarray(n);
     }
@@ -250,10 +254,7 @@ export class Channel {
     const reader = this.#reader;
     if (reader !== undefined) {
       taken = Math.min(n, reader.buf.length - reader.filled);
-      reader.buf.set(
-        taken === n ? sharedReadBuffer.subarray(0, n) : sharedReadBuffer.subarray(0, taken),
-        reader.filled,
-      );
+      sharedReadBuffer.copy(reader.buf, reader.filled, 0, taken);
       reader.filled += taken;
       if (reader.filled === reader.buf.length || !reader.exact)
         this.#settleRead(reader, IoStatus.ok);
@@ -328,8 +329,8 @@ export class Channel {
         return this.#waitWrite(bytes, offset, end, all, signal, timeout);
       }
       offset = end;
-      if (offset === bytes.length || !all)
-        return Promise.resolve([IoStatus.ok, bytes.subarray(offset)]);
+      if (offset === bytes.length) return allWritten;
+      if (!all) return Promise.resolve([IoStatus.ok, bytes.subarray(offset)]);
     }
   }
 

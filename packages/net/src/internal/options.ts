@@ -1,12 +1,17 @@
 import { IoScheduler } from '@coro/io';
 import { InvalidArgumentError, readWaitOptions, type StopLike, type WaitOptions } from '@coro/task';
 
+const noOptions: { signal: undefined; timeout: undefined } = Object.freeze({
+  signal: undefined,
+  timeout: undefined,
+});
+
 /** @internal Checked `{ timeout, signal }`: bad values throw `InvalidArgumentError`. */
 export function readOptions(options: WaitOptions | undefined): {
   signal: StopLike | undefined;
   timeout: number | undefined;
 } {
-  if (options === undefined) return { signal: undefined, timeout: undefined };
+  if (options === undefined) return noOptions;
   if (options === null || typeof options !== 'object') {
     throw new InvalidArgumentError(`options must be an object, got ${String(options)}`);
   }
