@@ -21,6 +21,7 @@ const libcoroOrder = [
   'task_group',
   'tcp_echo_server',
   'http_200_ok_server',
+  'tls_echo_server',
 ];
 
 export const srcDir = fileURLToPath(new URL('.', import.meta.url));

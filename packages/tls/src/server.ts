@@ -1,0 +1,469 @@
+import type { Socket } from 'node:net';
+import {
+  createServer,
+  type SecureContext,
+  type Server as NodeTlsServer,
+  type TLSSocket,
+} from 'node:tls';
+import type { IoScheduler, ScheduledCall } from '@coro/io';
+import { IoStatus, IpAddress, SocketAddress } from '@coro/net';
+import {
+  type Expected,
+  err,
+  InvalidArgumentError,
+  isStopRequested,
+  ok,
+  onStop,
+  type StopRegistration,
+  type WaitOptions,
+} from '@coro/task';
+import { acceptedClient, type Client } from './client.ts';
+import { Context, readContext } from './context.ts';
+import { checkScheduler, maxNodeTimer, readOptions } from './internal/options.ts';
+import { describeTlsError, failure, type TlsFailure } from './status.ts';
+
+/** Options of `tls.Server`: `tcp.Server`'s, plus the contexts and the handshake's rules. */
+export interface ServerOptions {
+  /** The address to listen on, default `'0.0.0.0'`; `'::'` for IPv6. */
+  readonly address?: string | IpAddress | undefined;
+  /** The port, default `0`: an ephemeral port (read it from `server.port`). */
+  readonly port?: number | undefined;
+  /** The kernel's queue of connections not yet accepted, default 511. */
+  readonly backlog?: number | undefined;
+  /** `SO_REUSEPORT`: several listeners share the port. Default `false`. */
+  readonly reusePort?: boolean | undefined;
+  /** With an IPv6 address: refuse IPv4-mapped connections. Default `false`. */
+  readonly ipv6Only?: boolean | undefined;
+  /** Set `TCP_NODELAY` on every accepted connection. Default `false`. */
+  readonly noDelay?: boolean | undefined;
+  /**
+   * The context for clients that send no SNI name, or one that `sni` does not list. With
+   * `verifyPeer: true` it asks every client for a certificate signed by its `ca` (mutual
+   * TLS). Needed unless `sni` is given.
+   */
+  readonly context?: Context | undefined;
+  /**
+   * Contexts by SNI host name: `'api.example'`, or `'*.example'` for one label of any name.
+   * A client asking for a name that is not here gets `context`, or, without one, is dropped
+   * with `contextRequired`.
+   */
+  readonly sni?: Readonly<Record<string, Context>> | ReadonlyMap<string, Context> | undefined;
+  /**
+   * Milliseconds a client has, from its TCP connection, to complete the handshake; then it is
+   * dropped with `timeout`. Default 10,000; `Infinity`: no limit (not advised: a client that
+   * connects and sends nothing then holds its socket until it leaves).
+   */
+  readonly handshakeTimeout?: number | undefined;
+  /**
+   * Called for every client whose handshake failed or timed out, after it was dropped. It
+   * never stops the server; an exception it throws goes to the scheduler's `onError`.
+   */
+  readonly onHandshakeFailure?: ((failure: HandshakeFailure) => void) | undefined;
+}
+
+/** A client dropped before `accept()` saw it: why, and who it was. */
+export interface HandshakeFailure extends TlsFailure {
+  /** The client's address, when it was known. */
+  readonly peerAddress: SocketAddress | undefined;
+  /** The SNI name the client asked for, if it sent one. */
+  readonly serverName: string | undefined;
+}
+
+interface AcceptWaiter {
+  resolve: (result: Expected<Client, IoStatus>) => void;
+  timer: ScheduledCall | undefined;
+  registration: StopRegistration | undefined;
+}
+
+const contextRequiredCode = 'ERR_CORO_TLS_CONTEXT_REQUIRED';
+
+function optionalBoolean(value: unknown, name: string): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') {
+    throw new InvalidArgumentError(`${name} must be a boolean, got ${String(value)}`);
+  }
+  return value;
+}
+
+function checkHandshakeTimeout(value: unknown): number {
+  if (value === undefined) return 10_000;
+  if (value === Infinity) return 0;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new InvalidArgumentError(
+      `handshakeTimeout must be a number of milliseconds > 0 or Infinity, got ${String(value)}`,
+    );
+  }
+  return Math.min(Math.ceil(value), maxNodeTimer);
+}
+
+function readSni(sni: ServerOptions['sni']): Map<string, Context> {
+  const map = new Map<string, Context>();
+  if (sni === undefined) return map;
+  if (sni === null || typeof sni !== 'object') {
+    throw new InvalidArgumentError('sni must be an object or a Map of host name to Context');
+  }
+  const entries = sni instanceof Map ? [...sni.entries()] : Object.entries(sni);
+  for (const [name, context] of entries) {
+    if (
+      typeof name !== 'string' ||
+      name === '' ||
+      (name.includes('*') && !/^\*\.[^*]+$/.test(name))
+    ) {
+      throw new InvalidArgumentError(`sni: ${JSON.stringify(name)} is not a host name or *.name`);
+    }
+    if (!(context instanceof Context)) {
+      throw new InvalidArgumentError(`sni: the value for ${name} is not a tls.Context`);
+    }
+    if (!readContext(context).hasIdentity) {
+      throw new InvalidArgumentError(`sni: the context for ${name} has no cert and key`);
+    }
+    map.set(name.toLowerCase(), context);
+  }
+  return map;
+}
+
+function socketAddressOf(address: string | undefined, port: number | undefined) {
+  if (address === undefined || port === undefined) return undefined;
+  const ip = IpAddress.tryParse(address);
+  return ip === undefined ? undefined : new SocketAddress(ip, port);
+}
+
+/**
+ * A TLS listener (libcoro's `net::tls::server`), with `tcp.Server`'s accept surface.
+ * `accept()` resolves only with clients whose handshake has completed (and whose certificate
+ * was verified, with mutual TLS). Handshakes run concurrently, each under `handshakeTimeout`;
+ * a client that fails or is too slow is dropped and reported to `onHandshakeFailure`, and
+ * never holds up the accept loop or other clients.
+ *
+ * @example
+ * const context = new Context({ cert: 'server.pem', key: 'server.key' });
+ * await using server = new tls.Server(scheduler, { address: '127.0.0.1', port: 8443, context });
+ * for await (const client of server) scheduler.spawnDetached(serve(client));
+ */
+export class Server implements AsyncDisposable, AsyncIterable<Client> {
+  readonly #scheduler: IoScheduler;
+  readonly #server: NodeTlsServer;
+  readonly #default: Context | undefined;
+  readonly #sni: Map<string, Context>;
+  readonly #mutual: boolean;
+  readonly #noDelay: boolean;
+  readonly #onFailure: ((failure: HandshakeFailure) => void) | undefined;
+  readonly #queue: Client[] = [];
+  readonly #waiters: AcceptWaiter[] = [];
+  readonly #ready: Promise<IoStatus>;
+  #resolveReady!: (status: IoStatus) => void;
+  #listenStatus: IoStatus | undefined;
+  #shutdown = false;
+  #local: SocketAddress | undefined;
+  #handshakes = 0;
+  #failed = 0;
+  // TCP connections whose handshake is in progress, by peer address, for shutdown().
+  readonly #inProgress = new Map<string, Socket>();
+
+  /** Listens on `options.address`:`options.port`. Bad options throw at the call. */
+  constructor(scheduler: IoScheduler, options: ServerOptions) {
+    this.#scheduler = checkScheduler(scheduler, 'tls.Server');
+    if (options === null || typeof options !== 'object') {
+      throw new InvalidArgumentError('tls.Server expects options with a context or sni');
+    }
+    const context = options.context;
+    if (context !== undefined && !(context instanceof Context)) {
+      throw new InvalidArgumentError('context must be a tls.Context');
+    }
+    if (context !== undefined && !readContext(context).hasIdentity) {
+      throw new InvalidArgumentError('a server context needs a cert and a key');
+    }
+    const sni = readSni(options.sni);
+    if (context === undefined && sni.size === 0) {
+      throw new InvalidArgumentError('tls.Server needs a context, or sni contexts, or both');
+    }
+    const address = options.address ?? '0.0.0.0';
+    const ip = address instanceof IpAddress ? address : IpAddress.parse(address);
+    // SocketAddress checks the port the way tcp.Server does (InvalidAddressError).
+    const port = new SocketAddress(ip, options.port ?? 0).port;
+    const backlog = options.backlog ?? 511;
+    if (typeof backlog !== 'number' || !Number.isInteger(backlog) || backlog < 0) {
+      throw new InvalidArgumentError(`backlog must be an integer ≥ 0, got ${String(backlog)}`);
+    }
+    const reusePort = optionalBoolean(options.reusePort, 'reusePort');
+    const ipv6Only = optionalBoolean(options.ipv6Only, 'ipv6Only');
+    this.#noDelay = optionalBoolean(options.noDelay, 'noDelay');
+    const handshakeTimeout = checkHandshakeTimeout(options.handshakeTimeout);
+    if (
+      options.onHandshakeFailure !== undefined &&
+      typeof options.onHandshakeFailure !== 'function'
+    ) {
+      throw new InvalidArgumentError('onHandshakeFailure must be a function');
+    }
+    this.#onFailure = options.onHandshakeFailure;
+    this.#default = context;
+    this.#sni = sni;
+    this.#mutual = context?.verifyPeer === true;
+    const main = context ?? sni.values().next().value!;
+    const alpn = readContext(main).alpn;
+    this.#ready = new Promise((resolve) => (this.#resolveReady = resolve));
+
+    this.#server = createServer({
+      // tls.Server makes its default context from these (it has no secureContext option).
+      ...(context === undefined ? {} : readContext(context).secureOptions),
+      ...(sni.size === 0 ? {} : { SNICallback: this.#selectContext }),
+      ...(alpn === undefined ? {} : { ALPNProtocols: alpn }),
+      // Verified here, after the handshake, so that the X.509 code is kept for the report.
+      requestCert: this.#mutual,
+      rejectUnauthorized: false,
+      handshakeTimeout,
+      // Not during the handshake: a client that leaves mid-handshake (a FIN) must end it now,
+      // not when handshakeTimeout runs out. Set per socket once the handshake is done.
+      allowHalfOpen: false,
+    });
+    this.#server.on('connection', this.#onConnection);
+    this.#server.on('secureConnection', this.#onSecure);
+    this.#server.on('tlsClientError', this.#onClientError);
+    this.#server.on('error', this.#onError);
+    this.#server.once('listening', this.#onListening);
+    this.#server.listen({
+      host: ip.toString(),
+      port,
+      backlog,
+      ipv6Only,
+      reusePort,
+      exclusive: true,
+    });
+  }
+
+  readonly #selectContext = (
+    name: string,
+    callback: (error: Error | null, context?: SecureContext) => void,
+  ): void => {
+    const context = this.#lookup(name);
+    if (context !== undefined) callback(null, readContext(context).secureContext);
+    else {
+      const error = new Error(`no context serves the name ${JSON.stringify(name)}`);
+      callback(Object.assign(error, { code: contextRequiredCode }));
+    }
+  };
+
+  #lookup(name: string | undefined): Context | undefined {
+    if (!name) return this.#default;
+    const lower = name.toLowerCase();
+    const exact = this.#sni.get(lower);
+    if (exact !== undefined) return exact;
+    const dot = lower.indexOf('.');
+    const wildcard = dot > 0 ? this.#sni.get(`*${lower.slice(dot)}`) : undefined;
+    return wildcard ?? this.#default;
+  }
+
+  readonly #onListening = (): void => {
+    this.#listenStatus = IoStatus.ok;
+    const address = this.#server.address();
+    if (address !== null && typeof address === 'object') {
+      this.#local = socketAddressOf(address.address, address.port);
+    }
+    this.#resolveReady(IoStatus.ok);
+  };
+
+  readonly #onError = (error: Error): void => {
+    if (this.#listenStatus !== undefined) return;
+    const status = IoStatus.fromError(error);
+    this.#listenStatus = status;
+    this.#resolveReady(status);
+    for (const waiter of this.#waiters.splice(0)) this.#settle(waiter, err(status));
+  };
+
+  readonly #onConnection = (socket: Socket): void => {
+    const key = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.#inProgress.set(key, socket);
+    socket.once('close', () => {
+      if (this.#inProgress.get(key) === socket) this.#inProgress.delete(key);
+    });
+  };
+
+  readonly #onSecure = (socket: TLSSocket): void => {
+    this.#inProgress.delete(`${socket.remoteAddress}:${socket.remotePort}`);
+    if (this.#shutdown) {
+      socket.destroy();
+      return;
+    }
+    const context = this.#lookup(socket.servername || undefined)!;
+    if (this.#mutual && !socket.authorized) {
+      const certificate = socket.getPeerX509Certificate();
+      const code =
+        certificate === undefined
+          ? 'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE'
+          : String(socket.authorizationError);
+      const message =
+        certificate === undefined
+          ? 'the client sent no certificate'
+          : `the client's certificate was refused: ${code}`;
+      const status = code === 'CERT_HAS_EXPIRED' ? 'certificateExpired' : 'certificateInvalid';
+      const peer = socketAddressOf(socket.remoteAddress, socket.remotePort);
+      socket.on('error', () => {});
+      socket.destroy();
+      this.#report({
+        ...failure(status, message, code),
+        peerAddress: peer,
+        serverName: socket.servername || undefined,
+      });
+      return;
+    }
+    this.#handshakes++;
+    // From now on the peer's close_notify + FIN ends only its half: we may still answer.
+    socket.allowHalfOpen = true;
+    if (this.#noDelay) socket.setNoDelay(true);
+    const client = acceptedClient(this.#scheduler, socket, context);
+    const waiter = this.#waiters.shift();
+    if (waiter !== undefined) {
+      this.#settle(waiter, ok(client));
+      return;
+    }
+    this.#queue.push(client);
+    // A connection that dies before it is accepted leaves the queue.
+    socket.once('close', () => {
+      const index = this.#queue.indexOf(client);
+      if (index >= 0) this.#queue.splice(index, 1);
+    });
+  };
+
+  readonly #onClientError = (error: Error, socket: TLSSocket): void => {
+    let why = describeTlsError(error);
+    const serverName = socket.servername || undefined;
+    const code = (error as { code?: unknown }).code;
+    if (
+      code === contextRequiredCode ||
+      (this.#default === undefined && serverName === undefined && why.status === 'handshakeFailed')
+    ) {
+      why = failure('contextRequired', why.message, why.code, why.error);
+    }
+    const peer = socketAddressOf(socket.remoteAddress, socket.remotePort);
+    if (!socket.destroyed) socket.destroy();
+    this.#report({ ...why, peerAddress: peer, serverName });
+  };
+
+  #report(report: HandshakeFailure): void {
+    this.#failed++;
+    const callback = this.#onFailure;
+    if (callback === undefined) return;
+    try {
+      callback(report);
+    } catch (error) {
+      // The scheduler's onError reports it; the server carries on.
+      this.#scheduler.spawnDetached(Promise.reject(error));
+    }
+  }
+
+  /** Resolves `ok` once listening, or the bind error (`native(EADDRINUSE)`, ...). */
+  ready(): Promise<IoStatus> {
+    return this.#ready;
+  }
+
+  /** The address listened on, once listening. */
+  get localAddress(): SocketAddress | undefined {
+    if (this.#local === undefined && this.#listenStatus === undefined) {
+      const address = this.#server.address();
+      if (address !== null && typeof address === 'object') {
+        this.#local = socketAddressOf(address.address, address.port);
+      }
+    }
+    return this.#local;
+  }
+
+  /** The port listened on (the ephemeral one for `port: 0`), or `0` before listening. */
+  get port(): number {
+    return this.localAddress?.port ?? 0;
+  }
+
+  /** Whether `shutdown()` was called. */
+  get isShutdown(): boolean {
+    return this.#shutdown;
+  }
+
+  /** Clients whose handshake completed and that nobody took with `accept()` yet. */
+  get pending(): number {
+    return this.#queue.length;
+  }
+
+  /** Handshakes completed so far (clients handed to `accept()` or queued for it). */
+  get handshakes(): number {
+    return this.#handshakes;
+  }
+
+  /** Clients dropped so far because their handshake failed or timed out. */
+  get failedHandshakes(): number {
+    return this.#failed;
+  }
+
+  /**
+   * The next client whose handshake has completed: `{ ok: true, value: client }`, or
+   * `{ ok: false, error }` with `closed` (shut down), `timeout`, `cancelled`, or the bind error.
+   */
+  accept(options?: WaitOptions): Promise<Expected<Client, IoStatus>> {
+    const { signal, timeout } = readOptions(options);
+    if (this.#shutdown) return Promise.resolve(err(IoStatus.closed));
+    const client = this.#queue.shift();
+    if (client !== undefined) return Promise.resolve(ok(client));
+    const status = this.#listenStatus;
+    if (status !== undefined && !status.isOk()) return Promise.resolve(err(status));
+    if (isStopRequested(signal)) return Promise.resolve(err(IoStatus.cancelled));
+    if (timeout === 0) return Promise.resolve(err(IoStatus.timeout));
+    return new Promise((resolve) => {
+      const waiter: AcceptWaiter = { resolve, timer: undefined, registration: undefined };
+      this.#waiters.push(waiter);
+      if (timeout !== undefined) {
+        waiter.timer = this.#scheduler.callAfter(timeout, () =>
+          this.#remove(waiter, err(IoStatus.timeout)),
+        );
+      }
+      if (signal !== undefined) {
+        waiter.registration = onStop(signal, () => this.#remove(waiter, err(IoStatus.cancelled)));
+      }
+    });
+  }
+
+  #remove(waiter: AcceptWaiter, result: Expected<Client, IoStatus>): void {
+    const index = this.#waiters.indexOf(waiter);
+    if (index < 0) return;
+    this.#waiters.splice(index, 1);
+    this.#settle(waiter, result);
+  }
+
+  #settle(waiter: AcceptWaiter, result: Expected<Client, IoStatus>): void {
+    waiter.timer?.cancel();
+    waiter.registration?.unregister();
+    waiter.resolve(result);
+  }
+
+  /**
+   * Stops accepting: the listener closes, pending and later `accept()`s get `closed`, clients
+   * not yet accepted (and handshakes in progress) are closed. Accepted clients stay open.
+   */
+  shutdown(): void {
+    if (this.#shutdown) return;
+    this.#shutdown = true;
+    if (this.#server.listening) this.#server.close();
+    this.#server.removeListener('listening', this.#onListening);
+    for (const client of this.#queue.splice(0)) client.close();
+    for (const socket of this.#inProgress.values()) socket.destroy();
+    this.#inProgress.clear();
+    for (const waiter of this.#waiters.splice(0)) this.#settle(waiter, err(IoStatus.closed));
+  }
+
+  /** Same as `shutdown()`. */
+  close(): void {
+    this.shutdown();
+  }
+
+  /** `shutdown()`, then one turn of the event loop for the listening handle to close. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.shutdown();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  /** Accepts handshaken clients until `shutdown()` (or a bind error) ends the iteration. */
+  async *[Symbol.asyncIterator](): AsyncIterator<Client> {
+    for (;;) {
+      const accepted = await this.accept();
+      if (!accepted.ok) return;
+      yield accepted.value;
+    }
+  }
+}

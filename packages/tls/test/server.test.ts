@@ -1,0 +1,330 @@
+// tls.Server: accept yields only handshaken clients; failures are reported and never stall it.
+import { once } from 'node:events';
+import { connect as tcpConnect, type Socket } from 'node:net';
+import { connect as nodeTlsConnect } from 'node:tls';
+import { IoScheduler } from '@coro/io';
+import { InvalidAddressError } from '@coro/net';
+import { makeTestCertificates, type TestCertificates } from '@coro/test-certs';
+import { InvalidArgumentError, StopSource } from '@coro/task';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Context, type HandshakeFailure, tls } from '../src/index.ts';
+import { closeAll } from './utils/peers.ts';
+
+let certs: TestCertificates;
+let serverContext: Context;
+let trusting: Context;
+const scheduler = new IoScheduler();
+const cleanups: (() => void)[] = [];
+beforeAll(() => {
+  certs = makeTestCertificates();
+  serverContext = new Context({ cert: certs.server.cert, key: certs.server.key });
+  trusting = new Context({ ca: certs.ca.cert });
+});
+afterAll(() => certs.cleanup());
+afterEach(() => {
+  for (const c of cleanups.splice(0).reverse()) c();
+  closeAll();
+});
+
+/** A coro server on 127.0.0.1 whose failures are collected; shut down after the test. */
+async function server(options: Partial<tls.ServerOptions> = {}) {
+  const failures: HandshakeFailure[] = [];
+  const waiting: (() => void)[] = [];
+  const s = new tls.Server(scheduler, {
+    address: '127.0.0.1',
+    context: serverContext,
+    onHandshakeFailure: (f) => {
+      failures.push(f);
+      for (const w of waiting.splice(0)) w();
+    },
+    ...options,
+  });
+  cleanups.push(() => s.close());
+  expect((await s.ready()).kind).toBe('ok');
+  /** Waits until `n` failures were reported. */
+  const failed = async (n: number) => {
+    while (failures.length < n) await new Promise<void>((resolve) => waiting.push(resolve));
+    return failures;
+  };
+  return { server: s, failures, failed, endpoint: { address: '127.0.0.1', port: s.port } };
+}
+
+function rawConnect(port: number): Promise<Socket> {
+  const socket = tcpConnect(port, '127.0.0.1');
+  socket.on('error', () => {});
+  cleanups.push(() => socket.destroy());
+  return once(socket, 'connect').then(() => socket);
+}
+
+async function coroClient(endpoint: { address: string; port: number }, context = trusting) {
+  const client = new tls.Client(scheduler, endpoint, context);
+  cleanups.push(() => client.close());
+  return { client, status: await client.connect({ timeout: 15_000 }) };
+}
+
+describe('tls.Server', () => {
+  it('accepts a handshaken client and echoes through the tcp surface', async () => {
+    const { server: s, endpoint } = await server();
+    const connecting = coroClient(endpoint);
+    const accepted = await s.accept({ timeout: 15_000 });
+    expect(accepted.ok).toBe(true);
+    if (!accepted.ok) return;
+    const peer = accepted.value;
+    cleanups.push(() => peer.close());
+    expect(peer.protocol).toBe('TLSv1.3');
+    expect(peer.peerCertificate).toBeUndefined();
+    const { client, status } = await connecting;
+    expect(status).toBe('connected');
+    expect((await client.writeAll(Buffer.from('hello')))[0].kind).toBe('ok');
+    const [read, view] = await peer.readExact(Buffer.alloc(5), { timeout: 15_000 });
+    expect(read.kind).toBe('ok');
+    expect(Buffer.from(view).toString()).toBe('hello');
+    expect(s.handshakes).toBe(1);
+  });
+
+  it('drops a client that is not TLS, reporting protocolError, and goes on accepting', async () => {
+    const { server: s, failed, endpoint } = await server();
+    const raw = await rawConnect(endpoint.port);
+    raw.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    const [failure] = await failed(1);
+    expect(failure!.status).toBe('protocolError');
+    expect(failure!.code).toBe('ERR_SSL_HTTP_REQUEST');
+    expect(failure!.peerAddress?.ip.toString()).toBe('127.0.0.1');
+    expect(s.failedHandshakes).toBe(1);
+    const connecting = coroClient(endpoint);
+    expect((await s.accept({ timeout: 15_000 })).ok).toBe(true);
+    expect((await connecting).status).toBe('connected');
+  });
+
+  it('a silent client times out (status timeout) while other clients are accepted', async () => {
+    const { server: s, failed, failures, endpoint } = await server({ handshakeTimeout: 200 });
+    const silent = await rawConnect(endpoint.port);
+    const closed = once(silent, 'close');
+    // Handshakes while the silent client waits: none of them is held up by it.
+    for (let i = 0; i < 3; i++) {
+      const connecting = coroClient(endpoint);
+      const accepted = await s.accept({ timeout: 15_000 });
+      expect(accepted.ok).toBe(true);
+      expect((await connecting).status).toBe('connected');
+    }
+    const [failure] = await failed(1);
+    expect(failure!.status).toBe('timeout');
+    expect(failure!.code).toBe('ERR_TLS_HANDSHAKE_TIMEOUT');
+    await closed; // the server closed the silent client's connection
+    expect(failures).toHaveLength(1);
+  });
+
+  it('reports a client that gives up mid-handshake as unexpectedClose', async () => {
+    const { failed, endpoint } = await server();
+    const raw = await rawConnect(endpoint.port);
+    // The start of a ClientHello record, then a reset.
+    raw.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01]));
+    await new Promise((resolve) => setImmediate(resolve));
+    raw.resetAndDestroy();
+    const [failure] = await failed(1);
+    expect(failure!.status).toBe('unexpectedClose');
+  });
+
+  it('a client that refuses our certificate and leaves is reported at once, not at the deadline', async () => {
+    // Its FIN arrives mid-handshake; with the deadline at 10 minutes, only that FIN can end it.
+    const { failed, endpoint } = await server({ handshakeTimeout: 600_000 });
+    const refusing = new tls.Client(scheduler, endpoint, new Context());
+    expect(await refusing.connect({ timeout: 15_000 })).toBe('certificateInvalid');
+    const [failure] = await failed(1);
+    expect(failure!.status).toBe('unexpectedClose');
+  });
+
+  it('serves several names by SNI, wildcards too, and the default context for the rest', async () => {
+    const other = new Context({ cert: certs.other.cert, key: certs.other.key });
+    const { server: s, endpoint } = await server({
+      sni: { 'other.localhost': other, '*.wild.test': other },
+    });
+    const subjects: string[] = [];
+    for (const serverName of ['other.localhost', 'OTHER.localhost', 'localhost', undefined]) {
+      const client = new tls.Client(
+        scheduler,
+        endpoint,
+        trusting,
+        serverName === undefined ? {} : { serverName },
+      );
+      cleanups.push(() => client.close());
+      expect(await client.connect({ timeout: 15_000 }), serverName).toBe('connected');
+      subjects.push(client.peerCertificate!.subject);
+      const accepted = await s.accept({ timeout: 15_000 });
+      expect(accepted.ok).toBe(true);
+    }
+    expect(subjects).toEqual([
+      'CN=other.localhost',
+      'CN=other.localhost',
+      'CN=localhost',
+      'CN=localhost',
+    ]);
+    // The wildcard serves the other certificate; its name does not match, which the client sees.
+    const wild = new tls.Client(scheduler, endpoint, trusting, { serverName: 'a.wild.test' });
+    expect(await wild.connect({ timeout: 15_000 })).toBe('hostnameMismatch');
+    expect(wild.failure?.message).toMatch(/other\.localhost/);
+  });
+
+  it('drops with contextRequired a name no context serves when there is no default', async () => {
+    const other = new Context({ cert: certs.other.cert, key: certs.other.key });
+    const {
+      server: s,
+      failed,
+      endpoint,
+    } = await server({ context: undefined, sni: { 'other.localhost': other } });
+    const stranger = new tls.Client(scheduler, endpoint, trusting, { serverName: 'nobody.test' });
+    expect(await stranger.connect({ timeout: 15_000 })).not.toBe('connected');
+    const anonymous = new tls.Client(scheduler, endpoint, trusting);
+    expect(await anonymous.connect({ timeout: 15_000 })).not.toBe('connected');
+    const failures = await failed(2);
+    expect(failures.map((f) => f.status)).toEqual(['contextRequired', 'contextRequired']);
+    expect(failures[0]!.serverName).toBe('nobody.test');
+    const known = new tls.Client(scheduler, endpoint, trusting, { serverName: 'other.localhost' });
+    expect(await known.connect({ timeout: 15_000 })).toBe('connected');
+    // Accepted before it closes: a TLS 1.3 client is done before the server is.
+    expect((await s.accept({ timeout: 15_000 })).ok).toBe(true);
+    known.close();
+  });
+
+  it('shutdown() wakes a pending accept with closed; later accepts get closed', async () => {
+    const { server: s } = await server();
+    const pending = s.accept();
+    s.shutdown();
+    const result = await pending;
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.kind).toBe('closed');
+    const later = await s.accept();
+    expect(!later.ok && later.error.kind).toBe('closed');
+    expect(s.isShutdown).toBe(true);
+  });
+
+  it('shutdown() closes handshakes in progress and clients not yet accepted', async () => {
+    const { server: s, endpoint } = await server({ handshakeTimeout: Infinity });
+    const silent = await rawConnect(endpoint.port);
+    const { status } = await coroClient(endpoint);
+    expect(status).toBe('connected');
+    while (s.pending === 0) await scheduler.yield();
+    const silentClosed = once(silent, 'close');
+    s.shutdown();
+    await silentClosed;
+  });
+
+  it('accepted clients stay open across shutdown()', async () => {
+    const { server: s, endpoint } = await server();
+    const connecting = coroClient(endpoint);
+    const accepted = await s.accept({ timeout: 15_000 });
+    if (!accepted.ok) throw new Error('not accepted');
+    const { client } = await connecting;
+    s.shutdown();
+    await client.writeAll(Buffer.from('still here'));
+    const [status, view] = await accepted.value.readExact(Buffer.alloc(10), { timeout: 15_000 });
+    expect([status.kind, Buffer.from(view).toString()]).toEqual(['ok', 'still here']);
+    await accepted.value.writeAll(Buffer.from('yes'));
+    const [back, reply] = await client.readExact(Buffer.alloc(3), { timeout: 15_000 });
+    expect([back.kind, Buffer.from(reply).toString()]).toEqual(['ok', 'yes']);
+    accepted.value.close();
+  });
+
+  it('accept() takes timeout and signal, and leaves no waiter behind', async () => {
+    const { server: s } = await server();
+    const none = await s.accept({ timeout: 20 });
+    expect(!none.ok && none.error.kind).toBe('timeout');
+    const zero = await s.accept({ timeout: 0 });
+    expect(!zero.ok && zero.error.kind).toBe('timeout');
+    const stop = new StopSource();
+    const pending = s.accept({ signal: stop.token });
+    stop.requestStop();
+    const cancelled = await pending;
+    expect(!cancelled.ok && cancelled.error.kind).toBe('cancelled');
+    expect(scheduler.isEmpty).toBe(true);
+  });
+
+  it('is async-iterable until shutdown', async () => {
+    const { server: s, endpoint } = await server();
+    const seen: string[] = [];
+    const loop = (async () => {
+      for await (const client of s) {
+        seen.push(client.protocol!);
+        client.close();
+        if (seen.length === 3) s.shutdown();
+      }
+    })();
+    for (let i = 0; i < 3; i++) expect((await coroClient(endpoint)).status).toBe('connected');
+    await loop;
+    expect(seen).toEqual(['TLSv1.3', 'TLSv1.3', 'TLSv1.3']);
+  });
+
+  it('reports a listen error through ready() and accept()', async () => {
+    const { server: first } = await server();
+    const second = new tls.Server(scheduler, {
+      address: '127.0.0.1',
+      port: first.port,
+      context: serverContext,
+    });
+    cleanups.push(() => second.close());
+    const status = await second.ready();
+    expect(status.errno).toBe('EADDRINUSE');
+    const accepted = await second.accept();
+    expect(!accepted.ok && accepted.error.errno).toBe('EADDRINUSE');
+  });
+
+  it('an exception in onHandshakeFailure goes to the scheduler, not the server', async () => {
+    const errors: unknown[] = [];
+    const s2 = new IoScheduler({ onError: (e) => errors.push(e) });
+    const s = new tls.Server(s2, {
+      address: '127.0.0.1',
+      context: serverContext,
+      onHandshakeFailure: () => {
+        throw new Error('callback bug');
+      },
+    });
+    cleanups.push(() => s.close());
+    await s.ready();
+    const raw = await rawConnect(s.port);
+    raw.write('not tls at all\r\n\r\n');
+    while (errors.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect((errors[0] as Error).message).toBe('callback bug');
+    const connecting = coroClient({ address: '127.0.0.1', port: s.port });
+    expect((await s.accept({ timeout: 15_000 })).ok).toBe(true);
+    expect((await connecting).status).toBe('connected');
+  });
+
+  it('bad options throw at the call', () => {
+    const base = { address: '127.0.0.1', context: serverContext };
+    const bad: unknown[] = [
+      {},
+      { ...base, context: trusting }, // no cert
+      { ...base, context: {} },
+      { ...base, sni: { 'a.test': trusting } },
+      { ...base, sni: { 'a.*.test': serverContext } },
+      { ...base, sni: 'x' },
+      { ...base, handshakeTimeout: 0 },
+      { ...base, handshakeTimeout: -1 },
+      { ...base, backlog: 1.5 },
+      { ...base, reusePort: 'yes' },
+      { ...base, onHandshakeFailure: 1 },
+    ];
+    for (const options of bad) {
+      expect(() => new tls.Server(scheduler, options as never), JSON.stringify(options)).toThrow(
+        InvalidArgumentError,
+      );
+    }
+    expect(() => new tls.Server(scheduler, { ...base, port: 65_536 })).toThrow(InvalidAddressError);
+    expect(() => new tls.Server(scheduler, { ...base, address: 'x' })).toThrow(InvalidAddressError);
+    expect(() => new tls.Server({} as never, base)).toThrow(InvalidArgumentError);
+  });
+
+  it('serves a plain node:tls client too', async () => {
+    const { server: s, endpoint } = await server();
+    const socket = nodeTlsConnect({ port: endpoint.port, host: '127.0.0.1', ca: certs.ca.cert });
+    cleanups.push(() => socket.destroy());
+    await once(socket, 'secureConnect');
+    const accepted = await s.accept({ timeout: 15_000 });
+    if (!accepted.ok) throw new Error('not accepted');
+    socket.write('ping');
+    const [status, view] = await accepted.value.readExact(Buffer.alloc(4), { timeout: 15_000 });
+    expect(status.kind).toBe('ok');
+    expect(Buffer.from(view).toString()).toBe('ping');
+    accepted.value.close();
+  });
+});

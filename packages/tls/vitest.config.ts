@@ -1,0 +1,3 @@
+import { coroProject } from '@coro/vitest-config';
+
+export default coroProject('@coro/tls');
