@@ -28,7 +28,7 @@ import { ManualDriver } from './internal/manual-driver.ts';
 import { Notifier } from './internal/notifier.ts';
 import { PendingCall } from './internal/pending-call.ts';
 import { raceTimeout } from './internal/race.ts';
-import type { RunQueue } from './internal/run-queue.ts';
+import type { WorkQueue } from './internal/run-queue.ts';
 import { readSchedulerOptions } from './internal/scheduler-options.ts';
 import { sleepUntil } from './internal/sleep.ts';
 import { TimerService } from './internal/timer-service.ts';
@@ -101,8 +101,8 @@ export class IoScheduler<M extends object = AnyJobs> implements Executor, AsyncD
   readonly #notifier = new Notifier();
   readonly #driver: Driver;
   readonly #manual: ManualDriver | undefined;
-  readonly #ready: RunQueue;
-  readonly #turn: RunQueue;
+  readonly #ready: WorkQueue;
+  readonly #turn: WorkQueue;
   readonly #deliver: (fn: () => void) => void;
   readonly #pollHost: PollHost;
   /** Tasks the scheduler owns (spawned, joinable, group, `schedule(task)`) not yet settled. */
@@ -256,6 +256,13 @@ export class IoScheduler<M extends object = AnyJobs> implements Executor, AsyncD
       if (this.#state === 'stopped') throw this.#stoppedError('schedule()');
       return this.#ready.join();
     }
+    return this.#scheduleTask(task, options);
+  }
+
+  #scheduleTask<T>(
+    task: PromiseLike<T> | undefined,
+    options: ScheduleOptions | undefined,
+  ): Task<T> | Task<Expected<T, 'timeout' | 'cancelled'>> {
     if (!isAwaitable(task)) {
       throw new InvalidArgumentError(`schedule(task) expects a task or promise`);
     }
@@ -540,7 +547,7 @@ export class IoScheduler<M extends object = AnyJobs> implements Executor, AsyncD
   // ---- private ------------------------------------------------------------------------------
 
   /** A wait that is due already: a `yield()` / `schedule()`, unless the signal already stopped. */
-  #due(options: TimerOptions | undefined, queue: RunQueue): Promise<void> {
+  #due(options: TimerOptions | undefined, queue: WorkQueue): Promise<void> {
     if (this.#state === 'stopped') throw this.#stoppedError('a timed wait');
     const signal = signalOf(options);
     if (signal !== undefined && isStopRequested(signal)) {
