@@ -26,6 +26,7 @@ import {
 } from './internal/durations.ts';
 import { ManualDriver } from './internal/manual-driver.ts';
 import { Notifier } from './internal/notifier.ts';
+import { OwnedTasks, startOf } from './internal/owned-tasks.ts';
 import { PendingCall } from './internal/pending-call.ts';
 import { raceTimeout } from './internal/race.ts';
 import type { WorkQueue } from './internal/run-queue.ts';
@@ -53,13 +54,6 @@ import { ScheduledCall } from './scheduled-call.ts';
 type State = 'running' | 'stopping' | 'stopped';
 
 function noop(): void {}
-
-/** Starts a task directly (no thenable hop), or adopts any other awaitable. */
-function startOf<T>(awaitable: PromiseLike<T>): Promise<T> {
-  if (awaitable instanceof Task) return awaitable.start() as Promise<T>;
-  if (awaitable instanceof Promise) return awaitable;
-  return Promise.resolve(awaitable);
-}
 
 function signalOf(options: TimerOptions | undefined): StopLike | undefined {
   return options?.signal === undefined ? undefined : toStopLike(options.signal);
@@ -105,8 +99,7 @@ export class IoScheduler<M extends object = AnyJobs> implements Executor, AsyncD
   readonly #turn: WorkQueue;
   readonly #deliver: (fn: () => void) => void;
   readonly #pollHost: PollHost;
-  /** Tasks the scheduler owns (spawned, joinable, group, `schedule(task)`) not yet settled. */
-  #owned = 0;
+  readonly #owned: OwnedTasks;
   #polls = 0;
   #state: State = 'running';
   #shutdownPromise: Promise<void> | undefined = undefined;
@@ -142,6 +135,7 @@ export class IoScheduler<M extends object = AnyJobs> implements Executor, AsyncD
     this.#ready = driver.ready;
     this.#turn = driver.turn;
     this.#deliver = (fn) => driver.deliver(fn);
+    this.#owned = new OwnedTasks(this.#ready, (error) => this.#report(error), changed);
     this.#pollHost = {
       clock: this.#clock,
       timers: this.#timers,
@@ -208,7 +202,7 @@ export class IoScheduler<M extends object = AnyJobs> implements Executor, AsyncD
    */
   get size(): number {
     const turn = this.#turn === this.#ready ? 0 : this.#turn.size;
-    return this.#owned + this.#ready.size + turn + this.#timers.waiters + this.#polls;
+    return this.#owned.count + this.#ready.size + turn + this.#timers.waiters + this.#polls;
   }
 
   /** Whether `size` is 0. */
@@ -272,7 +266,7 @@ export class IoScheduler<M extends object = AnyJobs> implements Executor, AsyncD
         async (ctx: TaskContext): Promise<T> => {
           if (task instanceof Task) task.stopWith(ctx);
           await this.#ready.join();
-          return this.#driver.handOver(this.#track(startOf(task)));
+          return this.#driver.handOver(this.#owned.track(startOf(task)));
         },
         { name: 'schedule' },
       )();
@@ -285,7 +279,7 @@ export class IoScheduler<M extends object = AnyJobs> implements Executor, AsyncD
       async (ctx: TaskContext): Promise<Expected<T, 'timeout' | 'cancelled'>> => {
         if (task instanceof Task) task.stopWith(ctx);
         await this.#ready.join();
-        const promise = this.#track(startOf(task));
+        const promise = this.#owned.track(startOf(task));
         return raceTimeout(host, promise, task, timeout, signal, stopSource);
       },
       { name: 'schedule' },
@@ -368,7 +362,7 @@ export class IoScheduler<M extends object = AnyJobs> implements Executor, AsyncD
     if (!isAwaitable(task))
       throw new InvalidArgumentError('spawnDetached expects a task or promise');
     this.#checkAccepting('spawnDetached');
-    this._spawn(task, undefined);
+    this.#owned.spawn(task, undefined);
   }
 
   /**
@@ -387,7 +381,7 @@ export class IoScheduler<M extends object = AnyJobs> implements Executor, AsyncD
     let joined = false;
     const done = Promise.withResolvers<void>();
     done.promise.then(undefined, noop);
-    this._spawn(task, (error, failed) => {
+    this.#owned.spawn(task, (error, failed) => {
       if (!failed) done.resolve();
       else {
         if (!joined) this.#report(error);
@@ -517,26 +511,7 @@ export class IoScheduler<M extends object = AnyJobs> implements Executor, AsyncD
     task: PromiseLike<unknown>,
     onSettled: ((error: unknown, failed: boolean) => void) | undefined,
   ): void {
-    this.#owned++;
-    this.#ready.push(() => {
-      let promise: Promise<unknown>;
-      try {
-        promise = startOf(task);
-      } catch (error) {
-        promise = Promise.reject(error);
-      }
-      promise.then(
-        () => {
-          this.#taskDone();
-          onSettled?.(undefined, false);
-        },
-        (error: unknown) => {
-          this.#taskDone();
-          if (onSettled === undefined) this.#report(error);
-          else onSettled(error, true);
-        },
-      );
-    });
+    this.#owned.spawn(task, onSettled);
   }
 
   /** @internal Throws unless new tasks are accepted. */
@@ -559,18 +534,6 @@ export class IoScheduler<M extends object = AnyJobs> implements Executor, AsyncD
   #sleep(deadline: number, options: TimerOptions | undefined): Promise<void> {
     if (this.#state === 'stopped') throw this.#stoppedError('a timed wait');
     return sleepUntil(this.#timers, deadline, signalOf(options), this.#deliver);
-  }
-
-  #track<T>(promise: Promise<T>): Promise<T> {
-    this.#owned++;
-    const done = () => this.#taskDone();
-    promise.then(done, done);
-    return promise;
-  }
-
-  #taskDone(): void {
-    this.#owned--;
-    this.#notifier.notify();
   }
 
   #report(error: unknown): void {
