@@ -3,11 +3,13 @@ import {
   InvalidArgumentError,
   isStopRequested,
   onStop,
-  readWaitOptions,
   type StopRegistration,
   type WaitOptions,
 } from '@coro/task';
-import { CallbackTimer, type TimerEntry } from './internal/timer-queue.ts';
+import type { Clock } from './internal/clock.ts';
+import { readWaitOptions } from './internal/durations.ts';
+import { CallbackTimer } from './internal/timer-queue.ts';
+import type { TimerService } from './internal/timer-service.ts';
 
 /** What to wait for: data to read, room to write, or either (libcoro's `poll_op`). */
 export type PollOp = 'read' | 'write' | 'readWrite';
@@ -26,17 +28,21 @@ export type PollStatus = 'read' | 'write' | 'timeout' | 'error' | 'closed' | 'ca
 /** What `poll` accepts: a `net.Socket`, a `tls.TLSSocket`, or any Node.js stream. */
 export type PollTarget = Readable | Writable | Duplex;
 
-/** Options of `poll`: `{ timeout, signal }`. */
+/**
+ * Options of `poll`: `{ timeout, signal }`. `timeout` in ms: `Infinity` (or none) waits as
+ * long as it takes, `0` reports only what is ready now.
+ */
 export type PollOptions = WaitOptions;
 
 /** @internal What poll needs from its scheduler. */
 export interface PollHost {
-  _deadlineAfter(ms: number): number;
-  _addTimer(deadline: number, entry: TimerEntry): void;
-  _cancelTimer(entry: TimerEntry): void;
-  _deliver(fn: () => void): void;
-  _pollStarted(): void;
-  _pollEnded(): void;
+  readonly clock: Clock;
+  readonly timers: TimerService;
+  /** Delivers the outcome (in manual mode: inside processEvents). */
+  deliver(fn: () => void): void;
+  /** Counts a pending poll in the scheduler's size. */
+  started(): void;
+  ended(): void;
 }
 
 interface StreamLike {
@@ -124,7 +130,7 @@ export function pollTarget(
   if (timeout === 0) return Promise.resolve('timeout');
 
   return new Promise<PollStatus>((resolve) => {
-    host._pollStarted();
+    host.started();
     const events = wantRead
       ? wantWrite
         ? [...readEvents, ...writeEvents, ...commonEvents]
@@ -137,10 +143,10 @@ export function pollTarget(
       if (done) return;
       done = true;
       for (const event of events) stream.removeListener(event, onEvent);
-      if (timer !== undefined) host._cancelTimer(timer);
+      if (timer !== undefined) host.timers.cancel(timer);
       registration?.unregister();
-      host._pollEnded();
-      host._deliver(() => resolve(result));
+      host.ended();
+      host.deliver(() => resolve(result));
     };
     const onEvent = () => {
       const result = status(stream, op);
@@ -149,7 +155,7 @@ export function pollTarget(
     for (const event of events) stream.on(event, onEvent);
     if (timeout !== undefined) {
       timer = new CallbackTimer(() => finish('timeout'));
-      host._addTimer(host._deadlineAfter(timeout), timer);
+      host.timers.add(host.clock.deadlineAfter(timeout), timer);
     }
     if (signal !== undefined) registration = onStop(signal, () => finish('cancelled'));
   });

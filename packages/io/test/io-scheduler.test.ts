@@ -129,12 +129,12 @@ describe('IoScheduler (event loop)', () => {
 
   it('rejects bad durations and time points at the call', () => {
     const s = make();
-    for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY, '5' as unknown as number]) {
+    for (const bad of [-1, Number.NaN, Number.NEGATIVE_INFINITY, '5' as unknown as number]) {
       expect(() => s.yieldFor(bad)).toThrow(InvalidArgumentError);
       expect(() => s.scheduleAfter(bad)).toThrow(InvalidArgumentError);
     }
     expect(() => s.yieldUntil(Number.NaN)).toThrow(InvalidArgumentError);
-    expect(() => s.scheduleAt(Number.POSITIVE_INFINITY)).toThrow(InvalidArgumentError);
+    expect(() => s.scheduleAt(Number.NEGATIVE_INFINITY)).toThrow(InvalidArgumentError);
     expect(() => s.schedule(42 as unknown as Promise<number>)).toThrow(InvalidArgumentError);
     expect(() => s.spawnDetached({} as Promise<void>)).toThrow(InvalidArgumentError);
     expect(() => new IoScheduler({ threadStrategy: 'pool' as 'manual' })).toThrow(
@@ -166,6 +166,27 @@ describe('IoScheduler (event loop)', () => {
     await expect(viaAbort).rejects.toBeInstanceOf(CancelledError);
     expect(s._timerArmed).toBe(false);
     expect(activeTimeouts()).toBeLessThanOrEqual(before);
+  });
+
+  it('a callAfter cancelled by an earlier callback of the same deadline keeps size right', async () => {
+    const s = make();
+    const log: string[] = [];
+    let second: ReturnType<IoScheduler['callAfter']> | undefined;
+    const ran = Promise.withResolvers<void>();
+    const first = s.callAfter(10, () => {
+      log.push('first');
+      expect(second!.cancel()).toBe(true);
+      ran.resolve();
+    });
+    second = s.callAfter(10, () => log.push('second'));
+    expect(s.size).toBe(2);
+    await ran.promise;
+    await new Promise((r) => setImmediate(r));
+    expect(log).toEqual(['first']);
+    expect(first.pending).toBe(false);
+    expect(s.size).toBe(0);
+    expect(s.isEmpty).toBe(true);
+    expect(s._timerArmed).toBe(false);
   });
 
   it('callAfter fires on the event loop; a cancelled one keeps nothing alive', async () => {

@@ -285,6 +285,65 @@ describe('IoScheduler manual mode (virtual time)', () => {
     expect(() => s.spawnDetached(Promise.resolve())).toThrow(SchedulerShutdownError);
   });
 
+  it('an abort outside processEvents resumes nothing until processEvents runs', async () => {
+    const { PassThrough } = await import('node:stream');
+    const s = manual();
+    const stop = new StopSource();
+    const gate = Promise.withResolvers<void>();
+    const log: string[] = [];
+    s.yieldFor(1_000, { signal: stop.token }).then(
+      () => log.push('slept'),
+      (e) => log.push(e instanceof CancelledError ? 'sleep cancelled' : 'sleep failed'),
+    );
+    s.scheduleAfter(1_000, { signal: stop.token }).then(
+      () => log.push('scheduled'),
+      () => log.push('scheduleAfter cancelled'),
+    );
+    s.schedule(gate.promise, { signal: stop.token })
+      .start()
+      .then((r) => log.push(`schedule ${r.ok ? 'ok' : r.error}`));
+    const stream = new PassThrough();
+    s.poll(stream, 'read', { signal: stop.token }).then((status) => log.push(`poll ${status}`));
+    await s.processEvents(); // schedule(task) hops onto the scheduler
+    stop.requestStop();
+    await new Promise((r) => setTimeout(r, 5));
+    expect(log).toEqual([]);
+    expect(s.size).toBeGreaterThan(0);
+    await s.processEvents();
+    expect([...log].sort()).toEqual([
+      'poll cancelled',
+      'schedule cancelled',
+      'scheduleAfter cancelled',
+      'sleep cancelled',
+    ]);
+    gate.resolve();
+    await gate.promise;
+    await s.processEvents();
+    expect(s.isEmpty).toBe(true);
+    stream.destroy();
+  });
+
+  it('outside promises given to schedule(task) are handed over inside processEvents', async () => {
+    const s = manual();
+    const outside = Promise.withResolvers<number>();
+    const timed = Promise.withResolvers<number>();
+    const log: string[] = [];
+    s.schedule(outside.promise)
+      .start()
+      .then((v) => log.push(`plain ${v}`));
+    s.schedule(timed.promise, { timeout: 1_000 })
+      .start()
+      .then((r) => log.push(`timed ${r.ok ? r.value : r.error}`));
+    await s.processEvents();
+    outside.resolve(1);
+    timed.resolve(2);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(log).toEqual([]);
+    await s.processEvents();
+    expect(log).toEqual(['plain 1', 'timed 2']);
+    expect(s.isEmpty).toBe(true);
+  });
+
   it('refuses a second concurrent processEvents and is not usable in spawn mode', async () => {
     const s = manual();
     s.yield();

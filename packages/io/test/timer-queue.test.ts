@@ -63,6 +63,27 @@ describe('TimerQueue (the indexed heap of deadline buckets)', () => {
     expect(queue.earliest).toBeUndefined();
   });
 
+  it('an entry cancelled from the callback of an earlier one in its bucket is counted once', () => {
+    const queue = new TimerQueue();
+    const fired: string[] = [];
+    const second = new CallbackTimer(() => fired.push('second'));
+    second.counted = true;
+    const first = new CallbackTimer(() => {
+      fired.push('first');
+      expect(queue.cancel(second)).toBe(true);
+    });
+    first.counted = true;
+    queue.add(10, first);
+    queue.add(10, second);
+    queue.addShared(10);
+    expect(queue.waiters).toBe(3);
+    expect(drain(queue)).toEqual([10]);
+    expect(fired).toEqual(['first']);
+    expect(queue.waiters).toBe(0);
+    expect(queue.cancel(second)).toBe(false);
+    expect(queue.waiters).toBe(0);
+  });
+
   it('a million waits cancelled next to a live one leave nothing behind', () => {
     const queue = new TimerQueue();
     let fired = 0;

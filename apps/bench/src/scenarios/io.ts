@@ -1,10 +1,12 @@
 // @coro/io's IoScheduler against the event loop's own tools: libcoro bench.cpp's "scheduler
-// yield" and "scheduler yield_for" scenarios, a single task yielding in a loop, and a million
-// concurrent timers (each contender in a child process of its own, for clean heap figures).
+// yield", "scheduler yield_for" and "event from another coroutine" scenarios, a single task
+// yielding in a loop, and a million concurrent timers (each contender in a child process of its
+// own, for clean heap figures).
 import { execFile } from 'node:child_process';
 import { setImmediate as immediate, setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { IoScheduler } from '@coro/io';
+import { Event } from '@coro/sync';
 import { task, whenAll } from '@coro/task';
 import {
   type CompareSpec,
@@ -64,12 +66,18 @@ const yieldLoop = throughput({
 });
 
 // libcoro: "benchmark counter task scheduler{1} yield": every task hops onto the scheduler,
-// yields once and counts; all of them awaited together.
-const yieldTask = task(async (s: IoScheduler, counter: { n: number }) => {
-  await s.schedule();
-  await s.yield();
+// yields once and counts; all of them awaited together. Like libcoro's lambda (and the plain
+// contender, which reaches setImmediate from its scope), the body captures the scheduler.
+const yieldTask = task(async (counter: { n: number }) => {
+  await scheduler.schedule();
+  await scheduler.yield();
   counter.n++;
 });
+async function yieldFn(counter: { n: number }): Promise<void> {
+  await scheduler.schedule();
+  await scheduler.yield();
+  counter.n++;
+}
 async function plainYieldTask(counter: { n: number }): Promise<void> {
   await null;
   await nextTurn();
@@ -88,8 +96,19 @@ const schedulerYield = throughput({
       async run(ops) {
         const counter = { n: 0 };
         const tasks = new Array(ops);
-        for (let i = 0; i < ops; i++) tasks[i] = yieldTask(scheduler, counter);
+        for (let i = 0; i < ops; i++) tasks[i] = yieldTask(counter);
         await whenAll(tasks);
+        sink += counter.n;
+      },
+    },
+    {
+      // The same loop without @coro/task's Task and whenAll: what the scheduler itself costs.
+      name: 'IoScheduler schedule+yield (async fn, Promise.all)',
+      async run(ops) {
+        const counter = { n: 0 };
+        const promises = new Array(ops);
+        for (let i = 0; i < ops; i++) promises[i] = yieldFn(counter);
+        await Promise.all(promises);
         sink += counter.n;
       },
     },
@@ -108,6 +127,110 @@ const schedulerYield = throughput({
     {
       subject: 'IoScheduler schedule+yield (whenAll)',
       baseline: 'async fn + setImmediate (Promise.all)',
+      target: { max: 0.5, text: 'at least 2× the throughput of async fn + setImmediate' },
+    },
+    {
+      subject: 'IoScheduler schedule+yield (async fn, Promise.all)',
+      baseline: 'async fn + setImmediate (Promise.all)',
+      target: { max: 0.5, text: 'at least 2× the throughput of async fn + setImmediate' },
+    },
+    {
+      subject: 'IoScheduler schedule+yield (whenAll)',
+      baseline: 'IoScheduler schedule+yield (async fn, Promise.all)',
+    },
+  ],
+});
+
+// libcoro: "benchmark counter task scheduler await event from another coroutine": for each i,
+// one task hops onto the scheduler and waits for event i, another hops on and sets it.
+const eventWaitTask = task(async (event: Event, counter: { n: number }) => {
+  await scheduler.schedule();
+  await event.wait();
+  counter.n++;
+});
+const eventSetTask = task(async (event: Event) => {
+  await scheduler.schedule();
+  event.set();
+});
+async function eventWaitFn(event: Event, counter: { n: number }): Promise<void> {
+  await scheduler.schedule();
+  await event.wait();
+  counter.n++;
+}
+async function eventSetFn(event: Event): Promise<void> {
+  await scheduler.schedule();
+  event.set();
+}
+async function plainWait(gate: Promise<void>, counter: { n: number }): Promise<void> {
+  await null;
+  await gate;
+  counter.n++;
+}
+async function plainSet(open: () => void): Promise<void> {
+  await null;
+  open();
+}
+
+const schedulerEvent = throughput({
+  id: 'io/scheduler-event',
+  group: 'io',
+  title:
+    'libcoro "counter task scheduler await event from another coroutine": N waiters, N setters',
+  ops: 50_000,
+  rounds: 7,
+  contenders: [
+    {
+      name: 'IoScheduler + Event (whenAll)',
+      async run(ops) {
+        const counter = { n: 0 };
+        const tasks = new Array(2 * ops);
+        for (let i = 0; i < ops; i++) {
+          const event = new Event();
+          tasks[2 * i] = eventWaitTask(event, counter);
+          tasks[2 * i + 1] = eventSetTask(event);
+        }
+        await whenAll(tasks);
+        sink += counter.n;
+      },
+    },
+    {
+      name: 'IoScheduler + Event (async fn, Promise.all)',
+      async run(ops) {
+        const counter = { n: 0 };
+        const promises = new Array(2 * ops);
+        for (let i = 0; i < ops; i++) {
+          const event = new Event();
+          promises[2 * i] = eventWaitFn(event, counter);
+          promises[2 * i + 1] = eventSetFn(event);
+        }
+        await Promise.all(promises);
+        sink += counter.n;
+      },
+    },
+    {
+      name: 'async fn + Promise.withResolvers (Promise.all)',
+      async run(ops) {
+        const counter = { n: 0 };
+        const promises = new Array(2 * ops);
+        for (let i = 0; i < ops; i++) {
+          const gate = Promise.withResolvers<void>();
+          promises[2 * i] = plainWait(gate.promise, counter);
+          promises[2 * i + 1] = plainSet(gate.resolve);
+        }
+        await Promise.all(promises);
+        sink += counter.n;
+      },
+    },
+  ],
+  compare: [
+    {
+      subject: 'IoScheduler + Event (whenAll)',
+      baseline: 'async fn + Promise.withResolvers (Promise.all)',
+      target: { max: 1 / 1.5, text: 'at least 1.5× the throughput of plain promises' },
+    },
+    {
+      subject: 'IoScheduler + Event (async fn, Promise.all)',
+      baseline: 'async fn + Promise.withResolvers (Promise.all)',
     },
   ],
 });
@@ -291,6 +414,7 @@ function millionTimers(mode: 'time' | 'heap'): Scenario {
 export default [
   yieldLoop,
   schedulerYield,
+  schedulerEvent,
   schedulerYieldFor,
   millionTimers('time'),
   millionTimers('heap'),

@@ -8,6 +8,10 @@
 // that can be cancelled get an entry object of their own. Order within a bucket is FIFO: the
 // items are fired in the order they were added, and a shared promise runs its reactions in the
 // order they were registered.
+//
+// The count of pending waits (`waiters`) has one owner: an entry leaves the pending state in
+// exactly one place (`#release`), whether it fires or is cancelled — also when one callback of
+// a bucket cancels a later entry of the same bucket while the bucket is being fired.
 
 /** A cancellable timer entry: `fire()` runs when its deadline is reached. */
 export class TimerEntry {
@@ -51,8 +55,8 @@ export class Bucket {
   live = 0;
   /** Cancelled slots still in `items`. */
   holes = 0;
-  /** Pending counted waits (each caller sharing the promise counts). */
-  waiters = 0;
+  /** Callers waiting on the bucket's shared promises (entries count for themselves). */
+  sharedWaiters = 0;
   /** The promise of the trailing shared run, while the last item is that run's resolver. */
   shared: Promise<void> | undefined = undefined;
 
@@ -69,8 +73,12 @@ export class TimerQueue {
   readonly #capture = (resolve: () => void): void => {
     this.#captured = resolve;
   };
+  #waiters = 0;
+
   /** Pending timed waits in total. */
-  waiters = 0;
+  get waiters(): number {
+    return this.#waiters;
+  }
 
   /** The earliest pending deadline, or `undefined` when there is none. */
   get earliest(): number | undefined {
@@ -85,8 +93,8 @@ export class TimerQueue {
   /** A promise resolved at `deadline`, shared with the other plain waiters of that deadline. */
   addShared(deadline: number): Promise<void> {
     const bucket = this.#bucketFor(deadline);
-    bucket.waiters++;
-    this.waiters++;
+    bucket.sharedWaiters++;
+    this.#waiters++;
     let promise = bucket.shared;
     if (promise === undefined) {
       promise = new Promise<void>(this.#capture);
@@ -101,10 +109,7 @@ export class TimerQueue {
   /** Adds a cancellable entry fired at `deadline`. */
   add(deadline: number, entry: TimerEntry): void {
     const bucket = this.#bucketFor(deadline);
-    if (entry.counted) {
-      bucket.waiters++;
-      this.waiters++;
-    }
+    if (entry.counted) this.#waiters++;
     entry.bucket = bucket;
     entry.index = bucket.items.length;
     bucket.items.push(entry);
@@ -116,14 +121,10 @@ export class TimerQueue {
   cancel(entry: TimerEntry): boolean {
     const bucket = entry.bucket;
     if (bucket === undefined) return false;
-    entry.bucket = undefined;
+    this.#release(entry);
     bucket.items[entry.index] = undefined;
     bucket.live--;
     bucket.holes++;
-    if (entry.counted) {
-      bucket.waiters--;
-      this.waiters--;
-    }
     if (bucket.heapIndex === -1) return true; // the bucket is being fired right now
     if (bucket.live === 0) {
       this.#remove(bucket);
@@ -147,8 +148,9 @@ export class TimerQueue {
 
   /** Fires every item of a bucket taken by `popDue`, in order. */
   fire(bucket: Bucket): void {
-    this.waiters -= bucket.waiters;
-    bucket.waiters = 0;
+    // The callers sharing the bucket's promises resume now (their reactions run in order).
+    this.#waiters -= bucket.sharedWaiters;
+    bucket.sharedWaiters = 0;
     bucket.shared = undefined;
     const items = bucket.items;
     for (let i = 0; i < items.length; i++) {
@@ -156,12 +158,19 @@ export class TimerQueue {
       if (item === undefined) continue;
       if (typeof item === 'function') item();
       else {
-        // Detach first so a cancel from inside another entry's callback is a no-op.
-        item.bucket = undefined;
+        // Released before it runs: a cancel of this entry from inside its own callback is a
+        // no-op; a later entry cancelled from here is skipped (its slot is emptied).
+        this.#release(item);
         item.fire();
       }
     }
     bucket.items = [];
+  }
+
+  /** The one place an entry stops being pending, and stops being counted. */
+  #release(entry: TimerEntry): void {
+    entry.bucket = undefined;
+    if (entry.counted) this.#waiters--;
   }
 
   #bucketFor(deadline: number): Bucket {
