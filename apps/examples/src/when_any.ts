@@ -9,10 +9,13 @@ const scheduler = new IoScheduler();
 // Behaves like a long-running task that produces a valid result.
 const makeLongRunningTask = task.withContext(
   async (ctx, s: IoScheduler, executionTime: number): Promise<number> => {
+    // Fake doing some work... The signal ends the wait early if whenAny stops this task. Its
+    // clock starts before the hop, ahead of the timeout task's: the two durations decide which
+    // task wins, not how long the hop (or a busy machine) took.
+    const work = s.yieldFor(executionTime, { signal: ctx });
     // Hop onto the scheduler.
     await s.schedule();
-    // Fake doing some work... The signal ends the wait early if whenAny stops this task.
-    await s.yieldFor(executionTime, { signal: ctx });
+    await work;
     return 1;
   },
 );

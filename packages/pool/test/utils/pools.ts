@@ -27,11 +27,15 @@ afterEach(async () => {
   await Promise.all(pools.map((pool) => pool.terminate()));
 });
 
-/** Waits until `predicate()` holds, polling; fails after `timeoutMs`. */
-export async function eventually(predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
+/**
+ * Waits until `predicate()` holds, polling; fails after `timeoutMs`, naming the predicate. The
+ * default is for a loaded machine (what is awaited takes milliseconds alone) and stays under
+ * the 60 s test timeout, so this message is the one seen.
+ */
+export async function eventually(predicate: () => boolean, timeoutMs = 45_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!predicate()) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
+    if (Date.now() > end) throw new Error(`not reached within ${timeoutMs} ms: ${predicate}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
