@@ -112,7 +112,7 @@ export class Stoppers {
   /** Every wait removed its stop registration (read through @coro/task's token internals). */
   expectNoRegistrations(): void {
     for (const source of this.sources) {
-      expect((source.token as unknown as { _head: unknown })._head).toBeUndefined();
+      expect(source.token.registrationCount).toBe(0);
     }
   }
 }
