@@ -5,6 +5,7 @@ export {
   LockNotHeldError,
   NegativeCountError,
   NotAcquiredError,
+  ObjectInUseError,
   SemaphoreOverflowError,
   ShutdownError,
 } from './errors.ts';
