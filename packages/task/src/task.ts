@@ -87,6 +87,24 @@ class Context implements TaskContext {
   }
 }
 
+/** The context is `this` (a `function` body). */
+const THIS_CONTEXT = 0;
+/** The context is the first argument (`task.withContext`). */
+const WITH_CONTEXT = 1;
+/** An arrow function: it cannot see `this`, so no context is made. */
+const ARROW = 2;
+type CallMode = typeof THIS_CONTEXT | typeof WITH_CONTEXT | typeof ARROW;
+
+/**
+ * Whether `fn` is an arrow function (it ignores `this`), read once per factory from its source
+ * text. Anything else — `function`s, methods, bound and native functions — gets a context.
+ */
+function isArrow(fn: Function): boolean {
+  if (fn.prototype !== undefined) return false;
+  const source = Function.prototype.toString.call(fn);
+  return /^(?:async\s*)?(?:\([^)]*\)|[\w$]+)\s*=>/.test(source);
+}
+
 let startTask: <T>(task: Task<T>) => Promise<T>;
 let adoptPromise: <T>(task: Task<T>, promise: Promise<T>) => void;
 
@@ -107,7 +125,8 @@ let adoptPromise: <T>(task: Task<T>, promise: Promise<T>) => void;
 export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
   #body: Body | undefined;
   #args: unknown;
-  #withContext: boolean;
+  /** How the body is called: `THIS_CONTEXT`, `WITH_CONTEXT` or `ARROW`. */
+  #withContext: CallMode;
   #promise: Promise<T> | undefined = undefined;
   #stop: StopToken | undefined = undefined;
   /** Parents given to `stopWith` before the task started: linked only when it starts. */
@@ -129,7 +148,7 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
     body: Body | undefined,
     args: unknown,
     name: string | undefined,
-    withContext = false,
+    withContext: CallMode = THIS_CONTEXT,
   ) {
     this.#body = body;
     this.#args = args;
@@ -332,8 +351,15 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
    * without an array) the single argument.
    */
   #invoke(body: Body, args: unknown): unknown {
+    if (this.#withContext === ARROW) {
+      // An arrow function ignores `this`: no context to make.
+      const arrow = body as (...rest: unknown[]) => unknown;
+      if (args === NO_ARGS) return arrow();
+      if (Array.isArray(args)) return arrow(...args);
+      return arrow(args);
+    }
     const ctx = new Context(this as Task<unknown>);
-    if (this.#withContext) {
+    if (this.#withContext === WITH_CONTEXT) {
       const call = body as unknown as (ctx: TaskContext, ...rest: unknown[]) => unknown;
       if (args === NO_ARGS) return call(ctx);
       if (Array.isArray(args)) return call(ctx, ...args);
@@ -389,12 +415,13 @@ function taskFactory<A extends unknown[], R>(
   // Zero or one argument (the common case) is stored without an array; only `arguments.length`
   // is read, which V8 does without making an arguments object. More arguments are forwarded
   // to a rest-parameter function, which V8 also does without one.
-  const many = (...args: unknown[]) => new Task<Awaited<R>>(fn as Body, args, name);
+  const mode = isArrow(fn) ? ARROW : THIS_CONTEXT;
+  const many = (...args: unknown[]) => new Task<Awaited<R>>(fn as Body, args, name, mode);
   return function makeTask(this: unknown, first: unknown) {
     // biome-ignore lint/complexity/noArguments: only the count is read; no arguments object.
     const n = arguments.length;
-    if (n === 1) return new Task<Awaited<R>>(fn as Body, oneArg(first), name);
-    if (n === 0) return new Task<Awaited<R>>(fn as Body, NO_ARGS, name);
+    if (n === 1) return new Task<Awaited<R>>(fn as Body, oneArg(first), name, mode);
+    if (n === 0) return new Task<Awaited<R>>(fn as Body, NO_ARGS, name, mode);
     // biome-ignore lint/complexity/noArguments: forwarding `arguments` avoids copying it.
     return many.apply(undefined, arguments as unknown as unknown[]);
   } as unknown as TaskFactory<A, Awaited<R>>;
@@ -417,12 +444,12 @@ function withContext<A extends unknown[], R>(
 ): TaskFactory<A, Awaited<R>> {
   checkFunction(fn, 'task.withContext()');
   const name = options?.name ?? (fn.name || undefined);
-  const many = (...args: unknown[]) => new Task<Awaited<R>>(fn as Body, args, name, true);
+  const many = (...args: unknown[]) => new Task<Awaited<R>>(fn as Body, args, name, WITH_CONTEXT);
   return function makeContextTask(this: unknown, first: unknown) {
     // biome-ignore lint/complexity/noArguments: only the count is read; no arguments object.
     const n = arguments.length;
-    if (n === 1) return new Task<Awaited<R>>(fn as Body, oneArg(first), name, true);
-    if (n === 0) return new Task<Awaited<R>>(fn as Body, NO_ARGS, name, true);
+    if (n === 1) return new Task<Awaited<R>>(fn as Body, oneArg(first), name, WITH_CONTEXT);
+    if (n === 0) return new Task<Awaited<R>>(fn as Body, NO_ARGS, name, WITH_CONTEXT);
     // biome-ignore lint/complexity/noArguments: forwarding `arguments` avoids copying it.
     return many.apply(undefined, arguments as unknown as unknown[]);
   } as unknown as TaskFactory<A, Awaited<R>>;
@@ -445,7 +472,12 @@ export function invoke<A extends unknown[], R>(
   ...args: A
 ): Task<Awaited<R>> {
   checkFunction(fn, 'invoke()');
-  return new Task<Awaited<R>>(fn as Body, args.length === 0 ? NO_ARGS : args, fn.name || undefined);
+  return new Task<Awaited<R>>(
+    fn as Body,
+    args.length === 0 ? NO_ARGS : args,
+    fn.name || undefined,
+    isArrow(fn) ? ARROW : THIS_CONTEXT,
+  );
 }
 
 /**

@@ -192,6 +192,13 @@ describe('the task context', () => {
       { name: 'viaThis' },
     )();
     expect(await t).toEqual([false, 'viaThis', false]);
+    // Methods and bound functions see the context as `this` too (only arrows go without).
+    const holder = {
+      async method(this: unknown) {
+        return isAwaitable(this) === false && (this as { name?: string }).name;
+      },
+    };
+    expect(await task(holder.method, { name: 'm' })()).toBe('m');
   });
 });
 
