@@ -104,26 +104,32 @@ function markHandled(): void {}
 function whenAllBody(items: readonly PromiseLike<unknown>[]): Promise<unknown[]> {
   const n = items.length;
   if (n === 0) return Promise.resolve([]);
-  const promises = new Array<Promise<unknown>>(n);
-  for (let i = 0; i < n; i++) promises[i] = startAwaitable(items[i]!);
-  // V8's Promise.all gathers the results; only a failure takes the slower path.
-  return Promise.all(promises).then(undefined, (error: unknown) =>
-    afterFailure(items, promises, error),
-  );
-}
-
-/**
- * The first failure asks every other child to stop; the task still waits for all of them, so
- * that nothing it started outlives it, then rejects with that first error.
- */
-function afterFailure(
-  items: readonly PromiseLike<unknown>[],
-  promises: readonly Promise<unknown>[],
-  error: unknown,
-): Promise<never> {
-  stopAll(items, -1);
-  return Promise.allSettled(promises).then(() => {
-    throw error;
+  return new Promise<unknown[]>((resolve, reject) => {
+    const results = new Array<unknown>(n);
+    let remaining = n;
+    let failed = false;
+    let firstError: unknown;
+    const settleOne = () => {
+      if (--remaining !== 0) return;
+      if (failed) reject(firstError);
+      else resolve(results);
+    };
+    // The first failure asks every other child to stop; the task still waits for all of
+    // them, so that nothing it started outlives it.
+    const onRejected = (error: unknown) => {
+      if (!failed) {
+        failed = true;
+        firstError = error;
+        stopAll(items, -1);
+      }
+      settleOne();
+    };
+    for (let i = 0; i < n; i++) {
+      startAwaitable(items[i]!).then((value) => {
+        results[i] = value;
+        settleOne();
+      }, onRejected);
+    }
   });
 }
 
