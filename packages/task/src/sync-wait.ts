@@ -22,6 +22,11 @@ export function syncWait<T>(
   awaitable: PromiseLike<T> | T,
   options?: WaitOptions,
 ): Promise<Awaited<T>> {
+  if (options === undefined) {
+    return (
+      isAwaitable(awaitable) ? startAwaitable(awaitable) : Promise.resolve(awaitable)
+    ) as Promise<Awaited<T>>;
+  }
   // Validate first: a rejected call starts nothing.
   const { signal, timeout } = readWaitOptions(options);
   const promise = (
