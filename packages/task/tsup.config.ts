@@ -1,4 +1,6 @@
 import { coroBuild } from '@coro/tsup-config';
 import { defineConfig } from 'tsup';
 
-export default defineConfig(coroBuild());
+// Declarations leave out what is marked `@internal`: it is not part of the published API.
+const base = coroBuild();
+export default defineConfig({ ...base, dts: { compilerOptions: { stripInternal: true } } });

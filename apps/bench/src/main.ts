@@ -1,9 +1,10 @@
-// `pnpm bench [--quick] [--filter text] [--out dir] [--no-history]`
+// `pnpm bench [--quick] [--filter text] [--out dir] [--no-history] [--libcoro BUILD_DIR]`
 // Runs every scenario in src/scenarios (or those whose id contains a --filter text), prints
 // progress, and writes results/latest.{json,md,svg} plus a line in results/history.jsonl.
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { libcoroScenarios, libcoroSkipped } from './libcoro.ts';
 import { loadScenarios } from './load.ts';
 import { makeRecord, writeReport } from './report.ts';
 import type { ScenarioResult } from './harness.ts';
@@ -25,7 +26,10 @@ if ((globalThis as { gc?: unknown }).gc === undefined) {
   );
 }
 
-const scenarios = (await loadScenarios()).filter(
+// The libcoro group runs libcoro's own bench binary, so it needs a build to point at.
+const libcoro = values.libcoro === undefined ? [] : libcoroScenarios(values.libcoro);
+if (values.libcoro === undefined) process.stderr.write(`${libcoroSkipped}\n`);
+const scenarios = [...(await loadScenarios()), ...libcoro].filter(
   (s) => values.filter === undefined || values.filter.some((f) => s.id.includes(f)),
 );
 if (values.list) {

@@ -1,5 +1,4 @@
-import { isStopRequested, type StopLike, type WaitOptions } from '@coro/task';
-import { readPredicateAndOptions } from './internal/predicate-options.ts';
+import { isStopRequested, readWaitOptions, type StopLike, type WaitOptions } from '@coro/task';
 import { InvalidArgumentError, LockNotHeldError } from './errors.ts';
 import { WaitList } from './internal/waiter.ts';
 import { ScopedLock } from './scoped-lock.ts';
@@ -66,10 +65,11 @@ export class ConditionVariable {
     if (!lock.isHeld) {
       throw new LockNotHeldError('ConditionVariable.wait with a lock that is not held');
     }
-    const { predicate, signal, timeout } = readPredicateAndOptions(
-      predicateOrOptions,
-      maybeOptions,
-    );
+    // Read without building an options object: the plain wait allocates no more than Mutex.lock.
+    const predicate = typeof predicateOrOptions === 'function' ? predicateOrOptions : undefined;
+    const options = predicate === undefined ? (predicateOrOptions as WaitOptions) : maybeOptions;
+    if (options === undefined) return this.#wait(lock, predicate, undefined, undefined);
+    const { signal, timeout } = readWaitOptions(options);
     return this.#wait(lock, predicate, signal, timeout);
   }
 

@@ -72,3 +72,14 @@ export class ShutdownError extends CoroError {
     super(message, { code: 'ERR_CORO_SHUTDOWN', cause: options?.cause });
   }
 }
+
+/**
+ * Thrown by `ObjectPool.acquire()` when `create()` returns an object the pool already holds
+ * (lent out or idle): lending it twice would corrupt the pool. Its slot is freed at once and
+ * every count stays right. Code: `ERR_CORO_OBJECT_IN_USE`.
+ */
+export class ObjectInUseError extends CoroError {
+  constructor(message = 'the object is already in use', options?: { cause?: unknown }) {
+    super(message, { code: 'ERR_CORO_OBJECT_IN_USE', cause: options?.cause });
+  }
+}

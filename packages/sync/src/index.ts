@@ -6,6 +6,7 @@ export {
   LockNotHeldError,
   NegativeCountError,
   NotAcquiredError,
+  ObjectInUseError,
   SemaphoreOverflowError,
   ShutdownError,
 } from './errors.ts';

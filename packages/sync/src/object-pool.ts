@@ -1,5 +1,21 @@
-import { isStopRequested, readWaitOptions, type WaitOptions } from '@coro/task';
-import { InvalidArgumentError, NotAcquiredError, ShutdownError } from './errors.ts';
+import {
+  clearWaitTimer,
+  isAwaitable,
+  isStopRequested,
+  onStop,
+  readWaitOptions,
+  type StopLike,
+  type StopRegistration,
+  setWaitTimer,
+  type WaitOptions,
+  type WaitTimer,
+} from '@coro/task';
+import {
+  InvalidArgumentError,
+  NotAcquiredError,
+  ObjectInUseError,
+  ShutdownError,
+} from './errors.ts';
 import { checkCount } from './internal/check.ts';
 import { resolvedCancelled, resolvedTimeout } from './internal/resolved.ts';
 import { WaitList } from './internal/waiter.ts';
@@ -17,7 +33,10 @@ export interface ObjectPoolOptions<T> {
   readonly validate?: ((object: T) => boolean) | undefined;
   /** The most objects alive at once (lent, idle or being made): an integer ≥ 1. */
   readonly max: number;
-  /** Receives errors thrown by `destroy`. Defaults to `console.error`. */
+  /**
+   * Receives errors thrown by `destroy`, and those of a `create` whose caller had already given
+   * up (timeout or signal). Defaults to `console.error`.
+   */
   readonly onError?: ((error: unknown) => void) | undefined;
 }
 
@@ -25,6 +44,7 @@ export interface ObjectPoolOptions<T> {
 export type PoolAcquireStatus = 'timeout' | 'cancelled' | 'shutdown';
 
 const SLOT = Symbol('slot');
+const resolvedShutdown: Promise<'shutdown'> = Promise.resolve('shutdown');
 type Grant<T> = PoolGuard<T> | typeof SLOT | PoolAcquireStatus;
 
 /**
@@ -143,12 +163,13 @@ export class ObjectPool<T> {
   acquire(options?: WaitOptions): Promise<PoolGuard<T> | PoolAcquireStatus> {
     const statuses = options !== undefined;
     const { signal, timeout } = readWaitOptions(options);
+    // An already-stopped signal answers first, drained or not (the precedence rule).
+    if (isStopRequested(signal)) return resolvedCancelled;
     if (this.#draining) {
       return statuses
-        ? Promise.resolve('shutdown')
+        ? resolvedShutdown
         : Promise.reject(new ShutdownError('acquire() on a drained ObjectPool'));
     }
-    if (isStopRequested(signal)) return resolvedCancelled;
     const idle = this.#idle;
     while (idle.length !== 0) {
       const object = idle.pop() as T;
@@ -157,11 +178,16 @@ export class ObjectPool<T> {
     }
     if (this.#size < this.#max) {
       this.#size++;
-      return this.#make(statuses);
+      return this.#make(statuses, signal, timeout);
     }
     if (timeout === 0) return resolvedTimeout;
+    const deadline = timeout === undefined ? 0 : performance.now() + timeout;
     return this.#waiters.enqueue(undefined, signal, timeout).then((grant) => {
-      if (grant === SLOT) return this.#make(statuses);
+      if (grant === SLOT) {
+        const left =
+          timeout === undefined ? undefined : Math.max(1, Math.ceil(deadline - performance.now()));
+        return this.#make(statuses, signal, left);
+      }
       if (grant === 'shutdown' && !statuses) {
         throw new ShutdownError('the ObjectPool was drained while waiting');
       }
@@ -230,16 +256,102 @@ export class ObjectPool<T> {
     }
   }
 
-  /** Makes an object in a slot already counted in `size`. */
-  async #make(statuses: boolean): Promise<PoolGuard<T> | PoolAcquireStatus> {
-    let object: T;
+  /**
+   * Makes an object in a slot already counted in `size`. With a signal or timeout the caller
+   * stops waiting on time even while `create` runs; the object, when it arrives, then goes to
+   * the next waiter or the idle list (or is destroyed if the pool is draining).
+   */
+  #make(
+    statuses: boolean,
+    signal: StopLike | undefined,
+    timeout: number | undefined,
+  ): Promise<PoolGuard<T> | PoolAcquireStatus> {
+    let made: T | Promise<T>;
     try {
-      object = await this.#create();
+      made = this.#create();
     } catch (error) {
-      this.#size--;
-      this.#slotFreed();
-      this.#checkDrained();
-      throw error;
+      this.#createFailed();
+      return Promise.reject(error);
+    }
+    if (!isAwaitable(made)) {
+      try {
+        return Promise.resolve(this.#arrived(made, statuses));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    const pending = Promise.resolve(made);
+    if (signal === undefined && timeout === undefined) {
+      return pending.then(
+        (object) => this.#arrived(object, statuses),
+        (error: unknown) => {
+          this.#createFailed();
+          throw error;
+        },
+      );
+    }
+    if (timeout === 0) {
+      pending.then(
+        (object) => this.#adopt(object),
+        (error: unknown) => this.#createFailedLate(error),
+      );
+      return resolvedTimeout;
+    }
+    return new Promise((resolve, reject) => {
+      let waiting = true;
+      let timer: WaitTimer | undefined;
+      let registration: StopRegistration | undefined;
+      const end = () => {
+        waiting = false;
+        if (timer !== undefined) clearWaitTimer(timer);
+        registration?.unregister();
+      };
+      pending.then(
+        (object) => {
+          if (!waiting) return this.#adopt(object);
+          end();
+          try {
+            resolve(this.#arrived(object, statuses));
+          } catch (error) {
+            reject(error);
+          }
+        },
+        (error: unknown) => {
+          if (!waiting) return this.#createFailedLate(error);
+          end();
+          this.#createFailed();
+          reject(error);
+        },
+      );
+      if (timeout !== undefined) {
+        timer = setWaitTimer(
+          () => {
+            if (!waiting) return;
+            end();
+            resolve('timeout');
+          },
+          timeout,
+          0,
+          0,
+        );
+      }
+      if (signal !== undefined) {
+        registration = onStop(signal, () => {
+          if (!waiting) return;
+          end();
+          resolve('cancelled');
+        });
+      }
+    });
+  }
+
+  /** A made object for the caller that asked for it: lent, unless it cannot be. */
+  #arrived(object: T, statuses: boolean): PoolGuard<T> | PoolAcquireStatus {
+    if (this.#lent.has(object) || this.#idle.includes(object)) {
+      this.#createFailed();
+      throw new ObjectInUseError(
+        'create() returned an object the pool already holds; create must make a new object each time',
+      );
     }
     if (this.#draining) {
       this.#discard(object);
@@ -247,6 +359,38 @@ export class ObjectPool<T> {
       throw new ShutdownError('the ObjectPool was drained while an object was being made');
     }
     return this.#lend(object);
+  }
+
+  /** A made object whose caller gave up: to the next waiter, the idle list, or destroyed. */
+  #adopt(object: T): void {
+    if (this.#lent.has(object) || this.#idle.includes(object)) {
+      this.#createFailedLate(
+        new ObjectInUseError('create() returned an object the pool already holds'),
+      );
+      return;
+    }
+    if (this.#draining) {
+      this.#discard(object);
+      return;
+    }
+    const waiter = this.#waiters.head;
+    if (waiter !== undefined) this.#waiters.grant(waiter, this.#lend(object));
+    else this.#idle.push(object);
+  }
+
+  /** `create` failed (or made an unusable object): its slot is free again. */
+  #createFailed(): void {
+    this.#size--;
+    this.#slotFreed();
+    this.#checkDrained();
+  }
+
+  /** `create` failed after its caller gave up: nobody to reject, so report it. */
+  #createFailedLate(error: unknown): void {
+    this.#size--;
+    this.#slotFreed();
+    this.#checkDrained();
+    this.#onError(error);
   }
 
   /** A slot is free: the oldest waiter gets to make an object in it. */

@@ -1,7 +1,13 @@
-import { type Expected, isStopRequested, ok, readWaitOptions, type WaitOptions } from '@coro/task';
+import {
+  type Expected,
+  isStopRequested,
+  ok,
+  readWaitOptions,
+  type StopLike,
+  type WaitOptions,
+} from '@coro/task';
 import { Deque } from './internal/deque.ts';
 import {
-  ChannelIterator,
   errCancelled,
   errEmpty,
   errStopped,
@@ -13,6 +19,7 @@ import {
   resolvedIterDone,
   resolvedVoid,
 } from './internal/resolved.ts';
+import { ChannelIterator } from './internal/channel-iterator.ts';
 import { WaitList } from './internal/waiter.ts';
 import { type Consumed, deliverToConsumer, wakeConsumersStopped } from './internal/consumers.ts';
 
@@ -143,16 +150,35 @@ export class Queue<T> implements AsyncIterable<T> {
     this.#drained = undefined;
   }
 
-  /** Pops items until the queue stops (a `break` leaves the queue running). */
+  /**
+   * Takes items until the queue stops (a `break` or `return()` ends the loop and leaves the
+   * queue running). The same as `iterate()`.
+   */
   [Symbol.asyncIterator](): AsyncIterableIterator<T> {
-    return new ChannelIterator<T>(() => this.#nextResult());
+    return new ChannelIterator<T>(
+      this.#nextResult,
+      this.#consumers as WaitList<unknown>,
+      undefined,
+    );
   }
 
-  #nextResult(): Promise<IteratorResult<T, undefined>> {
+  /**
+   * An async iterator over the items that also ends when `signal` stops: a pending `next()`
+   * then resolves done and nothing more is taken (the queue keeps running).
+   *
+   * @example
+   * for await (const item of channel.iterate({ signal: ctx.signal })) handle(item);
+   */
+  iterate(options?: { readonly signal?: WaitOptions['signal'] }): AsyncIterableIterator<T> {
+    const { signal } = readWaitOptions(options);
+    return new ChannelIterator<T>(this.#nextResult, this.#consumers as WaitList<unknown>, signal);
+  }
+
+  readonly #nextResult = (signal: StopLike | undefined): Promise<IteratorResult<T, undefined>> => {
     if (this.#size() !== 0) return Promise.resolve({ done: false, value: this.#take() });
     if (this.#state !== RUNNING) return resolvedIterDone;
-    return this.#consumers.enqueue(ITERATE, undefined, undefined) as Promise<
+    return this.#consumers.enqueue(ITERATE, signal, undefined) as Promise<
       IteratorResult<T, undefined>
     >;
-  }
+  };
 }

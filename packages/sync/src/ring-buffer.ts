@@ -1,7 +1,13 @@
-import { type Expected, isStopRequested, ok, readWaitOptions, type WaitOptions } from '@coro/task';
+import {
+  type Expected,
+  isStopRequested,
+  ok,
+  readWaitOptions,
+  type StopLike,
+  type WaitOptions,
+} from '@coro/task';
 import { checkCount } from './internal/check.ts';
 import {
-  ChannelIterator,
   errCancelled,
   errEmpty,
   errStopped,
@@ -15,6 +21,7 @@ import {
   resolvedTimeout,
   resolvedVoid,
 } from './internal/resolved.ts';
+import { ChannelIterator } from './internal/channel-iterator.ts';
 import { WaitList } from './internal/waiter.ts';
 import { type Consumed, deliverToConsumer, wakeConsumersStopped } from './internal/consumers.ts';
 
@@ -25,6 +32,9 @@ export type TryProduceResult = 'produced' | 'full' | 'stopped';
 
 const resolvedProduced: Promise<'produced'> = Promise.resolve('produced');
 const resolvedStopped: Promise<'stopped'> = Promise.resolve('stopped');
+
+/** The largest capacity: the longest array JavaScript can make. */
+const MAX_CAPACITY = 2 ** 32 - 1;
 
 const RUNNING = 0;
 const DRAINING = 1;
@@ -57,9 +67,9 @@ export class RingBuffer<T> implements AsyncIterable<T> {
   #drained: (() => void) | undefined = undefined;
   #drainedPromise: Promise<void> | undefined = undefined;
 
-  /** Throws `InvalidArgumentError` unless `capacity` is an integer ≥ 1. */
+  /** Throws `InvalidArgumentError` unless `capacity` is an integer in `1..2³²−1`. */
   constructor(capacity: number) {
-    this.#capacity = checkCount(capacity, 'RingBuffer capacity', 1);
+    this.#capacity = checkCount(capacity, 'RingBuffer capacity', 1, MAX_CAPACITY);
     this.#items = new Array<T | undefined>(capacity);
   }
 
@@ -103,7 +113,7 @@ export class RingBuffer<T> implements AsyncIterable<T> {
     let timeout: number | undefined;
     if (options !== undefined) {
       ({ signal, timeout } = readWaitOptions(options));
-      if (this.#state !== RUNNING) return resolvedStopped;
+      // An already-stopped signal answers first, shut down or not (the precedence rule).
       if (isStopRequested(signal)) return resolvedCancelled;
     }
     const status = this.tryProduce(value);
@@ -219,16 +229,35 @@ export class RingBuffer<T> implements AsyncIterable<T> {
     this.#drained = undefined;
   }
 
-  /** Consumes items until the buffer stops (a `break` leaves the buffer running). */
+  /**
+   * Takes items until the buffer stops (a `break` or `return()` ends the loop and leaves the
+   * buffer running). The same as `iterate()`.
+   */
   [Symbol.asyncIterator](): AsyncIterableIterator<T> {
-    return new ChannelIterator<T>(() => this.#nextResult());
+    return new ChannelIterator<T>(
+      this.#nextResult,
+      this.#consumers as WaitList<unknown>,
+      undefined,
+    );
   }
 
-  #nextResult(): Promise<IteratorResult<T, undefined>> {
+  /**
+   * An async iterator over the items that also ends when `signal` stops: a pending `next()`
+   * then resolves done and nothing more is taken (the buffer keeps running).
+   *
+   * @example
+   * for await (const item of channel.iterate({ signal: ctx.signal })) handle(item);
+   */
+  iterate(options?: { readonly signal?: WaitOptions['signal'] }): AsyncIterableIterator<T> {
+    const { signal } = readWaitOptions(options);
+    return new ChannelIterator<T>(this.#nextResult, this.#consumers as WaitList<unknown>, signal);
+  }
+
+  readonly #nextResult = (signal: StopLike | undefined): Promise<IteratorResult<T, undefined>> => {
     if (this.#size !== 0) return Promise.resolve({ done: false, value: this.#take() });
     if (this.#state !== RUNNING) return resolvedIterDone;
-    return this.#consumers.enqueue(ITERATE, undefined, undefined) as Promise<
+    return this.#consumers.enqueue(ITERATE, signal, undefined) as Promise<
       IteratorResult<T, undefined>
     >;
-  }
+  };
 }

@@ -1,10 +1,10 @@
 import { LockNotHeldError } from './errors.ts';
 
-/** @internal What a `ScopedLock` releases and re-takes (a `Mutex` or `SharedMutex`). */
+/** What a `ScopedLock` holds: a `Mutex` or a `SharedMutex` (its members are internal). */
 export interface LockOwner {
-  /** Releases `lock`, which is held. */
+  /** @internal Releases `lock`, which is held. */
   _unlock(lock: ScopedLock): void;
-  /** Takes the lock again for `lock` (no timeout: a condition variable must hold it on return). */
+  /** @internal Takes the lock again for `lock` (no timeout: a condition variable must hold it on return). */
   _relock(lock: ScopedLock): Promise<void>;
 }
 

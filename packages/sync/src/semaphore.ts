@@ -79,8 +79,9 @@ export class Semaphore {
       return this.#waiters.enqueue(undefined, undefined, undefined);
     }
     const { signal, timeout } = readWaitOptions(options);
-    if (this.#shutdown) return resolvedShutdown;
+    // An already-stopped signal answers first, shut down or not (the precedence rule).
     if (isStopRequested(signal)) return resolvedCancelled;
+    if (this.#shutdown) return resolvedShutdown;
     if (this.#value !== 0) {
       this.#value--;
       return resolvedAcquired;

@@ -30,7 +30,9 @@ const sharedWait: SharedWaitData = Object.freeze({ mode: SHARED, lock: undefined
  */
 export class SharedMutex implements LockOwner {
   #exclusive: ScopedLock | undefined = undefined;
+  /** Shared holds, newest first (`#sharedTail` is the oldest). */
   #sharedHead: ScopedLock | undefined = undefined;
+  #sharedTail: ScopedLock | undefined = undefined;
   #sharedCount = 0;
   readonly #waiters = new WaitList<ScopedLock | LockStatus>(
     'SharedMutex.lock',
@@ -122,9 +124,14 @@ export class SharedMutex implements LockOwner {
     this._unlock(holder);
   }
 
-  /** Releases one shared hold. Throws `LockNotHeldError` if there is none. */
+  /**
+   * Releases one shared hold without its guard: the oldest one (held longest). That hold's
+   * `ScopedLock` then reports `isHeld === false`, its `unlock()` throws and its dispose does
+   * nothing. Prefer releasing through the guard `lockShared()` returned: it always releases
+   * exactly its own hold. Throws `LockNotHeldError` if there is no shared holder.
+   */
   unlockShared(): void {
-    const holder = this.#sharedHead;
+    const holder = this.#sharedTail;
     if (holder === undefined) {
       throw new LockNotHeldError('unlockShared() of a shared mutex with no shared holder');
     }
@@ -137,6 +144,7 @@ export class SharedMutex implements LockOwner {
     lock._prev = undefined;
     lock._next = head;
     if (head !== undefined) head._prev = lock;
+    else this.#sharedTail = lock;
     this.#sharedHead = lock;
     this.#sharedCount++;
   }
@@ -149,6 +157,7 @@ export class SharedMutex implements LockOwner {
       if (prev === undefined) this.#sharedHead = next;
       else prev._next = next;
       if (next !== undefined) next._prev = prev;
+      else this.#sharedTail = prev;
       lock._prev = lock._next = undefined;
       this.#sharedCount--;
     } else {

@@ -1,6 +1,6 @@
 import { isStopRequested, readWaitOptions, type WaitOptions } from '@coro/task';
-import { NegativeCountError } from './errors.ts';
-import { InvalidArgumentError } from './errors.ts';
+import { InvalidArgumentError, NegativeCountError } from './errors.ts';
+import { checkCount } from './internal/check.ts';
 import { resolvedFalse, resolvedTrue } from './internal/resolved.ts';
 import { WaitList } from './internal/waiter.ts';
 
@@ -10,13 +10,21 @@ import { WaitList } from './internal/waiter.ts';
  * it reached zero makes later waits wait again.
  *
  * @example
- * const group = new WaitGroup();
+ * const group = new WaitGroup();          // or new WaitGroup(urls.length), then only done()
  * for (const url of urls) { group.add(); void fetch(url).finally(() => group.done()); }
  * await group.wait();                      // true when every fetch is done
  */
 export class WaitGroup {
-  #count = 0;
+  #count: number;
   readonly #waiters = new WaitList<boolean>('WaitGroup.wait', false, false);
+
+  /**
+   * Starts with `initial` (default 0) pieces of work outstanding, like co's `WaitGroup(n)`.
+   * Throws `InvalidArgumentError` unless it is an integer ≥ 0.
+   */
+  constructor(initial = 0) {
+    this.#count = checkCount(initial, 'WaitGroup initial count');
+  }
 
   /** The outstanding count. */
   get count(): number {

@@ -93,7 +93,7 @@ describe('Event', () => {
     const waiting = event.wait({ timeout: 50, signal: source.token });
     event.set();
     expect(vi.getTimerCount()).toBe(0);
-    expect((source.token as unknown as { _head: unknown })._head).toBeUndefined();
+    expect(source.token.registrationCount).toBe(0);
     expect(await waiting).toBe(true);
   });
 

@@ -6,22 +6,34 @@ import { isAwaitable, NO_ARGS, startAwaitable, Task, typeName } from './task.ts'
 /** The awaited types of a tuple or array of awaitables, position by position. */
 export type AwaitedAll<T extends readonly unknown[]> = { -readonly [K in keyof T]: Awaited<T[K]> };
 
-/** @internal A task over child awaitables: a stop request on it reaches every child task. */
+type Gather<T> = (items: readonly PromiseLike<unknown>[], extra: unknown) => Promise<T>;
+
+/** A task over child awaitables: a stop request on it reaches every child task. */
 class CombinatorTask<T> extends Task<T> {
-  /** @internal */ _items: readonly PromiseLike<unknown>[];
+  readonly #items: readonly PromiseLike<unknown>[];
+  readonly #gather: Gather<T>;
+  readonly #extra: unknown;
 
   constructor(
-    body: (this: CombinatorTask<T>) => Promise<T>,
+    gather: Gather<T>,
     items: readonly PromiseLike<unknown>[],
     name: string,
+    extra?: unknown,
   ) {
-    super(body as (this: unknown) => unknown, NO_ARGS, name);
-    this._items = items;
+    super(undefined, NO_ARGS, name);
+    this.#items = items;
+    this.#gather = gather;
+    this.#extra = extra;
+  }
+
+  /** @internal Gathers the children (the `Task` extension point). */
+  override _run(): Promise<T> {
+    return this.#gather(this.#items, this.#extra);
   }
 
   override requestStop(reason?: unknown): boolean {
     const first = super.requestStop(reason);
-    if (first) stopAll(this._items, -1, reason);
+    if (first) stopAll(this.#items, -1, reason);
     return first;
   }
 }
@@ -49,11 +61,18 @@ function collect(args: readonly unknown[], where: string): PromiseLike<unknown>[
     items = args as unknown[];
   }
   for (let i = 0; i < items.length; i++) {
-    if (!isAwaitable(items[i])) {
+    const item = items[i];
+    if (!isAwaitable(item)) {
       throw new InvalidArgumentError(
-        `${where} expects tasks or promises; item ${i} is ${typeName(items[i])}, which cannot be awaited`,
+        `${where} expects tasks or promises; item ${i} is ${typeName(item)}, which cannot be awaited`,
       );
     }
+  }
+  // A promise is already running: like Promise.all, handle its rejection from the call on, so
+  // that one rejecting before the combinator is awaited is not reported as unhandled.
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    if (item instanceof Promise) item.then(undefined, markHandled);
   }
   return items as PromiseLike<unknown>[];
 }
@@ -80,8 +99,9 @@ export function whenAll(...args: unknown[]): Task<unknown[]> {
   return new CombinatorTask(whenAllBody, items, 'whenAll');
 }
 
-function whenAllBody(this: CombinatorTask<unknown[]>): Promise<unknown[]> {
-  const items = this._items;
+function markHandled(): void {}
+
+function whenAllBody(items: readonly PromiseLike<unknown>[]): Promise<unknown[]> {
   const n = items.length;
   if (n === 0) return Promise.resolve([]);
   return new Promise<unknown[]>((resolve, reject) => {
@@ -119,14 +139,14 @@ function whenAllBody(this: CombinatorTask<unknown[]>): Promise<unknown[]> {
  */
 export class SettledResult<T> {
   readonly status: 'fulfilled' | 'rejected';
-  /** @internal */ readonly _value: T | undefined;
+  readonly #value: T | undefined;
   /** The error, when `status` is `'rejected'`. */
   readonly reason: unknown;
 
   /** @internal */
   constructor(status: 'fulfilled' | 'rejected', value: T | undefined, reason: unknown) {
     this.status = status;
-    this._value = value;
+    this.#value = value;
     this.reason = reason;
   }
 
@@ -138,13 +158,13 @@ export class SettledResult<T> {
   /** The child's value; throws its error if it rejected. */
   value(): T {
     if (this.status === 'rejected') throw this.reason;
-    return this._value as T;
+    return this.#value as T;
   }
 
   /** The outcome as an `Expected`. */
   toExpected(): Expected<T, unknown> {
     return this.status === 'fulfilled'
-      ? { ok: true, value: this._value as T }
+      ? { ok: true, value: this.#value as T }
       : { ok: false, error: this.reason };
   }
 }
@@ -178,9 +198,9 @@ export function whenAllSettled(...args: unknown[]): Task<SettledResult<unknown>[
 }
 
 function whenAllSettledBody(
-  this: CombinatorTask<SettledResult<unknown>[]>,
+  items: readonly PromiseLike<unknown>[],
 ): Promise<SettledResult<unknown>[]> {
-  const promises = this._items.map(startAwaitable);
+  const promises = items.map(startAwaitable);
   return Promise.allSettled(promises).then((outcomes) =>
     outcomes.map((o) =>
       o.status === 'fulfilled'
@@ -227,14 +247,7 @@ export function whenAny(
   options?: WhenAnyOptions,
 ): Task<unknown> {
   const items = collectAny(tasks, 'whenAny');
-  const stopSource = options?.stopSource;
-  return new CombinatorTask(
-    function whenAnyBody(this: CombinatorTask<unknown>) {
-      return race(this._items, stopSource).then((winner) => winner.value);
-    },
-    items,
-    'whenAny',
-  );
+  return new CombinatorTask(whenAnyBody, items, 'whenAny', options?.stopSource);
 }
 
 /**
@@ -254,14 +267,14 @@ export function whenAnyIndexed(
   options?: WhenAnyOptions,
 ): Task<IndexedResult<unknown>> {
   const items = collectAny(tasks, 'whenAnyIndexed');
-  const stopSource = options?.stopSource;
-  return new CombinatorTask(
-    function whenAnyIndexedBody(this: CombinatorTask<IndexedResult<unknown>>) {
-      return race(this._items, stopSource);
-    },
-    items,
-    'whenAnyIndexed',
-  );
+  return new CombinatorTask(race, items, 'whenAnyIndexed', options?.stopSource);
+}
+
+function whenAnyBody(
+  items: readonly PromiseLike<unknown>[],
+  stopSource: unknown,
+): Promise<unknown> {
+  return race(items, stopSource).then((winner) => winner.value);
 }
 
 function collectAny(tasks: Iterable<PromiseLike<unknown>>, where: string): PromiseLike<unknown>[] {
@@ -286,8 +299,9 @@ function collectAny(tasks: Iterable<PromiseLike<unknown>>, where: string): Promi
 
 function race(
   items: readonly PromiseLike<unknown>[],
-  stopSource: StopSource | undefined,
+  extra: unknown,
 ): Promise<IndexedResult<unknown>> {
+  const stopSource = extra as StopSource | undefined;
   return new Promise((resolve, reject) => {
     let settled = false;
     const finish = (index: number) => {

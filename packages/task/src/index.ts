@@ -27,6 +27,7 @@ export {
 } from './stop.ts';
 export { syncWait } from './sync-wait.ts';
 export {
+  currentTask,
   invoke,
   isAwaitable,
   type StopParent,
@@ -36,15 +37,21 @@ export {
   type TaskOptions,
   task,
 } from './task.ts';
+export { setImplicitStopInheritance } from './context.ts';
 export {
-  currentTask,
   dumpTasks,
   enableTracing,
   formatTaskDump,
   isTracing,
-  setImplicitStopInheritance,
   type TaskSnapshot,
   type TaskState,
   traceAwait,
 } from './tracing.ts';
-export { checkTimeout, readWaitOptions } from './wait.ts';
+export {
+  type CheckedWaitOptions,
+  checkTimeout,
+  clearWaitTimer,
+  readWaitOptions,
+  setWaitTimer,
+  type WaitTimer,
+} from './wait.ts';

@@ -1,4 +1,4 @@
-import { CancelledError } from './errors.ts';
+import { CancelledError, InvalidArgumentError } from './errors.ts';
 
 /** Anything coro accepts as a stop signal: its own `StopToken` or a standard `AbortSignal`. */
 export type StopLike = StopToken | AbortSignal;
@@ -36,13 +36,7 @@ class Registration implements StopRegistration {
   unregister(): void {
     const token = this.token;
     if (token === undefined) return;
-    this.token = undefined;
-    this.callback = undefined;
-    if (this.prev === undefined) token._head = this.next;
-    else this.prev.next = this.next;
-    if (this.next === undefined) token._tail = this.prev;
-    else this.next.prev = this.prev;
-    this.prev = this.next = undefined;
+    unlink(token, this);
   }
 
   [Symbol.dispose](): void {
@@ -55,12 +49,98 @@ const noRegistration: StopRegistration = Object.freeze({
   [Symbol.dispose]() {},
 });
 
+/**
+ * Reports the error of a stop callback: a stop callback that throws is a bug in that callback;
+ * it surfaces like a throwing event listener does (an uncaught exception on a later
+ * microtask), without stopping the other callbacks and without throwing at the caller.
+ */
 function reportCallbackError(error: unknown): void {
-  // A stop callback that throws is a bug in that callback; let it surface like a throwing
-  // event listener does, without stopping the other callbacks.
   queueMicrotask(() => {
     throw error;
   });
+}
+
+function runCallback(callback: StopCallback, reason: unknown): void {
+  try {
+    callback(reason);
+  } catch (error) {
+    reportCallbackError(error);
+  }
+}
+
+// Module-private access to StopToken's #private state (set in its static block).
+let unlink: (token: StopToken, registration: Registration) => void;
+let fire: (token: StopToken, reason: unknown) => boolean;
+let controllerOf: (token: StopToken, make: boolean) => AbortController | undefined;
+let keepAliveWhileObserved: (token: StopToken, link: WeakLink) => void;
+
+/**
+ * A link from a parent (a token or signal) to a derived token that the parent does not keep
+ * alive on its own: the derived token is held weakly while nobody observes it (no callbacks,
+ * no AbortSignal view), so that a dropped derived token is collected and its registration on
+ * the parent removed. While it is observed the link holds it strongly.
+ */
+interface WeakLink {
+  readonly ref: WeakRef<StopToken>;
+  strong: StopToken | undefined;
+  registration: StopRegistration | undefined;
+}
+
+/** Removes a collected derived token's registrations from its parents. */
+const reaper = new FinalizationRegistry<WeakLink[]>((links) => {
+  for (const link of links) {
+    link.registration?.unregister();
+    link.registration = undefined;
+  }
+});
+
+/**
+ * One token per AbortSignal that derived tokens link to: the signal gets a single listener,
+ * however many tokens are derived from it (an EventTarget removes a listener in O(listeners)).
+ */
+const hubs = new WeakMap<AbortSignal, StopToken>();
+
+function hubOf(signal: AbortSignal): StopToken {
+  let hub = hubs.get(signal);
+  if (hub === undefined) {
+    const made = new StopToken();
+    hubs.set(signal, made);
+    signal.addEventListener('abort', () => fire(made, signal.reason), { once: true });
+    hub = made;
+  }
+  return hub;
+}
+
+/**
+ * Links `child` to each of `parents`: when one stops, `child` stops with its reason. The
+ * parents hold `child` only weakly (see `WeakLink`); once `child` stops, every link is removed.
+ */
+function linkDerived(child: StopToken, parents: Iterable<StopLike>): void {
+  const links: WeakLink[] = [];
+  const ref = new WeakRef(child);
+  for (const parent of parents) {
+    if (child.stopRequested) break;
+    let source = toStopLike(parent) as StopLike;
+    if (isAbortSignal(source) && !source.aborted) source = hubOf(source);
+    const link: WeakLink = { ref, strong: undefined, registration: undefined };
+    links.push(link);
+    keepAliveWhileObserved(child, link);
+    link.registration = onStop(source, (reason) => {
+      const target = link.strong ?? link.ref.deref();
+      if (target !== undefined) fire(target, reason);
+    });
+  }
+  if (links.length === 0) return;
+  if (child.stopRequested) {
+    for (const link of links) link.registration?.unregister();
+    return;
+  }
+  reaper.register(child, links, links);
+}
+
+/** @internal Requests stop on a token directly (for `Task`, which owns its token). */
+export function requestStopOf(token: StopToken, reason: unknown): boolean {
+  return fire(token, reason);
 }
 
 /**
@@ -74,48 +154,77 @@ function reportCallbackError(error: unknown): void {
  * source.requestStop('shutting down');
  */
 export class StopToken {
-  /** @internal */ _stopped = false;
-  /** @internal */ _reason: unknown = undefined;
-  /** @internal */ _head: Registration | undefined = undefined;
-  /** @internal */ _tail: Registration | undefined = undefined;
-  /** @internal */ _controller: AbortController | undefined = undefined;
+  #stopped = false;
+  #reason: unknown = undefined;
+  #head: Registration | undefined = undefined;
+  #tail: Registration | undefined = undefined;
+  #count = 0;
+  #controller: AbortController | undefined = undefined;
+  /** Weak links from parents that must hold this token strongly while it is observed. */
+  #keepers: WeakLink[] | undefined = undefined;
 
-  /** A token that never stops. */
-  static readonly none: StopToken = new StopToken();
+  /** A token that never stops (frozen: nothing can stop it). */
+  static readonly none: StopToken = Object.freeze(new StopToken()) as StopToken;
+
+  static {
+    unlink = (token, registration) => token.#unlink(registration);
+    fire = (token, reason) => token.#fire(reason);
+    controllerOf = (token, make) => {
+      if (token.#controller === undefined && make && token !== StopToken.none) {
+        token.#controller = new AbortController();
+        if (token.#stopped) token.#controller.abort(token.#reason);
+        else token.#observed();
+      }
+      return token.#controller;
+    };
+    keepAliveWhileObserved = (token, link) => {
+      (token.#keepers ??= []).push(link);
+      if (token.#count !== 0 || token.#controller !== undefined) link.strong = token;
+    };
+  }
 
   /** Whether stop has been requested. */
   get stopRequested(): boolean {
-    return this._stopped;
+    return this.#stopped;
   }
 
   /** The reason given to `requestStop`, if any. */
   get reason(): unknown {
-    return this._reason;
+    return this.#reason;
+  }
+
+  /** How many `onStop` callbacks are registered now: for tests and diagnostics. */
+  get registrationCount(): number {
+    return this.#count;
   }
 
   /**
    * Runs `callback(reason)` once, when stop is requested, or right now (synchronously) if it
-   * already was. Returns a disposable registration that removes the callback.
+   * already was. Returns a disposable registration that removes the callback. A callback that
+   * throws never throws at the caller (neither here nor at `requestStop`): its error is
+   * reported as an uncaught exception on a later microtask.
    */
   onStop(callback: (reason: unknown) => void): StopRegistration {
-    if (this._stopped) {
-      callback(this._reason);
+    if (this.#stopped) {
+      runCallback(callback, this.#reason);
       return noRegistration;
     }
+    if (this === StopToken.none) return noRegistration;
     const registration = new Registration(this, callback);
-    const tail = this._tail;
-    if (tail === undefined) this._head = registration;
+    const tail = this.#tail;
+    if (tail === undefined) this.#head = registration;
     else {
       tail.next = registration;
       registration.prev = tail;
     }
-    this._tail = registration;
+    this.#tail = registration;
+    if (this.#count++ === 0 && this.#keepers !== undefined) this.#observed();
     return registration;
   }
 
   /** Throws a `CancelledError` (whose `cause` is the stop reason) if stop was requested. */
   throwIfStopRequested(): void {
-    if (this._stopped) throw toCancelledError(this._reason);
+    if (this.#stopped) throw toCancelledError(this.#reason);
   }
 
   /**
@@ -123,12 +232,11 @@ export class StopToken {
    * `fetch`, `fs`, `events.once` and other APIs that take a signal. Made on first use.
    */
   get signal(): AbortSignal {
-    let controller = this._controller;
-    if (controller === undefined) {
-      if (this._stopped) return AbortSignal.abort(this._reason);
-      controller = this._controller = new AbortController();
-    }
-    return controller.signal;
+    const controller = this.#controller;
+    if (controller !== undefined) return controller.signal;
+    if (this.#stopped) return AbortSignal.abort(this.#reason);
+    if (this === StopToken.none) return neverAborted;
+    return (controllerOf(this, true) as AbortController).signal;
   }
 
   /** A token that stops when `signal` aborts (at once if it already has). */
@@ -136,47 +244,66 @@ export class StopToken {
     return StopSource.fromSignal(signal).token;
   }
 
-  /** A token that stops when any of `sources` stops. */
+  /**
+   * A token that stops when any of `sources` stops. The sources hold it only weakly while
+   * nothing observes it, so making one per request on a server-lifetime token or signal leaves
+   * nothing behind once it is dropped.
+   */
   static any(sources: Iterable<StopLike>): StopToken {
-    const combined = new StopSource();
-    const registrations: StopRegistration[] = [];
-    for (const source of sources) {
-      if (combined.stopRequested) break;
-      registrations.push(onStop(source, (reason) => combined.requestStop(reason)));
-    }
-    // Once one source has stopped it, the others need not keep a callback for it.
-    combined.token.onStop(() => {
-      for (const registration of registrations) registration.unregister();
-    });
-    return combined.token;
+    const combined = new StopToken();
+    linkDerived(combined, sources);
+    return combined;
   }
 
-  /** @internal Fires every registered callback once, in registration order. */
-  _fire(reason: unknown): boolean {
-    if (this._stopped) return false;
-    this._stopped = true;
-    this._reason = reason;
-    let registration = this._head;
-    this._head = this._tail = undefined;
-    while (registration !== undefined) {
-      const next = registration.next;
-      const callback = registration.callback;
-      registration.token = undefined;
-      registration.callback = undefined;
-      registration.prev = registration.next = undefined;
-      if (callback !== undefined) {
-        try {
-          callback(reason);
-        } catch (error) {
-          reportCallbackError(error);
-        }
-      }
-      registration = next;
+  #observed(): void {
+    const keepers = this.#keepers;
+    if (keepers !== undefined) for (const link of keepers) link.strong = this;
+  }
+
+  #unlink(registration: Registration): void {
+    registration.token = undefined;
+    registration.callback = undefined;
+    const { prev, next } = registration;
+    if (prev === undefined) this.#head = next;
+    else prev.next = next;
+    if (next === undefined) this.#tail = prev;
+    else next.prev = prev;
+    registration.prev = registration.next = undefined;
+    if (--this.#count === 0 && this.#keepers !== undefined && this.#controller === undefined) {
+      for (const link of this.#keepers) link.strong = undefined;
     }
-    this._controller?.abort(reason);
+  }
+
+  /**
+   * Fires every registered callback exactly once, in registration order. Each registration is
+   * taken off the list before its callback runs, so a callback may unregister (or register)
+   * anything without making the dispatch skip or repeat a callback.
+   */
+  #fire(reason: unknown): boolean {
+    if (this.#stopped || this === StopToken.none) return false;
+    this.#stopped = true;
+    this.#reason = reason;
+    const keepers = this.#keepers;
+    if (keepers !== undefined) {
+      this.#keepers = undefined;
+      reaper.unregister(keepers);
+      for (const link of keepers) {
+        link.strong = undefined;
+        link.registration?.unregister();
+        link.registration = undefined;
+      }
+    }
+    for (let registration = this.#head; registration !== undefined; registration = this.#head) {
+      const callback = registration.callback as StopCallback;
+      this.#unlink(registration);
+      runCallback(callback, reason);
+    }
+    this.#controller?.abort(reason);
     return true;
   }
 }
+
+const neverAborted: AbortSignal = new AbortController().signal;
 
 /**
  * The write side (C++'s `std::stop_source`): `requestStop()` once, and every holder of its
@@ -201,12 +328,12 @@ export class StopSource {
    * Returns `true` if this call made the request, `false` if stop was already requested.
    */
   requestStop(reason?: unknown): boolean {
-    return this.token._fire(reason);
+    return fire(this.token, reason);
   }
 
   /** Whether stop has been requested. */
   get stopRequested(): boolean {
-    return this.token._stopped;
+    return this.token.stopRequested;
   }
 
   /** An `AbortSignal` that aborts when stop is requested. */
@@ -220,11 +347,7 @@ export class StopSource {
    */
   get abortController(): AbortController {
     const token = this.token;
-    let controller = token._controller;
-    if (controller === undefined) {
-      controller = token._controller = new AbortController();
-      if (token._stopped) controller.abort(token._reason);
-    }
+    const controller = controllerOf(token, true) as AbortController;
     if (!this.#linked && !controller.signal.aborted) {
       // The controller may already exist one-way (made by `token.signal`): link it back once.
       this.#linked = true;
@@ -234,16 +357,17 @@ export class StopSource {
     return controller;
   }
 
-  /** A source that requests stop when `signal` aborts; it can also be stopped on its own. */
+  /**
+   * A source that requests stop when `signal` aborts; it can also be stopped on its own. The
+   * signal holds the source only weakly while nothing observes its token: making one per use
+   * on a long-lived signal leaves no listener behind once the source is dropped.
+   */
   static fromSignal(signal: AbortSignal): StopSource {
-    const source = new StopSource();
-    if (signal.aborted) source.requestStop(signal.reason);
-    else {
-      const listener = () => source.requestStop(signal.reason);
-      signal.addEventListener('abort', listener, { once: true });
-      // Do not keep the listener once the source stopped for another reason.
-      source.token.onStop(() => signal.removeEventListener('abort', listener));
+    if (!isAbortSignal(signal)) {
+      throw new InvalidArgumentError(`fromSignal expects an AbortSignal, got ${typeof signal}`);
     }
+    const source = new StopSource();
+    linkDerived(source.token, [signal]);
     return source;
   }
 
@@ -267,18 +391,22 @@ export function toStopLike(
   if (source !== null && typeof source === 'object' && source.stopToken instanceof StopToken) {
     return source.stopToken;
   }
-  throw new TypeError('signal must be a StopToken, an AbortSignal or an object with a stopToken');
+  throw new InvalidArgumentError(
+    `signal must be a StopToken, an AbortSignal or an object with a stopToken, got ${
+      source === null ? 'null' : typeof source
+    }`,
+  );
 }
 
 /** Whether a `StopToken` or `AbortSignal` has stopped. */
 export function isStopRequested(source: StopLike | undefined): boolean {
   if (source === undefined) return false;
-  return source instanceof StopToken ? source._stopped : source.aborted;
+  return source instanceof StopToken ? source.stopRequested : source.aborted;
 }
 
 /** The stop reason of a `StopToken` or `AbortSignal`. */
 export function stopReason(source: StopLike): unknown {
-  return source instanceof StopToken ? source._reason : source.reason;
+  return source.reason;
 }
 
 /**
@@ -288,8 +416,9 @@ export function stopReason(source: StopLike): unknown {
  */
 export function onStop(source: StopLike, callback: (reason: unknown) => void): StopRegistration {
   if (source instanceof StopToken) return source.onStop(callback);
+  if (!isAbortSignal(source)) toStopLike(source);
   if (source.aborted) {
-    callback(source.reason);
+    runCallback(callback, source.reason);
     return noRegistration;
   }
   const listener = () => callback(source.reason);

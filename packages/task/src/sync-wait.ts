@@ -1,7 +1,7 @@
 import { TimeoutError } from './errors.ts';
 import { onStop, toCancelledError, type WaitOptions } from './stop.ts';
 import { isAwaitable, startAwaitable, Task } from './task.ts';
-import { clearGuards, readWaitOptions, type WaitGuards } from './wait.ts';
+import { clearGuards, readWaitOptions, setWaitTimer, type WaitGuards } from './wait.ts';
 
 /**
  * libcoro's `sync_wait`: starts `awaitable` now, on the calling thread, and resolves with its
@@ -10,7 +10,9 @@ import { clearGuards, readWaitOptions, type WaitGuards } from './wait.ts';
  *
  * With `{ timeout }` it rejects with `TimeoutError`, and with `{ signal }` with
  * `CancelledError`, asking a task to stop (`requestStop`) in both cases; the timer and the
- * signal listener are removed as soon as it settles.
+ * signal listener are removed as soon as it settles. `timeout: 0` means "only if ready now":
+ * the work gets the current turn (its microtasks) and no more. `Infinity` means no timeout.
+ * Bad options throw `InvalidArgumentError` at the call, before anything is started.
  *
  * @example
  * const result = await syncWait(makeTask(5));
@@ -20,35 +22,45 @@ export function syncWait<T>(
   awaitable: PromiseLike<T> | T,
   options?: WaitOptions,
 ): Promise<Awaited<T>> {
+  if (options === undefined) {
+    return (
+      isAwaitable(awaitable) ? startAwaitable(awaitable) : Promise.resolve(awaitable)
+    ) as Promise<Awaited<T>>;
+  }
+  // Validate first: a rejected call starts nothing.
+  const { signal, timeout } = readWaitOptions(options);
   const promise = (
     isAwaitable(awaitable) ? startAwaitable(awaitable) : Promise.resolve(awaitable)
   ) as Promise<Awaited<T>>;
-  if (options === undefined) return promise;
-  const { signal, timeout } = readWaitOptions(options);
   if (signal === undefined && timeout === undefined) return promise;
+  const ms = timeout ?? 0;
   return new Promise<Awaited<T>>((resolve, reject) => {
     const guards: WaitGuards = { timer: undefined, registration: undefined };
-    const giveUp = (error: Error) => {
+    let immediate: ReturnType<typeof setImmediate> | undefined;
+    const settle = () => {
       clearGuards(guards);
+      if (immediate !== undefined) clearImmediate(immediate);
+      immediate = undefined;
+    };
+    const giveUp = (error: Error) => {
+      settle();
       if (awaitable instanceof Task) awaitable.requestStop(error);
       reject(error);
     };
     promise.then(
       (value) => {
-        clearGuards(guards);
+        settle();
         resolve(value);
       },
       (error: unknown) => {
-        clearGuards(guards);
+        settle();
         reject(error);
       },
     );
-    if (timeout !== undefined) {
-      guards.timer = setTimeout(
-        () => giveUp(new TimeoutError(`syncWait timed out after ${timeout}ms`, { timeout })),
-        timeout,
-      );
-    }
+    const timedOut = () =>
+      giveUp(new TimeoutError(`syncWait timed out after ${ms}ms`, { timeout: ms }));
+    if (timeout === 0) immediate = setImmediate(timedOut);
+    else if (timeout !== undefined) guards.timer = setWaitTimer(timedOut, timeout, 0, 0);
     if (signal !== undefined)
       guards.registration = onStop(signal, (reason) => giveUp(toCancelledError(reason)));
   });

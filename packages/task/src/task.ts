@@ -1,7 +1,9 @@
+import { currentOwner, runWithin, switches } from './context.ts';
 import { InvalidArgumentError } from './errors.ts';
 import {
   isStopRequested,
   onStop,
+  requestStopOf,
   type StopLike,
   type StopRegistration,
   StopToken,
@@ -9,12 +11,12 @@ import {
   toCancelledError,
   toStopLike,
 } from './stop.ts';
-import { runTraced, trace, traceAwaiting, traceCreated } from './tracing.ts';
+import { traceAwaiting, traceCreated, traceStarted } from './tracing.ts';
 
 /**
  * What a running task body can see of its own task: its stop token (and an `AbortSignal` view
  * of it) and its name. Pass it to the tasks the body starts (`child.stopWith(ctx)`) so that
- * they stop with it.
+ * they stop with it. It is not awaitable: returning it from a helper never waits on the task.
  */
 export interface TaskContext {
   /** The task's name, if it has one. */
@@ -52,6 +54,60 @@ function oneArg(arg: unknown): unknown {
   return Array.isArray(arg) ? [arg] : arg;
 }
 
+/** The context handed to a body: a view of its task that is not itself awaitable. */
+class Context implements TaskContext {
+  readonly #task: Task<unknown>;
+
+  constructor(task: Task<unknown>) {
+    this.#task = task;
+  }
+
+  get name(): string | undefined {
+    return this.#task.name;
+  }
+
+  get stopToken(): StopToken {
+    return this.#task.stopToken;
+  }
+
+  get signal(): AbortSignal {
+    return this.#task.stopToken.signal;
+  }
+
+  get stopRequested(): boolean {
+    return this.#task.stopRequested;
+  }
+
+  throwIfStopRequested(): void {
+    this.#task.throwIfStopRequested();
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'TaskContext';
+  }
+}
+
+/** The context is `this` (a `function` body). */
+const THIS_CONTEXT = 0;
+/** The context is the first argument (`task.withContext`). */
+const WITH_CONTEXT = 1;
+/** An arrow function: it cannot see `this`, so no context is made. */
+const ARROW = 2;
+type CallMode = typeof THIS_CONTEXT | typeof WITH_CONTEXT | typeof ARROW;
+
+/**
+ * Whether `fn` is an arrow function (it ignores `this`), read once per factory from its source
+ * text. Anything else — `function`s, methods, bound and native functions — gets a context.
+ */
+function isArrow(fn: Function): boolean {
+  if (fn.prototype !== undefined) return false;
+  const source = Function.prototype.toString.call(fn);
+  return /^(?:async\s*)?(?:\([^)]*\)|[\w$]+)\s*=>/.test(source);
+}
+
+let startTask: <T>(task: Task<T>) => Promise<T>;
+let adoptPromise: <T>(task: Task<T>, promise: Promise<T>) => void;
+
 /**
  * A lazy unit of asynchronous work, libcoro's `coro::task<T>`. Nothing runs until the task is
  * awaited, started, or handed to `syncWait` / `whenAll` / `whenAny` / an executor; then the
@@ -67,25 +123,43 @@ function oneArg(arg: unknown): unknown {
  * console.log(await t);         // 42 — the same result, not run again
  */
 export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
-  /** @internal */ _body: Body | undefined;
-  /** @internal */ _args: unknown;
-  /** @internal */ _promise: Promise<T> | undefined = undefined;
-  /** @internal */ _stop: StopToken | undefined = undefined;
-  /** @internal */ _links: StopRegistration[] | undefined = undefined;
+  #body: Body | undefined;
+  #args: unknown;
+  /** How the body is called: `THIS_CONTEXT`, `WITH_CONTEXT` or `ARROW`. */
+  #withContext: CallMode;
+  #promise: Promise<T> | undefined = undefined;
+  #stop: StopToken | undefined = undefined;
+  /** Parents given to `stopWith` before the task started: linked only when it starts. */
+  #parents: StopLike[] | undefined = undefined;
+  /** Registrations on parents, removed once the task settles. */
+  #links: StopRegistration[] | undefined = undefined;
   /** The task's name (for tracing and messages), if it has one. */
   name: string | undefined;
 
+  static {
+    startTask = (task) => task.#promise ?? task.#start();
+    adoptPromise = (task, promise) => {
+      task.#promise = promise;
+    };
+  }
+
   /** @internal Use `task()`, `Task.from()` or `invoke()`. */
-  constructor(body: Body | undefined, args: unknown, name: string | undefined) {
-    this._body = body;
-    this._args = args;
+  constructor(
+    body: Body | undefined,
+    args: unknown,
+    name: string | undefined,
+    withContext: CallMode = THIS_CONTEXT,
+  ) {
+    this.#body = body;
+    this.#args = args;
+    this.#withContext = withContext;
     this.name = name;
-    if (trace.enabled) traceCreated(this);
+    if (switches.tracing) traceCreated(this);
   }
 
   /**
    * Wraps a promise (already running: the task is started) or a function returning a value or
-   * promise (lazy: called when the task starts).
+   * promise (lazy: called with no arguments when the task starts).
    */
   static from<T>(
     source: PromiseLike<T> | (() => T | PromiseLike<T>),
@@ -94,7 +168,7 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
     if (typeof source === 'function') {
       return new Task<Awaited<T>>(
         source as Body,
-        undefined,
+        NO_ARGS,
         options?.name ?? (source.name || undefined),
       );
     }
@@ -106,7 +180,7 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
     const started = new Task<Awaited<T>>(undefined, NO_ARGS, options?.name);
     const promise = Promise.resolve(source) as Promise<Awaited<T>>;
     promise.then(undefined, markHandled);
-    started._promise = promise;
+    adoptPromise(started, promise);
     return started;
   }
 
@@ -116,8 +190,8 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    const promise = this._promise ?? this._start();
-    if (trace.enabled) traceAwaiting(this, promise);
+    const promise = this.#promise ?? this.#start();
+    if (switches.tracing) traceAwaiting(this, promise);
     return promise.then(onfulfilled, onrejected);
   }
 
@@ -128,7 +202,7 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
 
   /** Like `Promise.prototype.finally`; starts the task. */
   finally(onfinally?: (() => void) | null): Promise<T> {
-    return (this._promise ?? this._start()).finally(onfinally);
+    return (this.#promise ?? this.#start()).finally(onfinally);
   }
 
   /**
@@ -136,21 +210,24 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
    * started this way is not reported as unhandled: await the task (or the promise) to see it.
    */
   start(): Promise<T> {
-    if (this._promise !== undefined) return this._promise;
-    const promise = this._start();
+    if (this.#promise !== undefined) return this.#promise;
+    const promise = this.#start();
     promise.then(undefined, markHandled);
     return promise;
   }
 
   /** Whether the task has started running. */
   get isStarted(): boolean {
-    return this._promise !== undefined;
+    return this.#promise !== undefined;
   }
 
-  /** The task's stop token (made on first use). */
+  /**
+   * The task's stop token (made on first use). Reading it links the task to the parents given
+   * to `stopWith`, if it has not started yet, so that the token sees their stop at once.
+   */
   get stopToken(): StopToken {
-    let token = this._stop;
-    if (token === undefined) token = this._stop = new StopToken();
+    const token = (this.#stop ??= new StopToken());
+    if (this.#parents !== undefined) this.#linkParents();
     return token;
   }
 
@@ -159,15 +236,15 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
     return this.stopToken.signal;
   }
 
-  /** Whether stop has been requested on this task. */
+  /** Whether stop has been requested on this task (or on a parent given to `stopWith`). */
   get stopRequested(): boolean {
-    return this._stop !== undefined && this._stop._stopped;
+    if (this.#parents !== undefined) this.#checkParents();
+    return this.#stop !== undefined && this.#stop.stopRequested;
   }
 
   /** Throws a `CancelledError` if stop has been requested on this task. */
   throwIfStopRequested(): void {
-    const token = this._stop;
-    if (token !== undefined && token._stopped) throw toCancelledError(token._reason);
+    if (this.stopRequested) throw toCancelledError((this.#stop as StopToken).reason);
   }
 
   /**
@@ -176,12 +253,17 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
    * the request. Works before the task starts, too (the body then starts already stopped).
    */
   requestStop(reason?: unknown): boolean {
-    return this.stopToken._fire(reason);
+    const first = requestStopOf((this.#stop ??= new StopToken()), reason);
+    // A stopped task needs no link to a parent any more.
+    this.#parents = undefined;
+    return first;
   }
 
   /**
    * Links this task to a parent: when `parent` (a token, a signal or a task context) stops,
-   * this task is asked to stop too. The link is removed once this task settles. Returns `this`.
+   * this task is asked to stop too. The link is made when the task starts (a task that never
+   * starts registers nothing on the parent and is not kept alive by it) and removed once the
+   * task settles. A parent that has already stopped stops the task at once. Returns `this`.
    *
    * @example
    * const parent = task.withContext(async (ctx) => await child().stopWith(ctx));
@@ -192,24 +274,53 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
       this.requestStop(stopReason(source));
       return this;
     }
-    const registration = onStop(source, (reason) => this.requestStop(reason));
-    const promise = this._promise;
-    if (promise !== undefined) {
-      const unlink = () => registration.unregister();
-      promise.then(unlink, unlink);
-    } else {
-      (this._links ??= []).push(registration);
-    }
+    if (this.#stop?.stopRequested) return this;
+    (this.#parents ??= []).push(source);
+    const promise = this.#promise;
+    if (promise !== undefined || this.#stop !== undefined) this.#linkParents();
     return this;
   }
 
-  /** @internal Runs the body once and records its promise. */
-  _start(): Promise<T> {
+  /** Stops the task if a pending parent has stopped (without registering on any). */
+  #checkParents(): void {
+    for (const parent of this.#parents as StopLike[]) {
+      if (isStopRequested(parent)) {
+        this.requestStop(stopReason(parent));
+        return;
+      }
+    }
+  }
+
+  /** Registers on the pending parents; their registrations go once the task settles. */
+  #linkParents(): void {
+    const parents = this.#parents as StopLike[];
+    this.#parents = undefined;
+    for (const parent of parents) {
+      if (isStopRequested(parent)) {
+        this.requestStop(stopReason(parent));
+        return;
+      }
+      (this.#links ??= []).push(onStop(parent, (reason) => this.requestStop(reason)));
+    }
+    if (this.#promise !== undefined) this.#unlinkOnSettle(this.#promise);
+  }
+
+  /** Runs the body once and records its promise. */
+  #start(): Promise<T> {
     let promise: Promise<T>;
-    if (trace.enabled || trace.implicitStop) promise = runTraced(this);
+    if (switches.tracing || switches.implicitStop) promise = this.#startInContext();
     else promise = this._run();
-    this._promise = promise;
-    if (this._links !== undefined) this._unlinkOnSettle(promise);
+    this.#promise = promise;
+    if (this.#parents !== undefined) this.#linkParents();
+    else if (this.#links !== undefined) this.#unlinkOnSettle(promise);
+    return promise;
+  }
+
+  #startInContext(): Promise<T> {
+    const parent = currentTask();
+    if (switches.implicitStop && parent !== undefined && parent !== this) this.stopWith(parent);
+    const promise = runWithin(this as Task<unknown>, () => this._run());
+    if (switches.tracing) traceStarted(this, parent, promise);
     return promise;
   }
 
@@ -220,14 +331,14 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
    * handling of `Task`. Kept stable across minor versions for that reason.
    */
   _run(): Promise<T> {
-    const body = this._body;
-    const args = this._args;
-    this._body = undefined;
-    this._args = undefined;
+    const body = this.#body;
+    const args = this.#args;
+    this.#body = undefined;
+    this.#args = undefined;
     if (body === undefined) return Promise.reject(new InvalidArgumentError('task has no body'));
     let result: unknown;
     try {
-      result = this._invoke(body, args);
+      result = this.#invoke(body, args);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -235,19 +346,35 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
   }
 
   /**
-   * @internal How the body is called: with the context as `this`. `args` is `NO_ARGS`, an
-   * arguments array, or (the common case, stored without an array) the single argument.
+   * How the body is called: with the context as `this` (or, for `task.withContext`, as the
+   * first argument). `args` is `NO_ARGS`, an arguments array, or (the common case, stored
+   * without an array) the single argument.
    */
-  _invoke(body: Body, args: unknown): unknown {
-    if (args === NO_ARGS) return body.call(this);
-    if (Array.isArray(args)) return body.apply(this, args);
-    return body.call(this, args);
+  #invoke(body: Body, args: unknown): unknown {
+    if (this.#withContext === ARROW) {
+      // An arrow function ignores `this`: no context to make.
+      const arrow = body as (...rest: unknown[]) => unknown;
+      if (args === NO_ARGS) return arrow();
+      if (Array.isArray(args)) return arrow(...args);
+      return arrow(args);
+    }
+    const ctx = new Context(this as Task<unknown>);
+    if (this.#withContext === WITH_CONTEXT) {
+      const call = body as unknown as (ctx: TaskContext, ...rest: unknown[]) => unknown;
+      if (args === NO_ARGS) return call(ctx);
+      if (Array.isArray(args)) return call(ctx, ...args);
+      return call(ctx, args);
+    }
+    if (args === NO_ARGS) return body.call(ctx);
+    if (Array.isArray(args)) return body.apply(ctx, args);
+    return body.call(ctx, args);
   }
 
-  /** @internal Removes the stop links once the task settles. */
-  _unlinkOnSettle(promise: Promise<T>): void {
-    const links = this._links!;
-    this._links = undefined;
+  /** Removes the stop links once the task settles. */
+  #unlinkOnSettle(promise: Promise<T>): void {
+    const links = this.#links;
+    if (links === undefined) return;
+    this.#links = undefined;
     const unlink = () => {
       for (const link of links) link.unregister();
     };
@@ -256,16 +383,6 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
 
   get [Symbol.toStringTag](): string {
     return 'Task';
-  }
-}
-
-/** @internal A task whose body takes its context as the first argument. */
-class ContextTask<T> extends Task<T> {
-  override _invoke(body: Body, args: unknown): unknown {
-    const call = body as unknown as (ctx: TaskContext, ...rest: unknown[]) => unknown;
-    if (args === NO_ARGS) return call(this);
-    if (Array.isArray(args)) return call(this, ...args);
-    return call(this, args);
   }
 }
 
@@ -298,12 +415,13 @@ function taskFactory<A extends unknown[], R>(
   // Zero or one argument (the common case) is stored without an array; only `arguments.length`
   // is read, which V8 does without making an arguments object. More arguments are forwarded
   // to a rest-parameter function, which V8 also does without one.
-  const many = (...args: unknown[]) => new Task<Awaited<R>>(fn as Body, args, name);
+  const mode = isArrow(fn) ? ARROW : THIS_CONTEXT;
+  const many = (...args: unknown[]) => new Task<Awaited<R>>(fn as Body, args, name, mode);
   return function makeTask(this: unknown, first: unknown) {
     // biome-ignore lint/complexity/noArguments: only the count is read; no arguments object.
     const n = arguments.length;
-    if (n === 1) return new Task<Awaited<R>>(fn as Body, oneArg(first), name);
-    if (n === 0) return new Task<Awaited<R>>(fn as Body, NO_ARGS, name);
+    if (n === 1) return new Task<Awaited<R>>(fn as Body, oneArg(first), name, mode);
+    if (n === 0) return new Task<Awaited<R>>(fn as Body, NO_ARGS, name, mode);
     // biome-ignore lint/complexity/noArguments: forwarding `arguments` avoids copying it.
     return many.apply(undefined, arguments as unknown as unknown[]);
   } as unknown as TaskFactory<A, Awaited<R>>;
@@ -326,12 +444,12 @@ function withContext<A extends unknown[], R>(
 ): TaskFactory<A, Awaited<R>> {
   checkFunction(fn, 'task.withContext()');
   const name = options?.name ?? (fn.name || undefined);
-  const many = (...args: unknown[]) => new ContextTask<Awaited<R>>(fn as Body, args, name);
+  const many = (...args: unknown[]) => new Task<Awaited<R>>(fn as Body, args, name, WITH_CONTEXT);
   return function makeContextTask(this: unknown, first: unknown) {
     // biome-ignore lint/complexity/noArguments: only the count is read; no arguments object.
     const n = arguments.length;
-    if (n === 1) return new ContextTask<Awaited<R>>(fn as Body, oneArg(first), name);
-    if (n === 0) return new ContextTask<Awaited<R>>(fn as Body, NO_ARGS, name);
+    if (n === 1) return new Task<Awaited<R>>(fn as Body, oneArg(first), name, WITH_CONTEXT);
+    if (n === 0) return new Task<Awaited<R>>(fn as Body, NO_ARGS, name, WITH_CONTEXT);
     // biome-ignore lint/complexity/noArguments: forwarding `arguments` avoids copying it.
     return many.apply(undefined, arguments as unknown as unknown[]);
   } as unknown as TaskFactory<A, Awaited<R>>;
@@ -354,7 +472,20 @@ export function invoke<A extends unknown[], R>(
   ...args: A
 ): Task<Awaited<R>> {
   checkFunction(fn, 'invoke()');
-  return new Task<Awaited<R>>(fn as Body, args.length === 0 ? NO_ARGS : args, fn.name || undefined);
+  return new Task<Awaited<R>>(
+    fn as Body,
+    args.length === 0 ? NO_ARGS : args,
+    fn.name || undefined,
+    isArrow(fn) ? ARROW : THIS_CONTEXT,
+  );
+}
+
+/**
+ * The task whose body is running now, when tracing or implicit stop inheritance is on;
+ * `undefined` otherwise or outside any task.
+ */
+export function currentTask(): Task<unknown> | undefined {
+  return currentOwner() as Task<unknown> | undefined;
 }
 
 /** Whether `value` can be awaited (a promise, a task or any thenable). */
@@ -368,7 +499,7 @@ export function isAwaitable(value: unknown): value is PromiseLike<unknown> {
 
 /** @internal Starts a task directly (no thenable hop) or adopts any other awaitable. */
 export function startAwaitable<T>(value: PromiseLike<T>): Promise<T> {
-  if (value instanceof Task) return (value._promise ?? value._start()) as Promise<T>;
+  if (value instanceof Task) return startTask(value) as Promise<T>;
   if (value instanceof Promise) return value;
   return Promise.resolve(value);
 }

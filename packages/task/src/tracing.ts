@@ -1,12 +1,10 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
-import type { Task } from './task.ts';
+import { currentOwner, ensureStorage, switches } from './context.ts';
 
-/**
- * @internal Switches read on every task creation, start and await. Kept as plain fields of one
- * object so that, when both are off, the cost is a property load and a branch.
- */
-export const trace = { enabled: false, implicitStop: false };
+/** What tracing needs of a task: it never calls back into `Task`. */
+interface Traced {
+  readonly name: string | undefined;
+}
 
 /** The state of a traced task. */
 export type TaskState = 'created' | 'running' | 'fulfilled' | 'rejected';
@@ -33,8 +31,8 @@ export interface TaskSnapshot {
 interface TraceRecord {
   readonly id: number;
   /** Weak while the task has not started (an unstarted task may simply be dropped). */
-  weak: WeakRef<Task<unknown>> | undefined;
-  strong: Task<unknown> | undefined;
+  weak: WeakRef<Traced> | undefined;
+  strong: Traced | undefined;
   state: TaskState;
   readonly createdAt: number;
   startedAt: number | undefined;
@@ -44,53 +42,53 @@ interface TraceRecord {
 }
 
 let nextId = 1;
-let storage: AsyncLocalStorage<Task<unknown>> | undefined;
-const records = new Map<number, TraceRecord>();
-const recordOf = new WeakMap<object, TraceRecord>();
+let records = new Map<number, TraceRecord>();
+/** The most records held since the map was last rebuilt. */
+let peak = 0;
+/** Where a traced task keeps its record (a WeakMap would keep its capacity after a burst). */
+const RECORD: unique symbol = Symbol('coro.traceRecord');
+function recordOf(task: Traced): TraceRecord | undefined {
+  return (task as { [RECORD]?: TraceRecord })[RECORD];
+}
+/** Forgets the record of a task that was dropped without starting, once it is collected. */
+const forget = new FinalizationRegistry<number>((id) => {
+  const record = records.get(id);
+  if (record !== undefined && record.strong === undefined) forgetRecord(id);
+});
 
-function ensureStorage(): AsyncLocalStorage<Task<unknown>> {
-  storage ??= new AsyncLocalStorage<Task<unknown>>();
-  return storage;
+function forgetRecord(id: number): void {
+  records.delete(id);
+  // A Map keeps its capacity after deletions: rebuild it once it is mostly empty, so that a
+  // burst of dropped tasks does not keep megabytes of empty slots.
+  if (peak > 1024 && records.size * 4 < peak) {
+    records = new Map(records);
+    peak = records.size;
+  }
 }
 
 /**
  * Turns task tracing on (or off with `false`). While on, every task created is recorded with
  * its state, and each running body's awaits of tasks and of `traceAwait` labels are noted, so
  * that `dumpTasks()` can show what every live task is waiting on. Off by default; when off a
- * task pays one property check. Turning it off forgets every record.
+ * task pays one property check. Turning it off forgets every record. A task dropped without
+ * starting is not kept alive by tracing, and its record goes once it is collected.
  */
 export function enableTracing(on = true): void {
-  trace.enabled = on;
+  switches.tracing = on;
   if (on) ensureStorage();
-  else records.clear();
+  else {
+    records = new Map();
+    peak = 0;
+  }
 }
 
 /** Whether task tracing is on. */
 export function isTracing(): boolean {
-  return trace.enabled;
-}
-
-/**
- * Opt-in implicit stop inheritance: while on, a task started from inside another task's body
- * is linked to it (`child.stopWith(parent)`), through `AsyncLocalStorage`. Off by default,
- * because it makes every task start pay for `AsyncLocalStorage.run` (about 150 ns on Node.js
- * 24), and on Node.js 20–22 merely using it slows every `await` in the process.
- */
-export function setImplicitStopInheritance(on: boolean): void {
-  trace.implicitStop = on;
-  if (on) ensureStorage();
-}
-
-/**
- * The task whose body is running now, when tracing or implicit stop inheritance is on;
- * `undefined` otherwise or outside any task.
- */
-export function currentTask(): Task<unknown> | undefined {
-  return storage?.getStore();
+  return switches.tracing;
 }
 
 /** @internal Records a new task. */
-export function traceCreated(task: Task<unknown>): void {
+export function traceCreated(task: Traced): void {
   const record: TraceRecord = {
     id: nextId++,
     weak: new WeakRef(task),
@@ -103,49 +101,47 @@ export function traceCreated(task: Task<unknown>): void {
     parentId: undefined,
   };
   records.set(record.id, record);
-  recordOf.set(task, record);
+  if (records.size > peak) peak = records.size;
+  (task as { [RECORD]?: TraceRecord })[RECORD] = record;
+  forget.register(task, record.id);
 }
 
-/** @internal Starts a task inside the async context that identifies it. */
-export function runTraced<T>(task: Task<T>): Promise<T> {
-  const als = ensureStorage();
-  const parent = als.getStore();
-  if (trace.implicitStop && parent !== undefined && parent !== task) task.stopWith(parent);
-  const record = trace.enabled ? recordOf.get(task) : undefined;
-  if (record !== undefined) {
-    record.state = 'running';
-    record.startedAt = performance.now();
-    record.strong = task;
-    record.weak = undefined;
-    if (parent !== undefined) record.parentId = recordOf.get(parent)?.id;
-  }
-  const promise = als.run(task as Task<unknown>, () => task._run());
-  if (record !== undefined) {
-    promise.then(
-      () => settle(record, 'fulfilled'),
-      () => settle(record, 'rejected'),
-    );
-  }
-  return promise;
+/** @internal Notes that `task` started (from the body of `parent`, if any) and returned `promise`. */
+export function traceStarted(
+  task: Traced,
+  parent: Traced | undefined,
+  promise: Promise<unknown>,
+): void {
+  const record = recordOf(task);
+  if (record === undefined) return;
+  record.state = 'running';
+  record.startedAt = performance.now();
+  record.strong = task;
+  record.weak = undefined;
+  if (parent !== undefined) record.parentId = recordOf(parent)?.id;
+  promise.then(
+    () => settle(record, 'fulfilled'),
+    () => settle(record, 'rejected'),
+  );
 }
 
 function settle(record: TraceRecord, state: TaskState): void {
   record.state = state;
   record.strong = undefined;
   record.awaiting = undefined;
-  records.delete(record.id);
+  forgetRecord(record.id);
 }
 
 /** @internal Notes that the current task (if any) is awaiting `awaited`. */
-export function traceAwaiting(awaited: Task<unknown>, promise: Promise<unknown>): void {
-  const current = storage?.getStore();
+export function traceAwaiting(awaited: Traced, promise: Promise<unknown>): void {
+  const current = currentOwner() as Traced | undefined;
   if (current === undefined || current === awaited) return;
   const label = `task ${awaited.name === undefined ? '<anonymous>' : JSON.stringify(awaited.name)}`;
   markAwaiting(current, label, promise);
 }
 
-function markAwaiting(current: Task<unknown>, label: string, promise: PromiseLike<unknown>): void {
-  const record = recordOf.get(current);
+function markAwaiting(current: Traced, label: string, promise: PromiseLike<unknown>): void {
+  const record = recordOf(current);
   if (record === undefined) return;
   record.awaiting = label;
   const since = performance.now();
@@ -167,8 +163,8 @@ function markAwaiting(current: Task<unknown>, label: string, promise: PromiseLik
  * const rows = await traceAwait('SELECT users', db.query(sql));
  */
 export function traceAwait<T extends PromiseLike<unknown>>(label: string, awaitable: T): T {
-  if (!trace.enabled) return awaitable;
-  const current = storage?.getStore();
+  if (!switches.tracing) return awaitable;
+  const current = currentOwner() as Traced | undefined;
   if (current !== undefined) markAwaiting(current, label, awaitable);
   return awaitable;
 }
@@ -212,7 +208,7 @@ export function dumpTasks(): TaskSnapshot[] {
  * //   #2 "query" running 5011ms, awaiting SELECT users for 5011ms
  */
 export function formatTaskDump(snapshots: readonly TaskSnapshot[] = dumpTasks()): string {
-  if (snapshots.length === 0) return trace.enabled ? 'no live tasks' : 'task tracing is off';
+  if (snapshots.length === 0) return switches.tracing ? 'no live tasks' : 'task tracing is off';
   const byParent = new Map<number | undefined, TaskSnapshot[]>();
   const ids = new Set(snapshots.map((s) => s.id));
   for (const snapshot of snapshots) {

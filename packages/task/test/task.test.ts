@@ -211,10 +211,13 @@ describe('task context and stop', () => {
     // After the child settles its link to a long-lived parent is gone.
     const source = new StopSource();
     const quick = task(async () => 1)().stopWith(source.token);
-    expect(source.token._head).toBeDefined();
+    // Linked when it starts (a task that never starts registers nothing).
+    expect(source.token.registrationCount).toBe(0);
+    quick.start();
+    expect(source.token.registrationCount).toBe(1);
     await quick;
     await flush();
-    expect(source.token._head).toBeUndefined();
+    expect(source.token.registrationCount).toBe(0);
   });
 
   it('stopWith accepts an AbortSignal and an already-stopped parent', async () => {

@@ -26,27 +26,3 @@ export const resolvedIterDone: Promise<IteratorReturnResult<undefined>> = Promis
 
 /** Marks a consumer waiter that wants an iterator result rather than an `Expected`. */
 export const ITERATE = 1;
-
-/**
- * A hand-written async iterator over a channel (cheaper than an async generator: one settled
- * promise per item). `return()` does not stop the channel: other consumers may go on.
- */
-export class ChannelIterator<T> implements AsyncIterableIterator<T> {
-  readonly #next: () => Promise<IteratorResult<T, undefined>>;
-
-  constructor(next: () => Promise<IteratorResult<T, undefined>>) {
-    this.#next = next;
-  }
-
-  next(): Promise<IteratorResult<T, undefined>> {
-    return this.#next();
-  }
-
-  return(): Promise<IteratorResult<T, undefined>> {
-    return resolvedIterDone;
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-}

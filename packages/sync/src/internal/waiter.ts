@@ -1,11 +1,15 @@
 import {
+  clearWaitTimer,
   isStopRequested,
   isTracing,
   onStop,
   type StopLike,
   type StopRegistration,
+  setWaitTimer,
   traceAwait,
+  type WaitTimer,
 } from '@coro/task';
+import { ITERATE, iterDone } from './resolved.ts';
 
 /**
  * A waiter is a small state machine: it starts `WAITING` and ends exactly once, as `GRANTED`
@@ -31,7 +35,7 @@ export class Waiter<R> {
   /** `WAITING` while in line; anything else once it has left (a left waiter is skipped). */
   state = WAITING;
   resolve: (value: R) => void;
-  timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  timer: WaitTimer | undefined = undefined;
   registration: StopRegistration | undefined = undefined;
   /** What the primitive needs to know about this waiter (a value to produce, a mode, a lock). */
   data: unknown;
@@ -79,6 +83,8 @@ export class WaitList<R> {
   readonly cancelledValue: R;
   /** Called after a waiter left by timeout or stop, so the owner can admit the ones behind it. */
   onAbandon: ((waiter: Waiter<R>) => void) | undefined;
+  /** The waiter the last `enqueue` made (for an iterator that may end its pending `next()`). */
+  lastEnqueued: Waiter<R> | undefined = undefined;
 
   constructor(
     label: string,
@@ -114,7 +120,9 @@ export class WaitList<R> {
     this.#slots[(this.#first + this.#used) & this.#mask] = waiter;
     this.#used++;
     this.length++;
-    if (timeout !== undefined) waiter.timer = setTimeout(onWaiterTimeout<R>, timeout, waiter, this);
+    this.lastEnqueued = waiter;
+    if (timeout !== undefined)
+      waiter.timer = setWaitTimer(onWaiterTimeout<R>, timeout, waiter, this);
     if (signal !== undefined) {
       // Callers check `isStopRequested` first, so this never fires synchronously here.
       waiter.registration = onStop(signal, () => {
@@ -172,7 +180,14 @@ export class WaitList<R> {
   abandon(waiter: Waiter<R>, state: typeof TIMED_OUT | typeof CANCELLED): void {
     waiter.state = state;
     this.length--;
-    finish(waiter, state === TIMED_OUT ? this.timeoutValue : this.cancelledValue);
+    // An iterator's `next()` that gives up ends the iteration.
+    const value =
+      waiter.data === ITERATE
+        ? (iterDone as R)
+        : state === TIMED_OUT
+          ? this.timeoutValue
+          : this.cancelledValue;
+    finish(waiter, value);
     const marked = this.#used - this.length;
     if (marked > 32 && marked > this.length) this.#compact();
     this.onAbandon?.(waiter);
@@ -217,7 +232,7 @@ export class WaitList<R> {
 
 function finish<R>(waiter: Waiter<R>, value: R): void {
   if (waiter.timer !== undefined) {
-    clearTimeout(waiter.timer);
+    clearWaitTimer(waiter.timer);
     waiter.timer = undefined;
   }
   if (waiter.registration !== undefined) {
