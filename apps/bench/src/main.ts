@@ -9,7 +9,11 @@ import { loadScenarios } from './load.ts';
 import { makeRecord, writeReport } from './report.ts';
 import type { ScenarioResult } from './harness.ts';
 
+// `pnpm bench -- --filter x` hands the script a literal `--` first (pnpm 10): drop it, so both
+// `pnpm bench --filter x` and `pnpm bench -- --filter x` work.
+const argv = process.argv.slice(2);
 const { values } = parseArgs({
+  args: argv[0] === '--' ? argv.slice(1) : argv,
   options: {
     quick: { type: 'boolean', default: false },
     filter: { type: 'string', multiple: true },
