@@ -90,6 +90,46 @@ describe('tcp under load', () => {
     expect(growth, `RSS grew ${(growth / 2 ** 20).toFixed(1)} MiB`).toBeLessThan(48 << 20);
   }, 120_000);
 
+  it('keeps memory bounded for a slow reader in readable mode (flowing, paused when full)', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler, { readMode: 'readable' });
+    const { client, peer } = await connectPair(scheduler, server);
+    expect(peer.readMode).toBe('readable');
+    const total = 128 << 20;
+    const chunk = Buffer.alloc(1 << 20, 1);
+    globalThis.gc?.();
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const writing = (async () => {
+      for (let sent = 0; sent < total; sent += chunk.length) {
+        const [status] = await client.writeAll(chunk, { timeout: 60_000 });
+        if (!status.isOk()) throw new Error(`write failed: ${status}`);
+      }
+      client.shutdown();
+    })();
+    const buffer = Buffer.alloc(16 * 1024);
+    let received = 0;
+    for (let reads = 0; ; reads++) {
+      const [status, view] = await peer.readSome(buffer, { timeout: 60_000 });
+      if (!status.isOk()) {
+        expect(status.kind).toBe('closed');
+        break;
+      }
+      for (let i = 0; i < view.length; i += 4096) {
+        if (view[i] !== 1) throw new Error(`byte ${received + i} is ${view[i]}`);
+      }
+      received += view.length;
+      if (reads % 64 === 0) {
+        peak = Math.max(peak, process.memoryUsage().rss);
+        await scheduler.yield();
+      }
+    }
+    await writing;
+    expect(received).toBe(total);
+    const growth = peak - before;
+    expect(growth, `RSS grew ${(growth / 2 ** 20).toFixed(1)} MiB`).toBeLessThan(48 << 20);
+  }, 120_000);
+
   it('an idle connection holds no read buffer of its own', async () => {
     const scheduler = makeScheduler();
     const server = await listen(scheduler, { backlog: 2048 });

@@ -25,6 +25,11 @@ const writeChunk = 1 << 20;
  * own, whatever the number of connections.
  */
 const sharedReadBuffer = Buffer.allocUnsafe(64 * 1024);
+/**
+ * `readable` mode: bytes a connection keeps aside for its next read before it pauses the
+ * socket (Node.js then stops at the stream's own high-water mark).
+ */
+const stashLimit = 64 * 1024;
 
 const empty = new Uint8Array(0);
 // What every write that went out at once resolves with: one shared, settled promise.
@@ -76,8 +81,11 @@ function clearGuards(waiter: Guards): void {
  *   thread's shared read buffer and each read is copied straight into the waiting reader's
  *   buffer; bytes nobody was waiting for are copied aside (at most one read's worth, ≤ 64 KiB)
  *   and reading stops until they are taken.
- * - `readable`: any other socket, in paused mode: `'readable'` + `read()`; Node.js stops
- *   reading at the stream's high-water mark.
+ * - `readable`: any other socket (a TLS socket, an accepted socket when the takeover is not
+ *   available): flowing mode, each `'data'` chunk copied straight into the waiting reader's
+ *   buffer; chunks nobody was waiting for are kept aside (no copy) and the socket is paused
+ *   once `stashLimit` bytes are, resumed when they are taken. (Paused mode's `read()` joins
+ *   every buffered chunk into a new Buffer per call: one more copy of every byte.)
  */
 export class Channel {
   readonly socket: Socket;
@@ -85,6 +93,9 @@ export class Channel {
   readonly #onread: boolean;
   #readingPaused = false;
   #leftover: Buffer | undefined;
+  // readable mode: chunks after #leftover, and the bytes of both.
+  #queue: Buffer[] = [];
+  #stashed = 0;
   #spare: Buffer | undefined;
   #ended = false;
   #closed = false;
@@ -106,8 +117,12 @@ export class Channel {
     socket.on('close', this.#onClose);
     socket.on('drain', this.#onWritable);
     socket.on('connect', this.#onWritable);
-    if (!onread) socket.on('readable', this.#onReadable);
     if (socket.destroyed) this.#closed = true;
+    if (!onread) {
+      socket.on('data', this.#onChunk);
+      // Accepted with pauseOnConnect, a socket is not flowing and 'data' alone does not start it.
+      if (!socket.destroyed) socket.resume();
+    }
   }
 
   /**
@@ -144,7 +159,8 @@ export class Channel {
 
   /** Bytes received and not yet read by anyone (in this object, not in the kernel). */
   get buffered(): number {
-    return (this.#leftover?.length ?? 0) + this.socket.readableLength;
+    if (this.#onread) return (this.#leftover?.length ?? 0) + this.socket.readableLength;
+    return this.#stashed + this.socket.readableLength;
   }
 
   // ---- reads ----------------------------------------------------------------------------------
@@ -156,6 +172,7 @@ export class Channel {
       throw new SocketBusyError('a read is already pending on this socket');
     }
     if (buf.length === 0) return Promise.resolve([IoStatus.ok, buf]);
+    if (!this.#onread) this.#pull();
     const filled = this.#take(buf, 0);
     if (filled === buf.length || (filled > 0 && !exact)) {
       return Promise.resolve([IoStatus.ok, buf.subarray(0, filled)]);
@@ -194,6 +211,7 @@ export class Channel {
       throw new SocketBusyError('a read is already pending on this socket');
     }
     if (buf.length === 0) return [IoStatus.ok, buf];
+    if (!this.#onread) this.#pull();
     const filled = this.#take(buf, 0);
     if (filled > 0) return [IoStatus.ok, buf.subarray(0, filled)];
     this.#resumeReading();
@@ -224,26 +242,35 @@ export class Channel {
       }
       return offset + n;
     }
-    while (offset < buf.length) {
-      if (leftover === undefined) {
-        const chunk = this.socket.read() as Buffer | null;
-        if (chunk === null) break;
-        leftover = chunk;
-      }
+    while (leftover !== undefined && offset < buf.length) {
       const n = Math.min(leftover.length, buf.length - offset);
       leftover.copy(buf, offset, 0, n);
       offset += n;
-      leftover = n === leftover.length ? undefined : leftover.subarray(n);
+      this.#stashed -= n;
+      leftover = n === leftover.length ? this.#queue.shift() : leftover.subarray(n);
     }
     this.#leftover = leftover;
+    if (this.#readingPaused && this.#stashed < stashLimit) {
+      this.#readingPaused = false;
+      if (!this.socket.destroyed) this.socket.resume();
+    }
     return offset;
   }
 
+  // readable mode, before an attempt: the stash is empty but the stream holds bytes (it was
+  // paused, or its resume is still to run): one read() hands a chunk to #onChunk, into the stash.
+  #pull(): void {
+    const socket = this.socket;
+    if (this.#leftover === undefined && socket.readableLength > 0 && !socket.destroyed) {
+      socket.read();
+    }
+  }
+
   #resumeReading(): void {
-    // In readable mode, read(0) starts the handle reading when it was created paused
-    // (pauseOnConnect) and Node.js is below the high-water mark.
-    if (!this.#onread && !this.socket.destroyed && this.socket.readableLength === 0) {
-      this.socket.read(0);
+    // readable mode: a socket paused with nothing left aside (never, normally) flows again.
+    if (!this.#onread && this.#readingPaused && this.#stashed === 0 && !this.socket.destroyed) {
+      this.#readingPaused = false;
+      this.socket.resume();
     }
   }
 
@@ -265,7 +292,7 @@ export class Channel {
       const need = n - taken;
       let spare = this.#spare;
       if (spare === undefined || spare.length < need) {
-        spare = this.#spare = Buffer.allocUnsafe(need < 1024 ? 1024 : need);
+        spare = this.#spare = Buffer.allocUnsafe(Math.max(need, 1024));
       }
       sharedReadBuffer.copy(spare, 0, taken, n);
       this.#leftover = spare.subarray(0, need);
@@ -276,9 +303,27 @@ export class Channel {
     return false;
   }
 
-  readonly #onReadable = (): void => {
+  // readable mode: a chunk from the flowing stream. A waiting reader means nothing is aside.
+  readonly #onChunk = (chunk: Buffer): void => {
+    let offset = 0;
     const reader = this.#reader;
-    if (reader !== undefined) this.#feed(reader);
+    if (reader !== undefined && this.#leftover === undefined) {
+      offset = Math.min(chunk.length, reader.buf.length - reader.filled);
+      chunk.copy(reader.buf, reader.filled, 0, offset);
+      reader.filled += offset;
+      if (reader.filled === reader.buf.length || !reader.exact)
+        this.#settleRead(reader, IoStatus.ok);
+    }
+    if (offset < chunk.length) {
+      const rest = offset === 0 ? chunk : chunk.subarray(offset);
+      if (this.#leftover === undefined) this.#leftover = rest;
+      else this.#queue.push(rest);
+      this.#stashed += rest.length;
+      if (this.#stashed >= stashLimit && !this.#readingPaused) {
+        this.#readingPaused = true;
+        this.socket.pause();
+      }
+    }
     if (this.#pollers.length > 0) this.#wakePollers();
   };
 
