@@ -18,7 +18,6 @@ export function readThreadWaitOptions(options: WaitOptions | undefined): {
   signal: StopLike | undefined;
   timeout: number | undefined;
 } {
-  const read = readWaitOptions(finiteOptions(options));
-  if (read.timeout === Number.POSITIVE_INFINITY) read.timeout = undefined;
-  return read;
+  const { signal, timeout } = readWaitOptions(finiteOptions(options));
+  return { signal, timeout: timeout === Number.POSITIVE_INFINITY ? undefined : timeout };
 }
