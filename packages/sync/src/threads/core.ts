@@ -36,6 +36,22 @@
  *   `notify` of one token. Woken → the thread is alive (and claims as soon as it runs); woken
  *   nobody → the thread is gone and the primitive passes what it was handed on (`HandOff`).
  *   A probe is only made while a token is left, so "woke nobody" always means gone.
+ * - **The probe schedule and its bound.** A token is only used up while its thread does not run
+ *   its event loop: a thread whose wake callback runs claims at once (under the guard), so the
+ *   tokens drain only while a thread is blocked, busy in one long synchronous stretch, or dying
+ *   with its waits not yet torn down — and these look the same from outside. So a probe can
+ *   never reclaim from such a thread; it can only keep asking until its waits are gone. With
+ *   `LIFE_TOKENS` = 7 and `PROBE_DELAYS` = 10, 40, 160, 640, 2 560, 10 000, 30 000 ms, the
+ *   probes come about 10 ms, 50 ms, 210 ms, 850 ms, 3.4 s, 13.4 s and 43.4 s after the grant
+ *   (later on a busy thread: a delay is a minimum). A thread that dies within that span has its
+ *   grant passed on at the first probe after its waits are gone (within about four times the
+ *   time it took to die, at most 30 s after). The remaining bound: a thread whose waits outlive
+ *   the last probe (about 43 s of not running after the grant) keeps the grant until it claims
+ *   it — which it does as soon as it runs again; if instead it then dies, the grant is lost, as
+ *   a lock held by a thread that dies is. Mutual exclusion never depends on timing: a live
+ *   thread is never reclaimed from, however long it does not run. Re-arming a token when a
+ *   callback runs would not widen the span, since a callback that runs claims. Each park costs
+ *   `1 + LIFE_TOKENS` `Atomics.waitAsync` registrations, all woken when it claims or gives up.
  * - Slots come from a fixed pool (`maxWaiters`, default 1024) kept in a free list in the same
  *   buffer; a wait that finds the pool empty throws `WaiterCapacityError` rather than spin.
  *
@@ -85,10 +101,14 @@ export const WOKEN = 3;
 export const TIMED_OUT = -1;
 export const CANCELLED = -2;
 
+/**
+ * How long after a grant (then after each probe) an unclaimed grant is probed, in ms: one
+ * probe per life token, spaced exponentially so that a thread that is quick to die is passed
+ * over soon and one that is slow to die (a loaded machine) is still covered for ~43 s.
+ */
+const PROBE_DELAYS = [10, 40, 160, 640, 2560, 10_000, 30_000] as const;
 /** Waits a waiter registers on its cell besides the one a grant wakes: its proof of life. */
-export const LIFE_TOKENS = 2;
-/** How long after a grant (then after each probe) an unclaimed grant is probed, in ms. */
-const PROBE_DELAYS = [10, 250] as const;
+export const LIFE_TOKENS = PROBE_DELAYS.length;
 
 /**
  * This thread's id in shared memory (its `threadId` + 1, so 0 means nobody): what a lock

@@ -14,6 +14,18 @@ import {
 } from '../../src/threads/index.ts';
 import { runWorker, until } from './helpers.ts';
 
+/** Resolves after `ms` (only ever to let a blocked worker stay blocked for a while). */
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * How long a blocked worker stays blocked after its grant: far longer than the first probes
+ * take, so that a thread which is slow to die (its waits stay registered) is probed several
+ * times before it is gone, as it is when a loaded machine tears a terminated worker down slowly.
+ */
+const SLOW_DEATH_MS = 1500;
+
 /** Generous: the hand-off must arrive, however slow the machine; a hang fails with a message. */
 const WAIT = { timeout: 10_000 };
 
@@ -174,5 +186,73 @@ describe('threads hand-offs to a thread that is being terminated', () => {
     expect(await waiting, 'the notification handed to the dying worker was lost').toBe(true);
     expect(lock.isHeld).toBe(true);
     lock.unlock();
+  });
+});
+
+describe('threads hand-offs to a thread that is slow to die or does not run for a while', () => {
+  it('RingBuffer: an item reserved for a consumer that takes long to die goes to the next one', async () => {
+    const ring = new RingBuffer(2);
+    const block = new Int32Array(new SharedArrayBuffer(8));
+    const worker = await parked(
+      'blockedRingConsumer',
+      { ring, block },
+      ring,
+      () => ring.waiterCount === 1 && Atomics.load(block, 0) === 1,
+    );
+    // The worker's thread is blocked: its waits stay registered, so the grant "wakes" it and
+    // every probe finds it alive, exactly like a terminated thread whose waits linger.
+    expect(ring.tryProduce(5)).toBe('produced');
+    await sleep(SLOW_DEATH_MS);
+    await worker.terminate();
+    expect(
+      await ring.consume(WAIT),
+      'the item reserved for the slowly dying worker was lost',
+    ).toEqual({ ok: true, value: 5 });
+    expect(ring.size).toBe(0);
+    expect(ring._freeSlots).toBe(1024);
+  });
+
+  it('Mutex: a lock handed to a thread that takes long to die goes to the next waiter', async () => {
+    const mutex = new Mutex();
+    const held = mutex.tryLock();
+    const block = new Int32Array(new SharedArrayBuffer(8));
+    const worker = await parked(
+      'blockedMutexLock',
+      { mutex, block },
+      mutex,
+      () => mutex.waiterCount === 1 && Atomics.load(block, 0) === 1,
+    );
+    held?.unlock();
+    await sleep(SLOW_DEATH_MS);
+    await worker.terminate();
+    const next = await mutex.lock(WAIT);
+    expect(next, 'the lock handed to the slowly dying worker was lost').not.toBe('timeout');
+    if (typeof next !== 'string') next.unlock();
+    expect(mutex.isLocked).toBe(false);
+  });
+
+  it('Mutex: a live thread that does not run its event loop for a while keeps its grant', async () => {
+    const mutex = new Mutex();
+    const held = mutex.tryLock();
+    const block = new Int32Array(new SharedArrayBuffer(8));
+    let worker: Worker | undefined;
+    const run = runWorker('blockedMutexLock', { mutex, block }, (w) => {
+      worker = w;
+    });
+    await until(
+      () => mutex.waiterCount === 1 && Atomics.load(block, 0) === 1 && !mutex._guardHeld,
+      'blockedMutexLock to park and block',
+    );
+    held?.unlock();
+    // While the worker is blocked (alive, but its loop does not run), the lock is its own.
+    expect(await mutex.lock({ timeout: SLOW_DEATH_MS }), 'a live thread lost its grant').toBe(
+      'timeout',
+    );
+    expect(mutex.isLocked).toBe(true);
+    Atomics.store(block, 1, 1);
+    Atomics.notify(block, 1);
+    expect(await run).toBe('locked');
+    expect(worker).toBeDefined();
+    expect(mutex.isLocked).toBe(false);
   });
 });

@@ -209,6 +209,33 @@ const scenarios: Record<string, (data: Data) => Promise<unknown>> = {
     return back.wait();
   },
 
+  /**
+   * Parks on `ring.consume()` and then blocks the thread (its event loop does not run) on
+   * `block[1]` until woken or terminated: while blocked its waits stay registered, exactly like
+   * a thread whose termination is slow to tear them down. `block[0]` = 1 once parked.
+   */
+  async blockedRingConsumer(data) {
+    const ring = RingBuffer.from(data.ring as RingBuffer);
+    const block = data.block as Int32Array;
+    const consumed = ring.consume();
+    Atomics.store(block, 0, 1);
+    Atomics.wait(block, 1, 0);
+    return consumed;
+  },
+
+  /** Like `blockedRingConsumer`, for `mutex.lock()`; reports 'locked' once it holds the lock. */
+  async blockedMutexLock(data) {
+    const mutex = Mutex.from(data.mutex as Mutex);
+    const block = data.block as Int32Array;
+    const locking = mutex.lock();
+    Atomics.store(block, 0, 1);
+    Atomics.wait(block, 1, 0);
+    const lock = await locking;
+    const held = lock.isHeld;
+    lock.unlock();
+    return held ? 'locked' : 'not held';
+  },
+
   async mutexLockTimeout(data) {
     const mutex = Mutex.from(data.mutex as Mutex);
     const result = await mutex.lock({ timeout: data.timeout as number });
