@@ -1,3 +1,6 @@
 import { coroProject } from '@coro/vitest-config';
 
-export default coroProject('@coro/net');
+// --expose-gc: the memory-bound tests collect garbage before they sample RSS.
+export default coroProject('@coro/net', {
+  execArgv: ['--conditions=@coro/source', '--expose-gc'],
+});
