@@ -64,7 +64,6 @@ import { GUARD, lockAsync, spinLock, tryLockBriefly, unlockGuard } from './guard
 import { watch } from './reaper.ts';
 
 export { attachNext, checkInteger, type Shared, takeAttached } from './construction.ts';
-export { _setGuardAbandonedMs } from './guard.ts';
 
 const MAGIC = 0;
 // 1: GUARD, 4: ABANDONED (guard.ts)

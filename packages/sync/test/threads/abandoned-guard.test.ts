@@ -8,7 +8,7 @@ import {
   Semaphore,
   SharedStateAbandonedError,
 } from '../../src/threads/index.ts';
-import { _setGuardAbandonedMs } from '../../src/threads/core.ts';
+import { _setGuardAbandonedMs } from '../../src/threads/guard.ts';
 
 /** Simulates a thread terminated mid-operation: the guard word (index 1) stays taken. */
 function abandon(primitive: { readonly buffer: SharedArrayBuffer }): void {
