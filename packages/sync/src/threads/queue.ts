@@ -98,6 +98,11 @@ export class Queue<T extends SharedItem = number> implements AsyncIterable<T> {
     return this.#ring.waiterCount;
   }
 
+  /** @internal Whether a thread is inside an operation on it: for tests that kill threads. */
+  get _guardHeld(): boolean {
+    return this.#ring._guardHeld;
+  }
+
   /** @internal Free waiter slots: for leak tests. */
   get _freeSlots(): number {
     return this.#ring._freeSlots;

@@ -158,7 +158,7 @@ describe('threads hand-offs to a thread that is being terminated', () => {
     const worker = await parked(
       'queueConsumer',
       { queue },
-      { _guardHeld: false },
+      queue,
       () => queue.waiterCount === 1,
     );
     void worker.terminate();
