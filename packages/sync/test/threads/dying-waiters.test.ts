@@ -155,12 +155,7 @@ describe('threads hand-offs to a thread that is being terminated', () => {
 
   it('Queue: an item reserved for a dying consumer goes to the next one', async () => {
     const queue = new Queue();
-    const worker = await parked(
-      'queueConsumer',
-      { queue },
-      queue,
-      () => queue.waiterCount === 1,
-    );
+    const worker = await parked('queueConsumer', { queue }, queue, () => queue.waiterCount === 1);
     void worker.terminate();
     expect(queue.push(9)).toBe('produced');
     expect(await queue.pop(WAIT), 'the item reserved for the dying worker was lost').toEqual({
