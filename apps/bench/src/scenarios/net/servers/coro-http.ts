@@ -3,10 +3,8 @@
 import { IoScheduler } from '@coro/io';
 import { tcp } from '@coro/net';
 import { task } from '@coro/task';
+import { onConnection } from './http-connection.ts';
 
-const response = Buffer.from(
-  'HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: keep-alive\r\n\r\n',
-);
 const scheduler = new IoScheduler();
 const server = new tcp.Server(scheduler, {
   address: '127.0.0.1',
@@ -18,27 +16,7 @@ if (!(await server.ready()).isOk()) process.exit(1);
 console.log(`listening ${server.port}`);
 
 const serve = task(async (client: tcp.Client) => {
-  const buffer = Buffer.allocUnsafe(16 * 1024);
-  let matched = 0;
-  for (;;) {
-    const [status, bytes] = await client.readSome(buffer);
-    if (!status.isOk()) break;
-    let count = 0;
-    for (let i = 0; i < bytes.length; i++) {
-      const byte = bytes[i];
-      if (byte === (matched % 2 === 0 ? 13 : 10)) matched++;
-      else matched = byte === 13 ? 1 : 0;
-      if (matched === 4) {
-        count++;
-        matched = 0;
-      }
-    }
-    if (count === 0) continue;
-    const out =
-      count === 1 ? response : Buffer.concat(Array.from({ length: count }, () => response));
-    const [written] = await client.writeAll(out);
-    if (!written.isOk()) break;
-  }
+  await onConnection(client);
   client.close();
 });
 
