@@ -106,6 +106,13 @@ export const CANCELLED = -2;
  * over soon and one that is slow to die (a loaded machine) is still covered for ~43 s.
  */
 const PROBE_DELAYS = [10, 40, 160, 640, 2560, 10_000, 30_000] as const;
+/**
+ * How often a thread with waits parked on a primitive looks (with a plain read) for grants
+ * that nobody claimed, in ms: the delay before a waiter notices a hand-off to a thread that
+ * died with nobody else calling the primitive.
+ */
+const PEEK_MS = 50;
+
 /** Waits a waiter registers on its cell besides the one a grant wakes: its proof of life. */
 export const LIFE_TOKENS = PROBE_DELAYS.length;
 
@@ -114,6 +121,14 @@ export const LIFE_TOKENS = PROBE_DELAYS.length;
  * records as its owner.
  */
 export const THREAD_TAG = threadId + 1;
+
+/** How many times this thread took a primitive's guard (for tests; see `_guardEntries`). */
+let guardEntries = 0;
+
+/** @internal For tests: how many times this thread has taken any primitive's guard. */
+export function _guardEntries(): number {
+  return guardEntries;
+}
 
 /** Default number of waiter slots a primitive has. */
 export const DEFAULT_MAX_WAITERS = 1024;
@@ -179,6 +194,11 @@ export class SharedCore {
   handOff: HandOff | undefined = undefined;
   /** Whether this thread's reaper watches this core's unclaimed grants. */
   watched = false;
+  /**
+   * How many of this thread's waits are parked on this core. Only while one is does this
+   * thread look after unclaimed grants in the background (see `reaper.ts`).
+   */
+  parkedHere = 0;
 
   constructor(i32: Int32Array, fieldCount: number, listCount: number) {
     this.i32 = i32;
@@ -294,12 +314,70 @@ export class SharedCore {
     return lockAsync(this.i32, () => {
       this.#entered();
       return body();
-    });
+    }) as Promise<Awaited<T>>;
   }
 
-  /** Just took the guard: make sure someone on this thread looks after unclaimed grants. */
+  /**
+   * Like `lockAsync`, for a wake-up of a parked wait: gives up without touching the guard once
+   * `wanted()` is false (the wait settled another way meanwhile).
+   */
+  lockAsyncWhile(body: () => void, wanted: () => boolean): Promise<void> {
+    return lockAsync(
+      this.i32,
+      () => {
+        this.#entered();
+        body();
+      },
+      wanted,
+    );
+  }
+
+  /**
+   * Just took the guard for a call: probe the unclaimed grants that are due (so a grant to a
+   * thread that is gone is passed on at the next call), and if this thread has waits parked
+   * here, make sure its reaper keeps looking after the rest.
+   */
   #entered(): void {
-    if (!this.watched && this.i32[CLAIMS + LIST_COUNT] !== 0) watch(this);
+    guardEntries++;
+    if (this.i32[CLAIMS + LIST_COUNT] === 0) return;
+    this.reap();
+    if (this.parkedHere !== 0 && !this.watched) watch(this);
+  }
+
+  /**
+   * A wait of this thread parks on this core (called by `waitOn`, under the guard): until it
+   * ends, this thread's reaper looks after unclaimed grants here.
+   */
+  parked(): void {
+    this.parkedHere++;
+    if (!this.watched) watch(this);
+  }
+
+  /** A wait of this thread on this core ended (parked → settled). */
+  unparked(): void {
+    this.parkedHere--;
+  }
+
+  /**
+   * The reaper's look at this core, from its timer: nothing at all unless a wait of this thread
+   * is still parked here (a thread whose calls have all returned never touches the shared
+   * memory, so terminating it then cannot abandon the primitive); otherwise a plain read of
+   * the claims count, and only when there are unclaimed grants, a brief try for the guard to
+   * probe the due ones. Returns in how many ms to look again, or -1 to stop watching. Throws
+   * `SharedStateAbandonedError` if the guard was abandoned.
+   */
+  sweep(): number {
+    if (this.parkedHere === 0) return -1;
+    if (Atomics.load(this.i32, CLAIMS + LIST_COUNT) === 0) return PEEK_MS;
+    if (!tryLockBriefly(this.i32)) return 1; // busy: look again soon
+    guardEntries++;
+    let due: number;
+    try {
+      due = this.reap();
+    } finally {
+      this.unlock();
+    }
+    return due === -1 || due > PEEK_MS ? PEEK_MS : due;
   }
 
   unlock(): void {
@@ -449,7 +527,7 @@ export class SharedCore {
     i32[base + SLOT_PROBES] = 0;
     i32[base + SLOT_PROBE_AT] = (nowMs() + PROBE_DELAYS[0]) & MS_MASK;
     this.#append(-1, slot);
-    if (!this.watched) watch(this);
+    if (this.parkedHere !== 0 && !this.watched) watch(this);
     return true;
   }
 

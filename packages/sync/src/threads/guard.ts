@@ -92,13 +92,21 @@ export function tryLockBriefly(i32: Int32Array): boolean {
 /**
  * Waits for the guard with `Atomics.waitAsync` (woken by `unlockGuard`, re-checked every
  * `GUARD_NAP_MS` in case its holder is gone) and runs `body` synchronously once it has it.
- * Rejects with `SharedStateAbandonedError` when the guard is abandoned.
+ * With `wanted`, gives up without touching the guard (resolving `undefined`) as soon as
+ * `wanted()` is false: a wake-up of a wait that has meanwhile settled another way must not take
+ * the guard after the call has returned. Rejects with `SharedStateAbandonedError` when the guard
+ * is abandoned.
  */
-export async function lockAsync<T>(i32: Int32Array, body: () => T): Promise<Awaited<T>> {
+export async function lockAsync<T>(
+  i32: Int32Array,
+  body: () => T,
+  wanted?: () => boolean,
+): Promise<Awaited<T> | undefined> {
   const since = performance.now();
   holdAlive();
   try {
     for (;;) {
+      if (wanted !== undefined && !wanted()) return undefined;
       const seen = Atomics.compareExchange(i32, GUARD, 0, 2);
       if (seen === 0) return await body();
       if (seen === 2 || Atomics.compareExchange(i32, GUARD, 1, 2) !== 0) {

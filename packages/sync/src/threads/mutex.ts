@@ -87,6 +87,19 @@ export class Mutex implements ThreadLockOwner, HandOff {
     return this.#core.freeSlots();
   }
 
+  /**
+   * @internal For tests: takes the guard and keeps it for `ms` with this thread blocked, as a
+   * thread preempted in the middle of an operation does on a loaded machine. Workers only.
+   */
+  _holdGuardFor(ms: number): void {
+    this.#core.lock();
+    try {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+    } finally {
+      this.#core.unlock();
+    }
+  }
+
   /** Whether some thread holds the lock. */
   get isLocked(): boolean {
     return this.#core.load(LOCKED) === 1;

@@ -1,8 +1,11 @@
 /**
- * Looks after grants that were handed to a waiter but not yet claimed (see `core.ts`): every
- * thread that granted something, or that found unclaimed grants when it took a guard, watches
- * that primitive, and one unref'd timer per thread probes the grants as they fall due, until
- * none is left to probe. Probing and passing on happen under the primitive's guard.
+ * Looks after grants that were handed to a waiter but not yet claimed (see `core.ts`), in the
+ * background of this thread's **parked waits**: while a wait of this thread is parked on a
+ * primitive, one unref'd timer per thread peeks at the primitive's claims count (a plain read)
+ * every `PEEK_MS` and probes the unclaimed grants as they fall due, under the primitive's
+ * guard. A primitive none of this thread's waits is parked on is dropped without being touched:
+ * a thread whose calls have all returned leaves shared memory alone. Calls look after due
+ * grants themselves when they take the guard.
  *
  * @internal
  */
@@ -36,15 +39,7 @@ function sweep(): void {
   for (const core of watched) {
     let due: number;
     try {
-      if (!core.tryLockBriefly()) {
-        due = 1; // busy: look again soon
-      } else {
-        try {
-          due = core.reap();
-        } finally {
-          core.unlock();
-        }
-      }
+      due = core.sweep();
     } catch {
       due = -1; // abandoned: nothing more to do here
     }

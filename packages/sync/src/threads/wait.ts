@@ -103,6 +103,7 @@ export function waitOn(
     const token = Atomics.waitAsync(i32, index, WAITING);
     if (token.async) tokens.push(token.value);
   }
+  core.parked();
   core.unlock();
   const parked = new Promise<number>((resolve, reject) => {
     const wait = new SlotWait(core, list, slot, hook, claim, resolve, reject);
@@ -162,8 +163,10 @@ class SlotWait {
       return;
     }
     if (now) body();
-    else this.core.lockAsync(body).catch(this.fail);
+    else this.core.lockAsyncWhile(body, this.#unsettled).catch(this.fail);
   }
+
+  readonly #unsettled = (): boolean => !this.settled;
 
   readonly onWake = (): void => {
     this.#guarded(this.#woken);
@@ -236,6 +239,7 @@ class SlotWait {
 
   #cleanUp(): void {
     this.settled = true;
+    this.core.unparked();
     releaseAlive();
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;

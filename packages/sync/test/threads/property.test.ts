@@ -49,7 +49,9 @@ describe('threads: random schedules across workers', () => {
       ),
       // A fixed number of runs (each starts a few workers, ~1 s alone), not as many as fit in
       // some seconds: a slow machine gets the same coverage, later. 120 s is for a loaded one.
-      { numRuns: 8 },
+      // A failure is reported at once with its schedule and seed: shrinking would re-run
+      // worker schedules until the test timeout and hide what failed behind "timed out".
+      { numRuns: 8, endOnFailure: true },
     );
     // The schedules really exercised giving up, not only the happy path.
     expect(seen.has('timeout') || seen.has('cancelled')).toBe(true);

@@ -12,6 +12,7 @@ import {
   SharedMutex,
   WaitGroup,
 } from '../../src/threads/index.ts';
+import { _guardEntries } from '../../src/threads/core.ts';
 
 type Data = Record<string, unknown> & { scenario: string };
 
@@ -234,6 +235,53 @@ const scenarios: Record<string, (data: Data) => Promise<unknown>> = {
     const held = lock.isHeld;
     lock.unlock();
     return held ? 'locked' : 'not held';
+  },
+
+  /**
+   * Takes the mutex, waits until `waiters` (default 1) are parked on it and `block[0]` is 1 (the
+   * first waiter is blocked, or the test says go), unlocks — a hand-off that stays unclaimed — and then, its calls all
+   * returned, idles for `idleMs`: returns how many times this thread took a primitive's guard
+   * while idle (a thread with no call in progress must leave shared memory alone).
+   */
+  async grantThenIdle(data) {
+    const mutex = Mutex.from(data.mutex as Mutex);
+    const block = data.block as Int32Array;
+    const lock = await mutex.lock();
+    parentPort?.postMessage({ event: 'locked' });
+    const waiters = (data.waiters as number | undefined) ?? 1;
+    while (!(mutex.waiterCount === waiters && Atomics.load(block, 0) === 1)) await turn();
+    lock.unlock();
+    const before = _guardEntries();
+    await new Promise((resolve) => setTimeout(resolve, data.idleMs as number));
+    return _guardEntries() - before;
+  },
+
+  /**
+   * Waits for the mutex with a short timeout, blocks its thread until `block[1]` is set (so its
+   * timeout falls due and its grant arrives while it does not run: both wake-ups then race for a
+   * guard that another thread holds), and once it has the lock, unlocks and idles for `idleMs`:
+   * returns the outcome and how many times this thread took a guard while idle.
+   */
+  async racingWakeUps(data) {
+    const mutex = Mutex.from(data.mutex as Mutex);
+    const block = data.block as Int32Array;
+    const locking = mutex.lock({ timeout: 30 });
+    Atomics.store(block, 0, 1);
+    Atomics.wait(block, 1, 0);
+    const lock = await locking;
+    if (typeof lock !== 'string') lock.unlock();
+    const before = _guardEntries();
+    await new Promise((resolve) => setTimeout(resolve, data.idleMs as number));
+    return { outcome: typeof lock === 'string' ? lock : 'locked', idle: _guardEntries() - before };
+  },
+
+  /** Holds the mutex's guard for `ms` (a thread preempted inside an operation). */
+  async holdGuard(data) {
+    const mutex = Mutex.from(data.mutex as Mutex);
+    const block = data.block as Int32Array;
+    Atomics.wait(block, 2, 0); // until told to
+    mutex._holdGuardFor(data.ms as number);
+    return 'held';
   },
 
   async mutexLockTimeout(data) {
