@@ -31,8 +31,10 @@
  *   a grant can "wake" a thread that will never run again. Therefore a granted slot joins the
  *   CLAIMS list until its thread claims it (under the guard, when its wake callback runs). A
  *   waiter parks with `LIFE_TOKENS` extra waits on its cell besides the one a grant consumes:
- *   while they are there its thread is alive. Threads that granted, or that see unclaimed
- *   grants, probe them from a timer (`reaper.ts`), spaced by `PROBE_DELAYS`: a probe is a
+ *   while they are there its thread is alive. Calls that take the guard, and threads with a
+ *   wait parked on the primitive (from a timer, `reaper.ts`), probe the unclaimed grants as
+ *   they fall due, spaced by `PROBE_DELAYS` — never a thread with no call in progress, so that
+ *   terminating a worker whose calls have returned cannot abandon the primitive. A probe is a
  *   `notify` of one token. Woken → the thread is alive (and claims as soon as it runs); woken
  *   nobody → the thread is gone and the primitive passes what it was handed on (`HandOff`).
  *   A probe is only made while a token is left, so "woke nobody" always means gone.
