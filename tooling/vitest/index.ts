@@ -12,7 +12,10 @@ export function coroProject(name: string, overrides: ViteUserConfig['test'] = {}
     test: {
       name,
       include: ['test/**/*.test.ts'],
-      typecheck: { enabled: true, include: ['test/**/*.test-d.ts'] },
+      // The type tests (test/**/*.test-d.ts) are compiled by each package's `typecheck` task
+      // (its tsconfig includes test/), where a failed `expectTypeOf` is a type error; running
+      // them through vitest as well would type-check every package a second time.
+      typecheck: { enabled: false },
       environment: 'node',
       execArgv: ['--conditions=@coro/source'],
       // The JSON report feeds the one-line summary `pnpm test` ends with (tooling/test-summary.mjs).
