@@ -7,6 +7,12 @@ import { performance } from 'node:perf_hooks';
 export interface RunContext {
   /** Fewer rounds and smaller sizes: a smoke run that checks the scenario works. */
   readonly quick: boolean;
+  /**
+   * Even less (implies `quick`): one round of the harness's throughput and memory scenarios
+   * at a hundredth / thousandth of their sizes. What the test suite runs, to prove that every
+   * scenario runs to completion without spending CPU on figures nobody reads.
+   */
+  readonly smoke?: boolean;
   /** Reports progress on long scenarios (printed to stderr). */
   progress(message: string): void;
 }
@@ -98,7 +104,7 @@ export interface ThroughputOptions {
   readonly id: string;
   readonly group: string;
   readonly title: string;
-  /** Operations per sample; the quick run uses a tenth. */
+  /** Operations per sample; the quick run uses a tenth, the smoke run a hundredth. */
   readonly ops: number;
   /** Rounds of samples (each contender once per round, in rotating order). Default 9. */
   readonly rounds?: number;
@@ -128,8 +134,9 @@ export function throughput(options: ThroughputOptions): Scenario {
     group: options.group,
     title: options.title,
     async run(ctx) {
-      const ops = ctx.quick ? Math.max(1, Math.round(options.ops / 10)) : options.ops;
-      const rounds = ctx.quick ? 2 : (options.rounds ?? 9);
+      const scale = ctx.smoke ? 100 : ctx.quick ? 10 : 1;
+      const ops = Math.max(1, Math.round(options.ops / scale));
+      const rounds = ctx.smoke ? 1 : ctx.quick ? 2 : (options.rounds ?? 9);
       const contenders = options.contenders;
       const samples = contenders.map(() => [] as number[]);
       for (const c of contenders) await c.setup?.();
@@ -197,7 +204,8 @@ export function memory(options: MemoryOptions): Scenario {
     group: options.group,
     title: options.title,
     async run(ctx) {
-      const count = ctx.quick ? Math.max(1, Math.round(options.count / 100)) : options.count;
+      const scale = ctx.smoke ? 1000 : ctx.quick ? 100 : 1;
+      const count = Math.max(1, Math.round(options.count / scale));
       const rounds = ctx.quick ? 1 : 3;
       const samples = options.contenders.map(() => [] as number[]);
       for (let round = 0; round < rounds; round++) {

@@ -1,4 +1,4 @@
-// `pnpm bench [--quick] [--filter text] [--out dir] [--no-history] [--libcoro BUILD_DIR]`
+// `pnpm bench [--quick | --smoke] [--filter text] [--out dir] [--no-history] [--libcoro BUILD_DIR]`
 // Runs every scenario in src/scenarios (or those whose id contains a --filter text), prints
 // progress, and writes results/latest.{json,md,svg} plus a line in results/history.jsonl.
 import { availableParallelism } from 'node:os';
@@ -16,6 +16,8 @@ const { values } = parseArgs({
   args: argv[0] === '--' ? argv.slice(1) : argv,
   options: {
     quick: { type: 'boolean', default: false },
+    // The test suite's run: every scenario once, as small as it goes (see RunContext.smoke).
+    smoke: { type: 'boolean', default: false },
     filter: { type: 'string', multiple: true },
     out: { type: 'string' },
     'no-history': { type: 'boolean', default: false },
@@ -46,8 +48,10 @@ const started = Date.now();
 for (const [i, scenario] of scenarios.entries()) {
   const prefix = `[${i + 1}/${scenarios.length}] ${scenario.id}`;
   process.stderr.write(`${prefix}: ${scenario.title}\n`);
+  const scenarioStarted = Date.now();
   const result = await scenario.run({
-    quick: values.quick,
+    quick: values.quick || values.smoke,
+    smoke: values.smoke,
     progress: (message) => process.stderr.write(`${prefix}: ${message}\n`),
   });
   for (const c of result.comparisons) {
@@ -57,9 +61,12 @@ for (const [i, scenario] of scenarios.entries()) {
       `${prefix}: ${c.subject} / ${c.baseline} = ${c.ratio.toFixed(2)}×${target}\n`,
     );
   }
+  process.stderr.write(
+    `${prefix}: done in ${((Date.now() - scenarioStarted) / 1000).toFixed(1)} s\n`,
+  );
   results.push(result);
 }
-const record = makeRecord(results, values.quick, availableParallelism());
+const record = makeRecord(results, values.quick || values.smoke, availableParallelism());
 const { markdown } = writeReport(outDir, record, !values['no-history']);
 console.log(markdown);
 process.stderr.write(

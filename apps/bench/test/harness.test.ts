@@ -103,15 +103,16 @@ describe('every scenario', () => {
     for (const s of scenarios) expect(s.id.startsWith(`${s.group}/`)).toBe(true);
   });
 
-  // The quick run is ~30 s of CPU, but its wall time follows the machine's load: 35 s alone,
-  // ~240 s and ~590 s in loaded full runs. So no deadline on the whole run; it counts as hung
-  // when it prints nothing for 180 s (its longest step between two progress lines, one round of
-  // one scenario, takes a few seconds alone). The test's own timeout is only a backstop.
-  it('runs to completion in a quick run of the real harness', async () => {
+  // The smoke run (every scenario once, at its smallest) still runs real servers under wrk for
+  // a second each, and its wall time follows the machine's load. So no deadline on the whole
+  // run; it counts as hung when it prints nothing for 180 s (its longest step between two
+  // progress lines, one round of one scenario, takes a few seconds alone). The test's own
+  // timeout is only a backstop.
+  it('runs every scenario to completion in a smoke run of the real harness', async () => {
     const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-    const dir = join(out, 'quick');
+    const dir = join(out, 'smoke');
     const run = await runSilenceBounded(
-      ['--expose-gc', '--conditions=@coro/source', main, '--quick', '--no-history', '--out', dir],
+      ['--expose-gc', '--conditions=@coro/source', main, '--smoke', '--no-history', '--out', dir],
       180_000,
     );
     expect(run.hung, `the quick run hung: nothing printed for 180 s after: ${run.last}`).toBe(
