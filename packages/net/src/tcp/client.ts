@@ -68,6 +68,12 @@ export class Client implements AsyncDisposable {
   #channel: Channel | undefined;
   #connecting = false;
   #connectError: IoStatus | undefined;
+  // The addresses as Node.js reports them, read when the connection is up (Node.js caches
+  // them, so they outlive the socket) and parsed only when asked for.
+  #peerAddress: string | undefined;
+  #peerPort: number | undefined;
+  #localAddress: string | undefined;
+  #localPort: number | undefined;
   #peer: SocketAddress | undefined;
   #local: SocketAddress | undefined;
 
@@ -113,14 +119,19 @@ export class Client implements AsyncDisposable {
   #attach(channel: Channel): void {
     this.#channel = channel;
     const socket = channel.socket;
-    this.#peer = toSocketAddress(socket.remoteAddress, socket.remotePort);
-    this.#local = toSocketAddress(socket.localAddress, socket.localPort);
-    if (this.#peer === undefined && socket.connecting) {
-      socket.once('connect', () => {
-        this.#peer = toSocketAddress(socket.remoteAddress, socket.remotePort);
-        this.#local = toSocketAddress(socket.localAddress, socket.localPort);
-      });
+    this.#readAddresses(socket);
+    if (this.#peerAddress === undefined && socket.connecting) {
+      socket.once('connect', () => this.#readAddresses(socket));
     }
+  }
+
+  #readAddresses(socket: Socket): void {
+    this.#peerAddress = socket.remoteAddress;
+    this.#peerPort = socket.remotePort;
+    this.#localAddress = socket.localAddress;
+    this.#localPort = socket.localPort;
+    this.#peer = undefined;
+    this.#local = undefined;
   }
 
   /** The address given to the constructor (`undefined` for accepted and wrapped clients). */
@@ -151,11 +162,13 @@ export class Client implements AsyncDisposable {
 
   /** This end's address, once connected. */
   get localAddress(): SocketAddress | undefined {
+    this.#local ??= toSocketAddress(this.#localAddress, this.#localPort);
     return this.#local;
   }
 
   /** The peer's address, once connected (kept after close). */
   get peerAddress(): SocketAddress | undefined {
+    this.#peer ??= toSocketAddress(this.#peerAddress, this.#peerPort);
     return this.#peer;
   }
 
