@@ -349,6 +349,41 @@ describe('tcp.Client and tcp.Server', () => {
     expect(['connectionReset', 'closed']).toContain(got.status.kind);
   });
 
+  it('a writeAll the kernel cannot take whole resolves only once Node.js is done with the bytes', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const { client, peer } = await connectPair(scheduler, server);
+    // Nobody reads the peer. Each writeAll of one reused buffer goes out at once until the
+    // kernel's buffers are full; the first one they cannot take whole must stay pending.
+    const size = 64 * 1024;
+    const buffer = Buffer.allocUnsafe(size);
+    const expected: Buffer[] = [];
+    let pending: Promise<tcp.WriteResult> | undefined;
+    for (let i = 0; i < 1024 && pending === undefined; i++) {
+      pattern(size, i + 1).copy(buffer);
+      expected.push(Buffer.from(buffer));
+      const writing = client.writeAll(buffer, { timeout: 60_000 });
+      const settled = await Promise.race([
+        writing.then(() => true),
+        scheduler.yieldFor(100).then(() => false),
+      ]);
+      if (settled) {
+        const [status] = await writing;
+        expect(status.isOk()).toBe(true);
+      } else pending = writing;
+    }
+    expect(pending, 'the kernel never filled up').toBeDefined();
+    const reading = readAll(peer, expected.length * size);
+    const [status, remainder] = await pending!;
+    expect(status.isOk()).toBe(true);
+    expect(remainder.length).toBe(0);
+    // Reused at once: had Node.js still held the bytes, the peer would read these zeros.
+    buffer.fill(0);
+    const got = await reading;
+    expect(got.bytes.length).toBe(expected.length * size);
+    expect(got.bytes.equals(Buffer.concat(expected))).toBe(true);
+  });
+
   it('shutdown wakes a pending accept with closed; later accepts say closed', async () => {
     const scheduler = makeScheduler();
     const server = await listen(scheduler);
