@@ -1,4 +1,6 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server as NetServer, Socket } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { IoStatus, SocketAddress, tcp } from '../src/index.ts';
 import { connectPair, echo, listen, makeScheduler, pattern, readAll, track } from './utils/net.ts';
@@ -183,6 +185,50 @@ describe('tcp.Client and tcp.Server', () => {
     expect(status.errno).toBe('ENOTCONN');
   });
 
+  it('reports invalidAddress for an unknown IPv6 zone, without trying another interface', async () => {
+    const scheduler = makeScheduler();
+    // libuv alone would drop a zone it cannot resolve (and a numeric one on Linux) and connect
+    // through the first interface with a link-local address: the connect then times out.
+    for (const address of ['fe80::1%nosuchif0', 'fe80::1%4000000000']) {
+      const client = track(new tcp.Client(scheduler, { address, port: 9 }));
+      expect(await client.connect({ timeout: 20_000 }), address).toBe('invalidAddress');
+      expect(client.connectError?.errno, address).toBe('EINVAL');
+      expect(client.isConnected).toBe(false);
+    }
+    // A zone that names an interface of this host, by name or by index, is passed on.
+    const server = await listen(scheduler, { address: '::1', ipv6Only: true });
+    const loopback = Object.entries(networkInterfaces()).find(([, entries]) =>
+      entries?.some((e) => e.address === '::1'),
+    )?.[0];
+    expect(loopback).toBeDefined();
+    const zones = [loopback!];
+    if (existsSync(`/sys/class/net/${loopback}/ifindex`)) {
+      zones.push(readFileSync(`/sys/class/net/${loopback}/ifindex`, 'utf8').trim());
+    }
+    for (const zone of zones) {
+      const address = `::1%${zone}`;
+      const client = track(new tcp.Client(scheduler, { address, port: server.port }));
+      expect(await client.connect({ timeout: 20_000 }), address).toBe('connected');
+      const accepted = await server.accept({ timeout: 20_000 });
+      expect(accepted.ok).toBe(true);
+      if (accepted.ok) track(accepted.value);
+    }
+  });
+
+  it('reports invalidAddress for a multicast or broadcast destination', async () => {
+    const scheduler = makeScheduler();
+    // The kernel refuses a TCP connect to these at once (ENETUNREACH): no packet leaves.
+    for (const address of ['224.0.0.1', '255.255.255.255', 'ff02::1']) {
+      const client = track(new tcp.Client(scheduler, { address, port: 9 }));
+      expect(await client.connect({ timeout: 20_000 }), address).toBe('invalidAddress');
+      expect(client.connectError?.errno, address).toBe('ENETUNREACH');
+    }
+    // A reachable address on the same code path still connects.
+    const server = await listen(scheduler);
+    const client = track(new tcp.Client(scheduler, { address: '127.0.0.1', port: server.port }));
+    expect(await client.connect({ timeout: 20_000 })).toBe('connected');
+  });
+
   it('times a connect out against a listener whose queue is full', async () => {
     const scheduler = makeScheduler();
     // A child process listens with backlog 1 and blocks its event loop: it never accepts.
@@ -301,6 +347,41 @@ describe('tcp.Client and tcp.Server', () => {
     expect(client.isConnected).toBe(false);
     const got = await readAll(peer);
     expect(['connectionReset', 'closed']).toContain(got.status.kind);
+  });
+
+  it('a writeAll the kernel cannot take whole resolves only once Node.js is done with the bytes', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const { client, peer } = await connectPair(scheduler, server);
+    // Nobody reads the peer. Each writeAll of one reused buffer goes out at once until the
+    // kernel's buffers are full; the first one they cannot take whole must stay pending.
+    const size = 64 * 1024;
+    const buffer = Buffer.allocUnsafe(size);
+    const expected: Buffer[] = [];
+    let pending: Promise<tcp.WriteResult> | undefined;
+    for (let i = 0; i < 1024 && pending === undefined; i++) {
+      pattern(size, i + 1).copy(buffer);
+      expected.push(Buffer.from(buffer));
+      const writing = client.writeAll(buffer, { timeout: 60_000 });
+      const settled = await Promise.race([
+        writing.then(() => true),
+        scheduler.yieldFor(100).then(() => false),
+      ]);
+      if (settled) {
+        const [status] = await writing;
+        expect(status.isOk()).toBe(true);
+      } else pending = writing;
+    }
+    expect(pending, 'the kernel never filled up').toBeDefined();
+    const reading = readAll(peer, expected.length * size);
+    const [status, remainder] = await pending!;
+    expect(status.isOk()).toBe(true);
+    expect(remainder.length).toBe(0);
+    // Reused at once: had Node.js still held the bytes, the peer would read these zeros.
+    buffer.fill(0);
+    const got = await reading;
+    expect(got.bytes.length).toBe(expected.length * size);
+    expect(got.bytes.equals(Buffer.concat(expected))).toBe(true);
   });
 
   it('shutdown wakes a pending accept with closed; later accepts say closed', async () => {

@@ -43,101 +43,140 @@ interface Contender {
   start(): Promise<ServerProcess>;
 }
 
-function contenders(threads: number): Contender[] {
+function contenders(threads: number, cpus?: string): Contender[] {
   const tpc = here('./net-threads/tpc-http.ts');
   const list: Contender[] = [
-    { name: 'thread-per-core', start: () => startScript(tpc, ['0', String(threads)]) },
+    { name: 'thread-per-core', start: () => startScript(tpc, ['0', String(threads)], cpus) },
     {
       name: 'thread-per-core (handoff)',
-      start: () => startScript(tpc, ['0', String(threads), 'handoff']),
+      start: () => startScript(tpc, ['0', String(threads), 'handoff'], cpus),
     },
     {
       name: 'coro single-thread',
-      start: () => startScript(here('./net/servers/coro-http.ts'), ['0']),
+      start: () => startScript(here('./net/servers/coro-http.ts'), ['0'], cpus),
     },
     {
       name: 'cluster node:net',
-      start: () => startScript(here('./net-threads/cluster-http.ts'), ['0', String(threads)]),
+      start: () => startScript(here('./net-threads/cluster-http.ts'), ['0', String(threads)], cpus),
     },
   ];
   const libcoro = libcoroHttp();
-  if (libcoro !== undefined)
-    list.push({ name: 'libcoro', start: () => startBinary(libcoro, 8888) });
+  if (libcoro !== undefined) {
+    list.push({ name: 'libcoro', start: () => startBinary(libcoro, 8888, cpus) });
+    // libcoro's own scaling under the same conditions: its example confined to one core.
+    if (cpus === undefined && availableParallelism() > 1) {
+      list.push({ name: 'libcoro on one core', start: () => startBinary(libcoro, 8888, '0') });
+    }
+  }
   return list;
 }
 
-const http: Scenario = {
-  id: 'net-threads/http-200-c100',
-  group: 'net-threads',
-  title: `HTTP 200 OK, one thread per core (${availableParallelism()}) under wrk -t1 -c100 (requests/s)`,
-  async run(ctx) {
-    const threads = availableParallelism();
-    const list = contenders(threads);
-    const duration = ctx.quick ? 1 : 5;
-    const rounds = ctx.quick ? 1 : 3;
-    const samples = list.map(() => [] as LoadFigures[]);
-    for (let round = 0; round < rounds; round++) {
-      for (let k = 0; k < list.length; k++) {
-        const index = (k + round) % list.length;
-        const contender = list[index]!;
-        const server = await contender.start();
-        try {
-          // A short warm-up so the JIT and the connection set-up are out of the figure.
-          await runWrk(server, 100, 1);
-          const figures = await runWrk(server, 100, duration);
-          samples[index]!.push(figures);
-          ctx.progress(
-            `${contender.name}: ${Math.round(figures.requestsPerSec)} req/s, p99 ${figures.p99Ms} ms, CPU server ${figures.serverCores.toFixed(2)} / wrk ${figures.wrkCores.toFixed(2)} cores`,
-          );
-        } finally {
-          await server.stop();
-        }
-      }
-      ctx.progress(`round ${round + 1}/${rounds}`);
-    }
-    const measurements: Measurement[] = list.map((c, i) => {
-      const s = samples[i]!;
-      return {
-        name: c.name,
-        value: median(s.map((f) => f.requestsPerSec)),
-        unit: 'req/s',
-        detail: {
-          p50Ms: median(s.map((f) => f.p50Ms)),
-          p99Ms: median(s.map((f) => f.p99Ms)),
-          serverCores: median(s.map((f) => f.serverCores)),
-          wrkCores: median(s.map((f) => f.wrkCores)),
-          // Efficiency, independent of how much CPU the loaded machine gave the server.
-          requestsPerCpuSecond: median(s.map((f) => f.requestsPerSec / f.serverCores)),
-        },
-      };
-    });
-    const specs = [
-      {
-        subject: 'thread-per-core',
-        baseline: 'coro single-thread',
-        target: { min: 1.3, text: "at least 1.3× coro's single-thread server" },
-      },
-      {
-        subject: 'thread-per-core',
-        baseline: 'cluster node:net',
-        target: { min: 1, text: 'at least the cluster server' },
-      },
-      { subject: 'thread-per-core (handoff)', baseline: 'thread-per-core' },
-      {
-        subject: 'thread-per-core',
-        baseline: 'libcoro',
-        target: { min: 1, text: "moonshot: parity with libcoro's http_200_ok_server" },
-      },
-    ].filter((spec) => measurements.some((m) => m.name === spec.baseline));
-    return {
-      id: http.id,
-      group: http.group,
-      title: http.title,
-      lowerIsBetter: false,
-      measurements,
-      comparisons: compare(measurements, specs),
-    };
-  },
-};
+/**
+ * Where wrk and the servers run. Unpinned, the kernel spreads everything (wrk included) over
+ * every core. Pinned, wrk gets the last core to itself and every server the others, so a
+ * server is measured on a known number of cores (on a 2-core machine: one).
+ */
+interface Layout {
+  readonly suffix: string;
+  readonly wrkCpus?: string;
+  readonly serverCpus?: string;
+  readonly describe: string;
+}
 
-export default [http];
+function layouts(): Layout[] {
+  const n = availableParallelism();
+  const unpinned: Layout = { suffix: '', describe: 'unpinned' };
+  if (n < 2) return [unpinned];
+  return [
+    unpinned,
+    {
+      suffix: '-pinned',
+      wrkCpus: String(n - 1),
+      serverCpus: n === 2 ? '0' : `0-${n - 2}`,
+      describe: `wrk pinned to CPU ${n - 1}, servers to CPU ${n === 2 ? '0' : `0-${n - 2}`}`,
+    },
+  ];
+}
+
+function http(layout: Layout): Scenario {
+  const id = `net-threads/http-200-c100${layout.suffix}`;
+  const title = `HTTP 200 OK, one thread per core (${availableParallelism()}) under wrk -t1 -c100, ${layout.describe} (requests/s)`;
+  return {
+    id,
+    group: 'net-threads',
+    title,
+    async run(ctx) {
+      const threads = availableParallelism();
+      const list = contenders(threads, layout.serverCpus);
+      const duration = ctx.quick ? 1 : 5;
+      const rounds = ctx.quick ? 1 : 3;
+      const samples = list.map(() => [] as LoadFigures[]);
+      for (let round = 0; round < rounds; round++) {
+        for (let k = 0; k < list.length; k++) {
+          const index = (k + round) % list.length;
+          const contender = list[index]!;
+          const server = await contender.start();
+          try {
+            // A short warm-up so the JIT and the connection set-up are out of the figure.
+            await runWrk(server, 100, 1, layout.wrkCpus);
+            const figures = await runWrk(server, 100, duration, layout.wrkCpus);
+            samples[index]!.push(figures);
+            ctx.progress(
+              `${contender.name}: ${Math.round(figures.requestsPerSec)} req/s, p99 ${figures.p99Ms} ms, CPU server ${figures.serverCores.toFixed(2)} / wrk ${figures.wrkCores.toFixed(2)} / other jobs ${figures.otherCores.toFixed(2)} / idle ${figures.idleCores.toFixed(2)} cores`,
+            );
+          } finally {
+            await server.stop();
+          }
+        }
+        ctx.progress(`round ${round + 1}/${rounds}`);
+      }
+      const measurements: Measurement[] = list.map((c, i) => {
+        const s = samples[i]!;
+        return {
+          name: c.name,
+          value: median(s.map((f) => f.requestsPerSec)),
+          unit: 'req/s',
+          detail: {
+            p50Ms: median(s.map((f) => f.p50Ms)),
+            p99Ms: median(s.map((f) => f.p99Ms)),
+            serverCores: median(s.map((f) => f.serverCores)),
+            wrkCores: median(s.map((f) => f.wrkCores)),
+            otherCores: median(s.map((f) => f.otherCores)),
+            idleCores: median(s.map((f) => f.idleCores)),
+            // Efficiency, independent of how much CPU the loaded machine gave the server.
+            requestsPerCpuSecond: median(s.map((f) => f.requestsPerSec / f.serverCores)),
+          },
+        };
+      });
+      const specs = [
+        {
+          subject: 'thread-per-core',
+          baseline: 'coro single-thread',
+          target: { min: 1.3, text: "at least 1.3× coro's single-thread server" },
+        },
+        {
+          subject: 'thread-per-core',
+          baseline: 'cluster node:net',
+          target: { min: 1, text: 'at least the cluster server' },
+        },
+        { subject: 'thread-per-core (handoff)', baseline: 'thread-per-core' },
+        { subject: 'libcoro', baseline: 'libcoro on one core' },
+        {
+          subject: 'thread-per-core',
+          baseline: 'libcoro',
+          target: { min: 1, text: "moonshot: parity with libcoro's http_200_ok_server" },
+        },
+      ].filter((spec) => measurements.some((m) => m.name === spec.baseline));
+      return {
+        id,
+        group: 'net-threads',
+        title,
+        lowerIsBetter: false,
+        measurements,
+        comparisons: compare(measurements, specs),
+      };
+    },
+  };
+}
+
+export default layouts().map(http);

@@ -365,12 +365,20 @@ export class Channel {
     // nothing, and the caller may reuse its bytes at once.
     for (;;) {
       const end = Math.min(bytes.length, offset + writeChunk);
-      socket.write(
-        end - offset === bytes.length ? bytes : bytes.subarray(offset, end),
-        this.#onWritten,
-      );
-      this.#issued++;
-      if (socket.writableLength !== 0) {
+      const chunk = end - offset === bytes.length ? bytes : bytes.subarray(offset, end);
+      if (socket.writableLength === 0) {
+        // Nothing queued: libuv tries the kernel at once. Written without a callback, a chunk
+        // the kernel takes whole costs Node.js's stream no tick and no callback afterwards.
+        socket.write(chunk);
+        if (socket.writableLength !== 0) {
+          // libuv holds the rest: an empty write queued behind it calls back once it is out.
+          socket.write(empty, this.#onWritten);
+          this.#issued++;
+          return this.#waitWrite(bytes, offset, end, all, signal, timeout);
+        }
+      } else {
+        socket.write(chunk, this.#onWritten);
+        this.#issued++;
         return this.#waitWrite(bytes, offset, end, all, signal, timeout);
       }
       offset = end;

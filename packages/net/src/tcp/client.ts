@@ -7,6 +7,7 @@ import { checkBoolean, checkScheduler, readOptions } from '../internal/options.t
 import { IoStatus } from '../io-status.ts';
 import { IpAddress } from '../ip-address.ts';
 import { type Endpoint, SocketAddress } from '../socket-address.ts';
+import { connectHost, isGroupAddress } from '../internal/zone.ts';
 
 export type { ReadResult, WriteResult } from '../internal/channel.ts';
 
@@ -15,8 +16,9 @@ export type { ReadResult, WriteResult } from '../internal/channel.ts';
  * - `connected`: the connection is up.
  * - `refused`: nobody listens there (`ECONNREFUSED`).
  * - `timeout`: the `timeout` ran out (or the OS gave up: `ETIMEDOUT`).
- * - `invalidAddress`: the OS would not connect to that address (`EADDRNOTAVAIL`, `EINVAL`,
- *   `EAFNOSUPPORT`: an unknown zone, a family the host lacks).
+ * - `invalidAddress`: no connection can go to that address: an IPv6 zone that names no
+ *   interface of this host (`EINVAL`, nothing is sent), a multicast or broadcast address
+ *   (`ENETUNREACH`), or the OS refused it (`EADDRNOTAVAIL`, `EINVAL`, `EAFNOSUPPORT`).
  * - `cancelled`: the `signal` stopped.
  * - `error`: anything else; `client.connectError` holds the reason (an `IoStatus` with errno).
  */
@@ -37,6 +39,10 @@ export let wrapChannel: (scheduler: IoScheduler, channel: Channel) => Client;
 // Lets the wrapping factories reach the constructor without an address.
 const wrapMarker = Symbol('wrap');
 const invalidAddressCodes = new Set(['EADDRNOTAVAIL', 'EINVAL', 'EAFNOSUPPORT']);
+const unknownZone = () =>
+  IoStatus.fromError(
+    Object.assign(new Error('the zone names no interface of this host'), { code: 'EINVAL' }),
+  );
 
 function toSocketAddress(address: string | undefined, port: number | undefined) {
   if (address === undefined || port === undefined) return undefined;
@@ -62,6 +68,12 @@ export class Client implements AsyncDisposable {
   #channel: Channel | undefined;
   #connecting = false;
   #connectError: IoStatus | undefined;
+  // The addresses as Node.js reports them, read when the connection is up (Node.js caches
+  // them, so they outlive the socket) and parsed only when asked for.
+  #peerAddress: string | undefined;
+  #peerPort: number | undefined;
+  #localAddress: string | undefined;
+  #localPort: number | undefined;
   #peer: SocketAddress | undefined;
   #local: SocketAddress | undefined;
 
@@ -107,14 +119,19 @@ export class Client implements AsyncDisposable {
   #attach(channel: Channel): void {
     this.#channel = channel;
     const socket = channel.socket;
-    this.#peer = toSocketAddress(socket.remoteAddress, socket.remotePort);
-    this.#local = toSocketAddress(socket.localAddress, socket.localPort);
-    if (this.#peer === undefined && socket.connecting) {
-      socket.once('connect', () => {
-        this.#peer = toSocketAddress(socket.remoteAddress, socket.remotePort);
-        this.#local = toSocketAddress(socket.localAddress, socket.localPort);
-      });
+    this.#readAddresses(socket);
+    if (this.#peerAddress === undefined && socket.connecting) {
+      socket.once('connect', () => this.#readAddresses(socket));
     }
+  }
+
+  #readAddresses(socket: Socket): void {
+    this.#peerAddress = socket.remoteAddress;
+    this.#peerPort = socket.remotePort;
+    this.#localAddress = socket.localAddress;
+    this.#localPort = socket.localPort;
+    this.#peer = undefined;
+    this.#local = undefined;
   }
 
   /** The address given to the constructor (`undefined` for accepted and wrapped clients). */
@@ -145,11 +162,13 @@ export class Client implements AsyncDisposable {
 
   /** This end's address, once connected. */
   get localAddress(): SocketAddress | undefined {
+    this.#local ??= toSocketAddress(this.#localAddress, this.#localPort);
     return this.#local;
   }
 
   /** The peer's address, once connected (kept after close). */
   get peerAddress(): SocketAddress | undefined {
+    this.#peer ??= toSocketAddress(this.#peerAddress, this.#peerPort);
     return this.#peer;
   }
 
@@ -166,6 +185,11 @@ export class Client implements AsyncDisposable {
     }
     if (this.#connecting) throw new SocketBusyError('connect() is already pending');
     if (this.isConnected) return Promise.resolve('connected');
+    const host = connectHost(remote.ip);
+    if (host === undefined) {
+      this.#connectError = unknownZone();
+      return Promise.resolve('invalidAddress');
+    }
     if (isStopRequested(signal)) return Promise.resolve('cancelled');
     if (timeout === 0) return Promise.resolve('timeout');
     this.#connecting = true;
@@ -202,6 +226,9 @@ export class Client implements AsyncDisposable {
         if (status.kind === 'connectionRefused') finish('refused', status);
         else if (status.kind === 'timeout') finish('timeout', status);
         else if (invalidAddressCodes.has(code)) finish('invalidAddress', status);
+        // The kernel refuses TCP to a multicast or broadcast address with ENETUNREACH.
+        else if (code === 'ENETUNREACH' && isGroupAddress(remote.ip))
+          finish('invalidAddress', status);
         else finish('error', status);
       };
       socket.once('connect', onConnect);
@@ -216,7 +243,7 @@ export class Client implements AsyncDisposable {
           : onStop(signal, () => finish('cancelled', IoStatus.cancelled));
       if (!settled) {
         socket.connect({
-          host: remote.ip.toString(),
+          host,
           port: remote.port,
           family: remote.family === 'ipv4' ? 4 : 6,
         });

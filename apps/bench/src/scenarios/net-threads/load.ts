@@ -76,6 +76,24 @@ export interface LoadFigures {
   readonly p99Ms: number;
   readonly serverCores: number;
   readonly wrkCores: number;
+  /** Cores the whole machine left idle over the run (from /proc/stat): what more threads could still get. */
+  readonly idleCores: number;
+  /** Cores busy with anything else than the server and wrk (other jobs on a shared machine). */
+  readonly otherCores: number;
+}
+
+/** The machine's idle and busy CPU seconds so far, over every core (the `cpu` line of /proc/stat). */
+function machineCpuSeconds(): { idle: number; busy: number } {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+    const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    // user nice system idle iowait irq softirq steal
+    const idle = ticks[3]! + ticks[4]!;
+    const busy = ticks.reduce((a, b) => a + b, 0) - idle;
+    return { idle: idle / clockTicks(), busy: busy / clockTicks() };
+  } catch {
+    return { idle: Number.NaN, busy: Number.NaN };
+  }
 }
 
 function toMs(value: string, unit: string): number {
@@ -102,6 +120,7 @@ export function runWrk(
   const pinned = taskset === undefined ? wrk : ['taskset', '-c', taskset, ...wrk];
   const script = `${pinned.join(' ')} "$1" && times`;
   const before = treeCpuSeconds(server.pid);
+  const machineBefore = machineCpuSeconds();
   const started = performance.now();
   return new Promise((resolve, reject) => {
     execFile(
@@ -111,6 +130,7 @@ export function runWrk(
       (error, stdout) => {
         const wall = (performance.now() - started) / 1000;
         const serverCpu = treeCpuSeconds(server.pid) - before;
+        const machineAfter = machineCpuSeconds();
         if (error) return reject(error);
         const rps = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
         const p50 = /\s50%\s+([\d.]+)(us|ms|s)/.exec(stdout);
@@ -121,12 +141,16 @@ export function runWrk(
         // `times` prints the shell's times, then its children's: "0m1.20s 0m0.40s".
         const lines = stdout.trim().split('\n');
         const [user, system] = (lines.at(-1) ?? '').split(/\s+/);
+        const wrkCpu = seconds(user ?? '') + seconds(system ?? '');
+        const busy = machineAfter.busy - machineBefore.busy;
         resolve({
           requestsPerSec: Number(rps[1]),
           p50Ms: toMs(p50[1]!, p50[2]!),
           p99Ms: toMs(p99[1]!, p99[2]!),
           serverCores: serverCpu / wall,
-          wrkCores: (seconds(user ?? '') + seconds(system ?? '')) / wall,
+          wrkCores: wrkCpu / wall,
+          idleCores: (machineAfter.idle - machineBefore.idle) / wall,
+          otherCores: Math.max(0, busy - serverCpu - wrkCpu) / wall,
         });
       },
     );
@@ -144,10 +168,20 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-/** Starts a libcoro example binary (it listens on a fixed port) and waits until it accepts. */
-export async function startBinary(path: string, port: number): Promise<ServerProcess> {
+/**
+ * Starts a libcoro example binary (it listens on a fixed port) and waits until it accepts;
+ * `taskset` (a CPU list) pins it.
+ */
+export async function startBinary(
+  path: string,
+  port: number,
+  taskset?: string,
+): Promise<ServerProcess> {
   if (await accepts(port)) throw new Error(`port ${port} is already in use: cannot start ${path}`);
-  const child = spawn(path, [], { stdio: 'ignore' });
+  const child =
+    taskset === undefined
+      ? spawn(path, [], { stdio: 'ignore' })
+      : spawn('taskset', ['-c', taskset, path], { stdio: 'ignore' });
   const stop = stopper(child);
   const deadline = performance.now() + 20_000;
   while (performance.now() < deadline) {
