@@ -81,7 +81,7 @@ export class Client implements AsyncDisposable {
   #connecting = false;
   #failure: TlsFailure | undefined;
   // What the handshake agreed on, read from the socket when first asked for (most servers
-  // never ask: reading it eagerly cost every connection), and before close() drops it.
+  // never ask: reading it eagerly, or at close(), cost every connection).
   #details: HandshakeDetails | undefined;
 
   /**
@@ -176,8 +176,9 @@ export class Client implements AsyncDisposable {
 
   /**
    * The ALPN protocol agreed on, if any. This and `protocol`, `cipher`, `peerCertificate` are
-   * read from the connection when first asked for and kept from then on (also across
-   * `close()`); first asked for only after the peer broke the connection, they are `undefined`.
+   * read from the connection when first asked for and kept from then on; asked for the first
+   * time only once the connection is closed (Node.js has freed its TLS state), all four are
+   * `undefined`: read what you need before `close()`.
    */
   get alpnProtocol(): string | undefined {
     return this.#handshake()?.alpn;
@@ -350,7 +351,6 @@ export class Client implements AsyncDisposable {
 
   /** Closes the connection at once; pending calls resolve with `closed`. */
   close(): void {
-    this.#handshake();
     this.#tcp?.close();
   }
 
@@ -360,7 +360,6 @@ export class Client implements AsyncDisposable {
    * sees the connection end (or a TLS error) rather than `connectionReset`.
    */
   reset(): void {
-    this.#handshake();
     this.#tcp?.reset();
   }
 
@@ -376,7 +375,6 @@ export class Client implements AsyncDisposable {
 
   /** Closes and waits until the socket is released. */
   async [Symbol.asyncDispose](): Promise<void> {
-    this.#handshake();
     await this.#tcp?.[Symbol.asyncDispose]();
   }
 
