@@ -262,8 +262,9 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
     // Node.js keeps the TCP socket a server's TLSSocket wraps in `_parent` (since 0.x). Should
     // that change, the connection is found by its addresses instead, more slowly.
     const raw = (socket as { _parent?: unknown })._parent;
+    // (Its 'close' listener stays: deleting what is not there is cheaper than removing it.)
     if (raw instanceof NetSocket) {
-      if (this.#handshaking.delete(raw)) raw.removeListener('close', this.#forgetHandshake);
+      this.#handshaking.delete(raw);
       return;
     }
     const port = socket.remotePort;
