@@ -1,3 +1,4 @@
+export { AcceptQueue, type AcceptQueueOptions } from './accept-queue.ts';
 export { InvalidAddressError, SocketBusyError } from './errors.ts';
 export { IoStatus, type IoStatusKind, isIoOk } from './io-status.ts';
 export { IpAddress, type IpFamily } from './ip-address.ts';

@@ -80,10 +80,9 @@ export class Client implements AsyncDisposable {
   #socket: TLSSocket | undefined;
   #connecting = false;
   #failure: TlsFailure | undefined;
-  #alpn: string | undefined;
-  #protocol: string | undefined;
-  #cipher: CipherInfo | undefined;
-  #peerCertificate: X509Certificate | undefined;
+  // What the handshake agreed on, read from the socket when first asked for (most servers
+  // never ask: reading it eagerly, or at close(), cost every connection).
+  #details: HandshakeDetails | undefined;
 
   /**
    * A client that will connect to `endpoint` (a `SocketAddress` or `{ address, port }` with an
@@ -125,17 +124,15 @@ export class Client implements AsyncDisposable {
 
   #attach(socket: TLSSocket): void {
     this.#socket = socket;
-    const alpn = socket.alpnProtocol;
-    this.#alpn = typeof alpn === 'string' ? alpn : undefined;
-    this.#protocol = socket.getProtocol() ?? undefined;
-    const cipher = socket.getCipher();
-    this.#cipher = {
-      name: cipher.name,
-      standardName: cipher.standardName,
-      version: cipher.version,
-    };
-    this.#peerCertificate = socket.getPeerX509Certificate();
+    this.#details = undefined;
     this.#tcp = tcp.Client.from(this.#scheduler, socket);
+  }
+
+  #handshake(): HandshakeDetails | undefined {
+    if (this.#details === undefined && this.#socket !== undefined) {
+      this.#details = readDetails(this.#socket);
+    }
+    return this.#details;
   }
 
   /** The address given to the constructor (`undefined` for accepted clients). */
@@ -177,24 +174,29 @@ export class Client implements AsyncDisposable {
     return cause === undefined ? undefined : describeTlsError(cause);
   }
 
-  /** The ALPN protocol agreed on, if any. */
+  /**
+   * The ALPN protocol agreed on, if any. This and `protocol`, `cipher`, `peerCertificate` are
+   * read from the connection when first asked for and kept from then on; asked for the first
+   * time only once the connection is closed (Node.js has freed its TLS state), all four are
+   * `undefined`: read what you need before `close()`.
+   */
   get alpnProtocol(): string | undefined {
-    return this.#alpn;
+    return this.#handshake()?.alpn;
   }
 
   /** The TLS version in use, such as `'TLSv1.3'`, once connected. */
   get protocol(): string | undefined {
-    return this.#protocol;
+    return this.#handshake()?.protocol;
   }
 
   /** The cipher suite in use, once connected. */
   get cipher(): CipherInfo | undefined {
-    return this.#cipher;
+    return this.#handshake()?.cipher;
   }
 
   /** The certificate the peer presented, if it presented one. */
   get peerCertificate(): X509Certificate | undefined {
-    return this.#peerCertificate;
+    return this.#handshake()?.peerCertificate;
   }
 
   /** This end's address, once connected. */
@@ -388,6 +390,26 @@ export class Client implements AsyncDisposable {
 }
 
 const unconnectedEndpoint = { address: '127.0.0.1', port: 0 };
+
+interface HandshakeDetails {
+  readonly alpn: string | undefined;
+  readonly protocol: string | undefined;
+  readonly cipher: CipherInfo | undefined;
+  readonly peerCertificate: X509Certificate | undefined;
+}
+
+// Undefined once Node.js has released the socket's TLS state (it was destroyed).
+function readDetails(socket: TLSSocket): HandshakeDetails | undefined {
+  const cipher = socket.getCipher() as ReturnType<TLSSocket['getCipher']> | null;
+  if (cipher == null) return undefined;
+  const alpn = socket.alpnProtocol;
+  return {
+    alpn: typeof alpn === 'string' ? alpn : undefined,
+    protocol: socket.getProtocol() ?? undefined,
+    cipher: { name: cipher.name, standardName: cipher.standardName, version: cipher.version },
+    peerCertificate: socket.getPeerX509Certificate(),
+  };
+}
 
 // Node.js checks `servername || host`; an IP given as serverName is sent as no SNI, so it is
 // checked here against the certificate's IP entries.

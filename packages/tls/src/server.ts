@@ -1,41 +1,20 @@
-import type { Socket } from 'node:net';
+import { Socket as NetSocket, type Socket } from 'node:net';
 import {
   createServer,
   type SecureContext,
   type Server as NodeTlsServer,
   type TLSSocket,
 } from 'node:tls';
-import type { IoScheduler, ScheduledCall } from '@coro/io';
-import { IoStatus, IpAddress, SocketAddress } from '@coro/net';
-import {
-  type Expected,
-  err,
-  InvalidArgumentError,
-  isStopRequested,
-  ok,
-  onStop,
-  type StopRegistration,
-  type WaitOptions,
-} from '@coro/task';
+import type { IoScheduler } from '@coro/io';
+import { AcceptQueue, IoStatus, IpAddress, SocketAddress, type tcp } from '@coro/net';
+import { type Expected, InvalidArgumentError, type WaitOptions } from '@coro/task';
 import { acceptedClient, type Client } from './client.ts';
 import { Context, readContext } from './context.ts';
-import { checkScheduler, maxNodeTimer, readOptions } from './internal/options.ts';
+import { checkScheduler, maxNodeTimer } from './internal/options.ts';
 import { describeTlsError, failure, type TlsFailure } from './status.ts';
 
 /** Options of `tls.Server`: `tcp.Server`'s, plus the contexts and the handshake's rules. */
-export interface ServerOptions {
-  /** The address to listen on, default `'0.0.0.0'`; `'::'` for IPv6. */
-  readonly address?: string | IpAddress | undefined;
-  /** The port, default `0`: an ephemeral port (read it from `server.port`). */
-  readonly port?: number | undefined;
-  /** The kernel's queue of connections not yet accepted, default 511. */
-  readonly backlog?: number | undefined;
-  /** `SO_REUSEPORT`: several listeners share the port. Default `false`. */
-  readonly reusePort?: boolean | undefined;
-  /** With an IPv6 address: refuse IPv4-mapped connections. Default `false`. */
-  readonly ipv6Only?: boolean | undefined;
-  /** Set `TCP_NODELAY` on every accepted connection. Default `false`. */
-  readonly noDelay?: boolean | undefined;
+export interface ServerOptions extends Omit<tcp.ServerOptions, 'readMode'> {
   /**
    * The context for clients that send no SNI name, or one that `sni` does not list. With
    * `verifyPeer: true` it asks every client for a certificate signed by its `ca` (mutual
@@ -67,12 +46,6 @@ export interface HandshakeFailure extends TlsFailure {
   readonly peerAddress: SocketAddress | undefined;
   /** The SNI name the client asked for, if it sent one. */
   readonly serverName: string | undefined;
-}
-
-interface AcceptWaiter {
-  resolve: (result: Expected<Client, IoStatus>) => void;
-  timer: ScheduledCall | undefined;
-  registration: StopRegistration | undefined;
 }
 
 const contextRequiredCode = 'ERR_CORO_TLS_CONTEXT_REQUIRED';
@@ -148,8 +121,7 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
   readonly #mutual: boolean;
   readonly #noDelay: boolean;
   readonly #onFailure: ((failure: HandshakeFailure) => void) | undefined;
-  readonly #queue: Client[] = [];
-  readonly #waiters: AcceptWaiter[] = [];
+  readonly #accepts: AcceptQueue<Client>;
   readonly #ready: Promise<IoStatus>;
   #resolveReady!: (status: IoStatus) => void;
   #listenStatus: IoStatus | undefined;
@@ -157,12 +129,22 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
   #local: SocketAddress | undefined;
   #handshakes = 0;
   #failed = 0;
-  // TCP connections whose handshake is in progress, by peer address, for shutdown().
-  readonly #inProgress = new Map<string, Socket>();
+  // The TCP connections whose handshake is in progress, for shutdown() to close.
+  readonly #handshaking = new Set<Socket>();
+  // One 'close' listener for every such connection (an arrow per connection costs more).
+  readonly #forgetHandshake: (this: Socket) => void;
 
   /** Listens on `options.address`:`options.port`. Bad options throw at the call. */
   constructor(scheduler: IoScheduler, options: ServerOptions) {
     this.#scheduler = checkScheduler(scheduler, 'tls.Server');
+    this.#accepts = new AcceptQueue(scheduler, {
+      deliver: (client: Client) => client,
+      discard: (client: Client) => client.close(),
+    });
+    const handshaking = this.#handshaking;
+    this.#forgetHandshake = function (this: Socket) {
+      handshaking.delete(this);
+    };
     if (options === null || typeof options !== 'object') {
       throw new InvalidArgumentError('tls.Server expects options with a context or sni');
     }
@@ -267,19 +249,37 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
     const status = IoStatus.fromError(error);
     this.#listenStatus = status;
     this.#resolveReady(status);
-    for (const waiter of this.#waiters.splice(0)) this.#settle(waiter, err(status));
+    this.#accepts.fail(status);
   };
 
   readonly #onConnection = (socket: Socket): void => {
-    const key = `${socket.remoteAddress}:${socket.remotePort}`;
-    this.#inProgress.set(key, socket);
-    socket.once('close', () => {
-      if (this.#inProgress.get(key) === socket) this.#inProgress.delete(key);
-    });
+    this.#handshaking.add(socket);
+    socket.on('close', this.#forgetHandshake);
   };
 
+  // The handshake of `socket` is over: its TCP connection is no longer shutdown()'s to close.
+  #handshakeDone(socket: TLSSocket): void {
+    // Node.js keeps the TCP socket a server's TLSSocket wraps in `_parent` (since 0.x). Should
+    // that change, the connection is found by its addresses instead, more slowly.
+    const raw = (socket as { _parent?: unknown })._parent;
+    // (Its 'close' listener stays: deleting what is not there is cheaper than removing it.)
+    if (raw instanceof NetSocket) {
+      this.#handshaking.delete(raw);
+      return;
+    }
+    const port = socket.remotePort;
+    if (port === undefined) return;
+    for (const candidate of this.#handshaking) {
+      if (candidate.remotePort === port && candidate.remoteAddress === socket.remoteAddress) {
+        this.#handshaking.delete(candidate);
+        candidate.removeListener('close', this.#forgetHandshake);
+        return;
+      }
+    }
+  }
+
   readonly #onSecure = (socket: TLSSocket): void => {
-    this.#inProgress.delete(`${socket.remoteAddress}:${socket.remotePort}`);
+    this.#handshakeDone(socket);
     if (this.#shutdown) {
       socket.destroy();
       return;
@@ -311,20 +311,12 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
     socket.allowHalfOpen = true;
     if (this.#noDelay) socket.setNoDelay(true);
     const client = acceptedClient(this.#scheduler, socket, context);
-    const waiter = this.#waiters.shift();
-    if (waiter !== undefined) {
-      this.#settle(waiter, ok(client));
-      return;
-    }
-    this.#queue.push(client);
     // A connection that dies before it is accepted leaves the queue.
-    socket.once('close', () => {
-      const index = this.#queue.indexOf(client);
-      if (index >= 0) this.#queue.splice(index, 1);
-    });
+    if (this.#accepts.push(client)) socket.once('close', () => this.#accepts.remove(client));
   };
 
   readonly #onClientError = (error: Error, socket: TLSSocket): void => {
+    this.#handshakeDone(socket);
     let why = describeTlsError(error);
     const serverName = socket.servername || undefined;
     const code = (error as { code?: unknown }).code;
@@ -379,7 +371,7 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
 
   /** Clients whose handshake completed and that nobody took with `accept()` yet. */
   get pending(): number {
-    return this.#queue.length;
+    return this.#accepts.pending;
   }
 
   /** Handshakes completed so far (clients handed to `accept()` or queued for it). */
@@ -397,39 +389,7 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
    * `{ ok: false, error }` with `closed` (shut down), `timeout`, `cancelled`, or the bind error.
    */
   accept(options?: WaitOptions): Promise<Expected<Client, IoStatus>> {
-    const { signal, timeout } = readOptions(options);
-    if (this.#shutdown) return Promise.resolve(err(IoStatus.closed));
-    const client = this.#queue.shift();
-    if (client !== undefined) return Promise.resolve(ok(client));
-    const status = this.#listenStatus;
-    if (status !== undefined && !status.isOk()) return Promise.resolve(err(status));
-    if (isStopRequested(signal)) return Promise.resolve(err(IoStatus.cancelled));
-    if (timeout === 0) return Promise.resolve(err(IoStatus.timeout));
-    return new Promise((resolve) => {
-      const waiter: AcceptWaiter = { resolve, timer: undefined, registration: undefined };
-      this.#waiters.push(waiter);
-      if (timeout !== undefined) {
-        waiter.timer = this.#scheduler.callAfter(timeout, () =>
-          this.#remove(waiter, err(IoStatus.timeout)),
-        );
-      }
-      if (signal !== undefined) {
-        waiter.registration = onStop(signal, () => this.#remove(waiter, err(IoStatus.cancelled)));
-      }
-    });
-  }
-
-  #remove(waiter: AcceptWaiter, result: Expected<Client, IoStatus>): void {
-    const index = this.#waiters.indexOf(waiter);
-    if (index < 0) return;
-    this.#waiters.splice(index, 1);
-    this.#settle(waiter, result);
-  }
-
-  #settle(waiter: AcceptWaiter, result: Expected<Client, IoStatus>): void {
-    waiter.timer?.cancel();
-    waiter.registration?.unregister();
-    waiter.resolve(result);
+    return this.#accepts.accept(options);
   }
 
   /**
@@ -441,10 +401,10 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
     this.#shutdown = true;
     if (this.#server.listening) this.#server.close();
     this.#server.removeListener('listening', this.#onListening);
-    for (const client of this.#queue.splice(0)) client.close();
-    for (const socket of this.#inProgress.values()) socket.destroy();
-    this.#inProgress.clear();
-    for (const waiter of this.#waiters.splice(0)) this.#settle(waiter, err(IoStatus.closed));
+    this.#accepts.close();
+    const handshaking = [...this.#handshaking];
+    this.#handshaking.clear();
+    for (const socket of handshaking) socket.destroy();
   }
 
   /** Same as `shutdown()`. */

@@ -1,6 +1,6 @@
 // tls.Server: accept yields only handshaken clients; failures are reported and never stall it.
 import { once } from 'node:events';
-import { connect as tcpConnect, type Socket } from 'node:net';
+import { Socket as NetSocket, type Socket, connect as tcpConnect } from 'node:net';
 import { connect as nodeTlsConnect } from 'node:tls';
 import { IoScheduler } from '@coro/io';
 import { InvalidAddressError } from '@coro/net';
@@ -207,6 +207,32 @@ describe('tls.Server', () => {
     const silentClosed = once(silent, 'close');
     s.shutdown();
     await silentClosed;
+  });
+
+  it('keeps its handshake bookkeeping on the fast path; reads handshake details lazily', async () => {
+    const { server: s, endpoint } = await server();
+    const connecting = coroClient(endpoint);
+    const accepted = await s.accept({ timeout: 15_000 });
+    if (!accepted.ok) throw new Error('not accepted');
+    const peer = accepted.value;
+    // tls.Server finds the TCP connection of a finished handshake through the TLSSocket's
+    // `_parent` (Node.js internals). If this fails, Node.js changed it: the server still works
+    // (it falls back to matching addresses), every handshake costs more.
+    expect(
+      (peer.socket as unknown as { _parent?: unknown })._parent,
+      'a server TLSSocket no longer keeps its TCP socket in _parent',
+    ).toBeInstanceOf(NetSocket);
+    const { client } = await connecting;
+    // Read when first asked for, and kept from then on.
+    expect(peer.protocol).toBe('TLSv1.3');
+    peer.close();
+    expect(peer.protocol).toBe('TLSv1.3');
+    expect(peer.cipher?.name).toMatch(/^TLS_/);
+    expect(peer.alpnProtocol).toBeUndefined();
+    // First asked for after close(): Node.js has let go of the TLS state.
+    client.close();
+    expect(client.protocol).toBeUndefined();
+    expect(client.peerCertificate).toBeUndefined();
   });
 
   it('accepted clients stay open across shutdown()', async () => {

@@ -1,18 +1,10 @@
 import { createServer, Server as NetServer, type Socket } from 'node:net';
-import type { IoScheduler, ScheduledCall } from '@coro/io';
-import {
-  type Expected,
-  err,
-  InvalidArgumentError,
-  isStopRequested,
-  ok,
-  onStop,
-  type StopRegistration,
-  type WaitOptions,
-} from '@coro/task';
+import type { IoScheduler } from '@coro/io';
+import { type Expected, InvalidArgumentError, type WaitOptions } from '@coro/task';
+import { AcceptQueue } from '../accept-queue.ts';
 import { type AcceptedReadMode, acceptedChannel } from '../internal/accepted.ts';
 import type { Channel } from '../internal/channel.ts';
-import { checkBoolean, checkScheduler, readOptions } from '../internal/options.ts';
+import { checkBoolean, checkScheduler } from '../internal/options.ts';
 import { IoStatus } from '../io-status.ts';
 import type { IpAddress } from '../ip-address.ts';
 import { checkPort, SocketAddress, toIpAddress } from '../socket-address.ts';
@@ -37,12 +29,6 @@ export interface ServerOptions {
    * this Node.js supports it, `'readable'` always uses paused mode. See the README.
    */
   readonly readMode?: AcceptedReadMode | undefined;
-}
-
-interface AcceptWaiter {
-  resolve: (result: Expected<Client, IoStatus>) => void;
-  timer: ScheduledCall | undefined;
-  registration: StopRegistration | undefined;
 }
 
 // Set by `Server.from` for the constructor it calls.
@@ -74,8 +60,7 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
   readonly #server: NetServer;
   readonly #noDelay: boolean;
   readonly #readMode: AcceptedReadMode;
-  readonly #queue: Channel[] = [];
-  readonly #waiters: AcceptWaiter[] = [];
+  readonly #accepts: AcceptQueue<Channel, Client>;
   #listenStatus: IoStatus | undefined;
   readonly #ready: Promise<IoStatus>;
   #resolveReady!: (status: IoStatus) => void;
@@ -85,6 +70,13 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
   /** Listens on `options.address`:`options.port`. Bad options throw at the call. */
   constructor(scheduler: IoScheduler, options: ServerOptions = {}) {
     this.#scheduler = checkScheduler(scheduler, 'tcp.Server');
+    this.#accepts = new AcceptQueue(scheduler, {
+      deliver: (channel: Channel) => {
+        channel.onGone = undefined;
+        return wrapChannel(scheduler, channel);
+      },
+      discard: (channel: Channel) => channel.close(),
+    });
     if (options === null || typeof options !== 'object') {
       throw new InvalidArgumentError('tcp.Server options must be an object');
     }
@@ -163,7 +155,7 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
     const status = IoStatus.fromError(error);
     this.#listenStatus = status;
     this.#resolveReady(status);
-    this.#failWaiters(status);
+    this.#accepts.fail(status);
   };
 
   readonly #onConnection = (socket: Socket): void => {
@@ -173,16 +165,8 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
     }
     if (this.#noDelay) socket.setNoDelay(true);
     const channel = acceptedChannel(this.#scheduler, socket, this.#readMode);
-    const waiter = this.#waiters.shift();
-    if (waiter !== undefined) this.#settle(waiter, ok(wrapChannel(this.#scheduler, channel)));
-    else {
-      this.#queue.push(channel);
-      // A connection that dies before it is accepted leaves the queue.
-      channel.onGone = () => {
-        const index = this.#queue.indexOf(channel);
-        if (index >= 0) this.#queue.splice(index, 1);
-      };
-    }
+    // A connection that dies before it is accepted leaves the queue.
+    if (this.#accepts.push(channel)) channel.onGone = () => this.#accepts.remove(channel);
   };
 
   /** Resolves `ok` once listening, or the bind error (`native(EADDRINUSE)`, ...). */
@@ -214,7 +198,7 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
 
   /** Connections accepted by the kernel that nobody took with `accept()` yet. */
   get pending(): number {
-    return this.#queue.length;
+    return this.#accepts.pending;
   }
 
   /**
@@ -222,46 +206,7 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
    * `closed` (shut down), `timeout`, `cancelled`, or the bind error.
    */
   accept(options?: WaitOptions): Promise<Expected<Client, IoStatus>> {
-    const { signal, timeout } = readOptions(options);
-    if (this.#shutdown) return Promise.resolve(err(IoStatus.closed));
-    const channel = this.#queue.shift();
-    if (channel !== undefined) {
-      channel.onGone = undefined;
-      return Promise.resolve(ok(wrapChannel(this.#scheduler, channel)));
-    }
-    const status = this.#listenStatus;
-    if (status !== undefined && !status.isOk()) return Promise.resolve(err(status));
-    if (isStopRequested(signal)) return Promise.resolve(err(IoStatus.cancelled));
-    if (timeout === 0) return Promise.resolve(err(IoStatus.timeout));
-    return new Promise((resolve) => {
-      const waiter: AcceptWaiter = { resolve, timer: undefined, registration: undefined };
-      this.#waiters.push(waiter);
-      if (timeout !== undefined) {
-        waiter.timer = this.#scheduler.callAfter(timeout, () =>
-          this.#remove(waiter, err(IoStatus.timeout)),
-        );
-      }
-      if (signal !== undefined) {
-        waiter.registration = onStop(signal, () => this.#remove(waiter, err(IoStatus.cancelled)));
-      }
-    });
-  }
-
-  #remove(waiter: AcceptWaiter, result: Expected<Client, IoStatus>): void {
-    const index = this.#waiters.indexOf(waiter);
-    if (index < 0) return;
-    this.#waiters.splice(index, 1);
-    this.#settle(waiter, result);
-  }
-
-  #settle(waiter: AcceptWaiter, result: Expected<Client, IoStatus>): void {
-    waiter.timer?.cancel();
-    waiter.registration?.unregister();
-    waiter.resolve(result);
-  }
-
-  #failWaiters(status: IoStatus): void {
-    for (const waiter of this.#waiters.splice(0)) this.#settle(waiter, err(status));
+    return this.#accepts.accept(options);
   }
 
   /**
@@ -273,8 +218,7 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
     this.#shutdown = true;
     if (this.#server.listening) this.#server.close();
     this.#server.removeListener('listening', this.#onListening);
-    for (const channel of this.#queue.splice(0)) channel.close();
-    this.#failWaiters(IoStatus.closed);
+    this.#accepts.close();
   }
 
   /** Same as `shutdown()`. */
