@@ -15,15 +15,14 @@ import {
 import { ScopedLock, type ThreadLockOwner } from './scoped-lock.ts';
 import { readThreadWaitOptions } from './timing.ts';
 import { waitOn } from './wait.ts';
+import { EXCLUSIVE_HOLD_FIELDS, ExclusiveHold } from './exclusive-hold.ts';
 
 /** What `lock({ signal, timeout })` resolves with when it gives up. */
 export type LockStatus = 'timeout' | 'cancelled';
 
 const MAGIC = 0x436d7478; // 'Cmtx'
-const LOCKED = 0;
-const OWNER = 1; // the holding thread's THREAD_TAG (0 when free)
-const HOLD = 2; // the current hold's ticket: a ScopedLock releases only its own hold
-const FIELDS = 3;
+const HOLD = 0; // the exclusive hold: held, owner, ticket (see exclusive-hold.ts)
+const FIELDS = EXCLUSIVE_HOLD_FIELDS;
 const WAITERS = 0;
 const LABEL = 'threads Mutex.lock';
 const resolvedCancelled = Promise.resolve('cancelled' as const);
@@ -57,11 +56,13 @@ export class Mutex implements ThreadLockOwner, HandOff {
   /** The shared memory holding this mutex; what a structured clone carries. */
   readonly buffer: SharedArrayBuffer;
   readonly #core: SharedCore;
+  readonly #hold: ExclusiveHold;
 
   /** Creates an unlocked mutex. `maxWaiters` bounds how many may wait at once (default 1024). */
   constructor(options?: SharedOptions) {
     const { core, buffer } = takeAttached() ?? SharedCore.create(MAGIC, FIELDS, 1, options);
     this.#core = core;
+    this.#hold = new ExclusiveHold(core, HOLD);
     this.buffer = buffer;
     core.handOff = this;
   }
@@ -102,7 +103,7 @@ export class Mutex implements ThreadLockOwner, HandOff {
 
   /** Whether some thread holds the lock. */
   get isLocked(): boolean {
-    return this.#core.load(LOCKED) === 1;
+    return this.#hold.isHeld;
   }
 
   /** How many waiters (on all threads) are in line: for tests and diagnostics. */
@@ -110,22 +111,12 @@ export class Mutex implements ThreadLockOwner, HandOff {
     return this.#core.loadCount(WAITERS);
   }
 
-  /** Under the guard: the lock becomes `owner`'s, as a new hold; returns its ticket. */
-  #take(owner: number): number {
-    const core = this.#core;
-    const ticket = (core.get(HOLD) + 1) | 0;
-    core.set(LOCKED, 1);
-    core.set(OWNER, owner);
-    core.set(HOLD, ticket);
-    return ticket;
-  }
-
   /** Takes the lock if it is free and nobody waits; `undefined` otherwise. */
   tryLock(): ScopedLock | undefined {
     const core = this.#core;
     core.lock();
-    if (core.get(LOCKED) === 0) {
-      const ticket = this.#take(THREAD_TAG);
+    if (!this.#hold.held) {
+      const ticket = this.#hold.take(THREAD_TAG);
       core.unlock();
       return new ScopedLock(this, false, ticket);
     }
@@ -157,8 +148,8 @@ export class Mutex implements ThreadLockOwner, HandOff {
     timeout: number | undefined,
   ): Promise<ScopedLock | LockStatus> {
     const core = this.#core;
-    if (core.get(LOCKED) === 0) {
-      const ticket = this.#take(THREAD_TAG);
+    if (!this.#hold.held) {
+      const ticket = this.#hold.take(THREAD_TAG);
       core.unlock();
       return Promise.resolve(new ScopedLock(this, false, ticket));
     }
@@ -178,7 +169,7 @@ export class Mutex implements ThreadLockOwner, HandOff {
     const state = await wait;
     // Granted: the granter made this thread the owner with a new ticket, and nobody else can
     // change it since (we hold the lock).
-    if (state === GRANTED) return new ScopedLock(this, false, this.#core.get(HOLD));
+    if (state === GRANTED) return new ScopedLock(this, false, this.#hold.ticket);
     if (state === TIMED_OUT) return 'timeout';
     if (state === CANCELLED) return 'cancelled';
     throw new Error(`unexpected mutex wait state ${state}`);
@@ -190,12 +181,11 @@ export class Mutex implements ThreadLockOwner, HandOff {
     for (let slot = core.head(WAITERS); slot !== -1; slot = core.head(WAITERS)) {
       const owner = core.tag(slot);
       if (core.grant(WAITERS, slot, GRANTED)) {
-        this.#take(owner);
+        this.#hold.take(owner);
         return;
       }
     }
-    core.set(LOCKED, 0);
-    core.set(OWNER, 0);
+    this.#hold.clear();
   }
 
   /**
@@ -206,11 +196,11 @@ export class Mutex implements ThreadLockOwner, HandOff {
   unlock(): void {
     const core = this.#core;
     core.lock();
-    if (core.get(LOCKED) === 0) {
+    if (!this.#hold.held) {
       core.unlock();
       throw new LockNotHeldError('unlock() of a Mutex that is not locked');
     }
-    if (core.get(OWNER) !== THREAD_TAG) {
+    if (!this.#hold.heldHere) {
       core.unlock();
       throw new LockNotHeldError(
         'unlock() of a Mutex held by another thread; only the holding thread may release it',
@@ -224,7 +214,7 @@ export class Mutex implements ThreadLockOwner, HandOff {
   _release(_shared: boolean, ticket: number): void {
     const core = this.#core;
     core.lock();
-    if (core.get(LOCKED) === 0 || core.get(OWNER) !== THREAD_TAG || core.get(HOLD) !== ticket) {
+    if (!this.#hold.isHold(ticket)) {
       core.unlock();
       throw new LockNotHeldError(
         'this ScopedLock no longer holds the Mutex (its hold was released by unlock()); nothing was released',
@@ -238,9 +228,7 @@ export class Mutex implements ThreadLockOwner, HandOff {
   _releaseIfHeld(_shared: boolean, ticket: number): void {
     const core = this.#core;
     core.lock();
-    if (core.get(LOCKED) === 1 && core.get(OWNER) === THREAD_TAG && core.get(HOLD) === ticket) {
-      this.#passOn();
-    }
+    if (this.#hold.isHold(ticket)) this.#passOn();
     core.unlock();
   }
 
@@ -251,8 +239,7 @@ export class Mutex implements ThreadLockOwner, HandOff {
 
   /** @internal */
   _holds(_shared: boolean, ticket: number): boolean {
-    const core = this.#core;
-    return core.load(LOCKED) === 1 && core.load(OWNER) === THREAD_TAG && core.load(HOLD) === ticket;
+    return this.#hold.isHoldNow(ticket);
   }
 
   /** @internal Under the guard: the lock was handed to a thread that ended; pass it on. */

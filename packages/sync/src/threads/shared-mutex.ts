@@ -18,15 +18,14 @@ import type { LockStatus } from './mutex.ts';
 import { ScopedLock, type ThreadLockOwner } from './scoped-lock.ts';
 import { readThreadWaitOptions } from './timing.ts';
 import { waitOn } from './wait.ts';
+import { EXCLUSIVE_HOLD_FIELDS, ExclusiveHold } from './exclusive-hold.ts';
 
 const MAGIC = 0x4373686d; // 'Cshm'
-const EXCLUSIVE = 0;
-const SHARED = 1;
-const OWNER = 2; // the exclusive holder's THREAD_TAG (0 when not held exclusively)
-const HOLD = 3; // the exclusive hold's ticket
-const ID_LOW = 4; // a random id: this thread counts its shared holds under it
-const ID_HIGH = 5;
-const FIELDS = 6;
+const HOLD = 0; // the exclusive hold: held, owner, ticket (see exclusive-hold.ts)
+const SHARED = EXCLUSIVE_HOLD_FIELDS; // how many shared holds there are
+const ID_LOW = SHARED + 1; // a random id: this thread counts its shared holds under it
+const ID_HIGH = SHARED + 2;
+const FIELDS = SHARED + 3;
 const WAITERS = 0;
 /** A waiter's tag: its THREAD_TAG, shifted, and whether it wants a shared hold. */
 const TAG_SHARED = 1;
@@ -51,6 +50,7 @@ export class SharedMutex implements ThreadLockOwner, LeaveHook, HandOff {
   /** The shared memory holding this lock; what a structured clone carries. */
   readonly buffer: SharedArrayBuffer;
   readonly #core: SharedCore;
+  readonly #hold: ExclusiveHold;
   readonly #id: number;
 
   /** Creates an unlocked shared mutex. */
@@ -64,6 +64,7 @@ export class SharedMutex implements ThreadLockOwner, LeaveHook, HandOff {
     }
     const { core, buffer } = shared;
     this.#core = core;
+    this.#hold = new ExclusiveHold(core, HOLD);
     this.buffer = buffer;
     this.#id = core.get(ID_HIGH) * 2 ** 32 + (core.get(ID_LOW) >>> 0);
     core.handOff = this;
@@ -76,16 +77,6 @@ export class SharedMutex implements ThreadLockOwner, LeaveHook, HandOff {
     else sharedHolds.set(this.#id, held);
   }
 
-  /** Under the guard: the exclusive lock becomes `owner`'s, as a new hold; returns its ticket. */
-  #take(owner: number): number {
-    const core = this.#core;
-    const ticket = (core.get(HOLD) + 1) | 0;
-    core.set(EXCLUSIVE, 1);
-    core.set(OWNER, owner);
-    core.set(HOLD, ticket);
-    return ticket;
-  }
-
   /** Rebuilds the shared mutex on this thread from itself, its structured clone or its buffer. */
   static from(handle: SharedMutex | SharedHandle): SharedMutex {
     if (handle instanceof SharedMutex) return handle;
@@ -95,7 +86,7 @@ export class SharedMutex implements ThreadLockOwner, LeaveHook, HandOff {
 
   /** Whether it is held exclusively. */
   get isLocked(): boolean {
-    return this.#core.load(EXCLUSIVE) === 1;
+    return this.#hold.isHeld;
   }
 
   /** How many shared holds there are. */
@@ -122,8 +113,8 @@ export class SharedMutex implements ThreadLockOwner, LeaveHook, HandOff {
   tryLock(): ScopedLock | undefined {
     const core = this.#core;
     core.lock();
-    const free = core.get(EXCLUSIVE) === 0 && core.get(SHARED) === 0 && core.count(WAITERS) === 0;
-    const ticket = free ? this.#take(THREAD_TAG) : 0;
+    const free = !this.#hold.held && core.get(SHARED) === 0 && core.count(WAITERS) === 0;
+    const ticket = free ? this.#hold.take(THREAD_TAG) : 0;
     core.unlock();
     return free ? new ScopedLock(this, false, ticket) : undefined;
   }
@@ -132,7 +123,7 @@ export class SharedMutex implements ThreadLockOwner, LeaveHook, HandOff {
   tryLockShared(): ScopedLock | undefined {
     const core = this.#core;
     core.lock();
-    const free = core.get(EXCLUSIVE) === 0 && core.count(WAITERS) === 0;
+    const free = !this.#hold.held && core.count(WAITERS) === 0;
     if (free) {
       core.set(SHARED, core.get(SHARED) + 1);
       this.#count(1);
@@ -178,7 +169,7 @@ export class SharedMutex implements ThreadLockOwner, LeaveHook, HandOff {
     timeout: number | undefined,
   ): Promise<ScopedLock | LockStatus> {
     const core = this.#core;
-    if (core.get(EXCLUSIVE) === 0 && core.count(WAITERS) === 0) {
+    if (!this.#hold.held && core.count(WAITERS) === 0) {
       if (shared) {
         core.set(SHARED, core.get(SHARED) + 1);
         this.#count(1);
@@ -186,7 +177,7 @@ export class SharedMutex implements ThreadLockOwner, LeaveHook, HandOff {
         return new ScopedLock(this, true, 0);
       }
       if (core.get(SHARED) === 0) {
-        const ticket = this.#take(THREAD_TAG);
+        const ticket = this.#hold.take(THREAD_TAG);
         core.unlock();
         return new ScopedLock(this, false, ticket);
       }
@@ -214,7 +205,7 @@ export class SharedMutex implements ThreadLockOwner, LeaveHook, HandOff {
       },
     );
     // Granted exclusively: the granter made this thread the owner with a new ticket.
-    if (state === GRANTED) return new ScopedLock(this, shared, shared ? 0 : core.get(HOLD));
+    if (state === GRANTED) return new ScopedLock(this, shared, shared ? 0 : this.#hold.ticket);
     if (state === TIMED_OUT) return 'timeout';
     if (state === CANCELLED) return 'cancelled';
     throw new Error(`unexpected shared mutex wait state ${state}`);
@@ -227,10 +218,10 @@ export class SharedMutex implements ThreadLockOwner, LeaveHook, HandOff {
   unlock(): void {
     const core = this.#core;
     core.lock();
-    if (core.get(EXCLUSIVE) === 0 || core.get(OWNER) !== THREAD_TAG) {
+    if (!this.#hold.heldHere) {
       core.unlock();
       throw new LockNotHeldError(
-        core.get(EXCLUSIVE) === 0
+        !this.#hold.held
           ? 'unlock() of a SharedMutex that is not locked exclusively'
           : 'unlock() of a SharedMutex held exclusively by another thread',
       );
@@ -261,9 +252,7 @@ export class SharedMutex implements ThreadLockOwner, LeaveHook, HandOff {
 
   /** Under the guard. */
   #releaseExclusive(): void {
-    const core = this.#core;
-    core.set(EXCLUSIVE, 0);
-    core.set(OWNER, 0);
+    this.#hold.clear();
     this.#dispatch();
   }
 
@@ -280,13 +269,13 @@ export class SharedMutex implements ThreadLockOwner, LeaveHook, HandOff {
    */
   #dispatch(): void {
     const core = this.#core;
-    if (core.get(EXCLUSIVE) === 1) return;
+    if (this.#hold.held) return;
     for (let slot = core.head(WAITERS); slot !== -1; slot = core.head(WAITERS)) {
       const tag = core.tag(slot);
       if ((tag & TAG_SHARED) === 0) {
         if (core.get(SHARED) !== 0) return;
         if (core.grant(WAITERS, slot, GRANTED)) {
-          this.#take(tag >> 1);
+          this.#hold.take(tag >> 1);
           return;
         }
         continue; // its thread is gone: skipped
@@ -308,7 +297,7 @@ export class SharedMutex implements ThreadLockOwner, LeaveHook, HandOff {
     }
     const core = this.#core;
     core.lock();
-    if (core.get(EXCLUSIVE) === 0 || core.get(OWNER) !== THREAD_TAG || core.get(HOLD) !== ticket) {
+    if (!this.#hold.isHold(ticket)) {
       core.unlock();
       throw new LockNotHeldError(
         'this ScopedLock no longer holds the SharedMutex (its hold was released by unlock()); nothing was released',
@@ -333,9 +322,7 @@ export class SharedMutex implements ThreadLockOwner, LeaveHook, HandOff {
   _holds(shared: boolean, ticket: number): boolean {
     const core = this.#core;
     if (shared) return core.load(SHARED) !== 0 && sharedHolds.has(this.#id);
-    return (
-      core.load(EXCLUSIVE) === 1 && core.load(OWNER) === THREAD_TAG && core.load(HOLD) === ticket
-    );
+    return this.#hold.isHoldNow(ticket);
   }
 
   /** @internal Under the guard: a hold was handed to a thread that ended; pass it on. */
