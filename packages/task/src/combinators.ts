@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from './errors.ts';
+import { keepShape } from './internal/shapes.ts';
 import type { Expected } from './expected.ts';
 import type { StopSource } from './stop.ts';
 import { isAwaitable, NO_ARGS, startAwaitable, Task, typeName } from './task.ts';
@@ -38,6 +39,9 @@ class CombinatorTask<T> extends Task<T> {
   }
 }
 
+// A permanent instance holds the combinator task's shape across full GCs (see shapes.ts).
+keepShape(new CombinatorTask(whenAllBody, [], 'whenAll'));
+
 function stopAll(items: readonly PromiseLike<unknown>[], except: number, reason?: unknown): void {
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
@@ -60,19 +64,26 @@ function collect(args: readonly unknown[], where: string): PromiseLike<unknown>[
     // The rest-parameter array is fresh: no copy needed.
     items = args as unknown[];
   }
+  // Tasks (the common case) need no further check.
+  let promises = false;
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
+    if (item instanceof Task) continue;
     if (!isAwaitable(item)) {
       throw new InvalidArgumentError(
         `${where} expects tasks or promises; item ${i} is ${typeName(item)}, which cannot be awaited`,
       );
     }
+    if (item instanceof Promise) promises = true;
   }
   // A promise is already running: like Promise.all, handle its rejection from the call on, so
-  // that one rejecting before the combinator is awaited is not reported as unhandled.
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i];
-    if (item instanceof Promise) item.then(undefined, markHandled);
+  // that one rejecting before the combinator is awaited is not reported as unhandled. (After
+  // every item was checked: a rejected call marks nothing.)
+  if (promises) {
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      if (item instanceof Promise) item.then(undefined, markHandled);
+    }
   }
   return items as PromiseLike<unknown>[];
 }
