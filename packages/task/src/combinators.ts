@@ -112,9 +112,18 @@ export function whenAll(...args: unknown[]): Task<unknown[]> {
 
 function markHandled(): void {}
 
+/**
+ * Above this many children, `whenAll` gathers with V8's `Promise.all`, which holds about half
+ * the memory per pending child (no closure context or derived promise of ours); with 100,000
+ * children pending that is what the garbage collector's time follows. Below it, its own gather
+ * saves `Promise.all`'s extra hop on the way out, which is what a handful of children cost.
+ */
+const GATHER_WITH_PROMISE_ALL = 32;
+
 function whenAllBody(items: readonly PromiseLike<unknown>[]): Promise<unknown[]> {
   const n = items.length;
   if (n === 0) return Promise.resolve([]);
+  if (n > GATHER_WITH_PROMISE_ALL) return gatherMany(items);
   return new Promise<unknown[]>((resolve, reject) => {
     const results = new Array<unknown>(n);
     let remaining = n;
@@ -141,6 +150,21 @@ function whenAllBody(items: readonly PromiseLike<unknown>[]): Promise<unknown[]>
         settleOne();
       }, onRejected);
     }
+  });
+}
+
+/** `whenAll`'s gather for many children: the same outcome, on `Promise.all`. */
+function gatherMany(items: readonly PromiseLike<unknown>[]): Promise<unknown[]> {
+  const n = items.length;
+  const promises = new Array<Promise<unknown>>(n);
+  for (let i = 0; i < n; i++) promises[i] = startAwaitable(items[i]!);
+  // Promise.all rejects with the first failure in time; then, as the small gather does, ask
+  // every other child to stop and reject only once all of them have settled.
+  return Promise.all(promises).then(undefined, (error: unknown) => {
+    stopAll(items, -1);
+    return Promise.allSettled(promises).then(() => {
+      throw error;
+    });
   });
 }
 
