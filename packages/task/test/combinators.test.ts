@@ -105,7 +105,9 @@ describe('whenAll', () => {
 
       const log: string[] = [];
       const first = new Error('first');
-      const children = Array.from({ length: size }, (_, i) => stoppable(log, `s${i}`));
+      const children: PromiseLike<unknown>[] = Array.from({ length: size }, (_, i) =>
+        stoppable(log, `s${i}`),
+      );
       const failAt = Math.floor(size / 2);
       children[failAt] = task(async () => {
         await sleep(5);
