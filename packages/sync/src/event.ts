@@ -7,6 +7,7 @@ import {
 } from '@coro/task';
 import { InvalidArgumentError } from './errors.ts';
 import { resolvedFalse, resolvedTrue } from './internal/resolved.ts';
+import { keepShape } from './internal/shapes.ts';
 import { WaitList } from './internal/waiter.ts';
 
 let captured: ((value: true) => void) | undefined;
@@ -116,3 +117,6 @@ export class Event {
     return this.#waiters;
   }
 }
+
+// Events are often made per hand-off: keep the shape across full GCs (see internal/shapes.ts).
+keepShape(new Event());

@@ -10,6 +10,7 @@ import {
   type WaitTimer,
 } from '@coro/task';
 import { ITERATE, iterDone } from './resolved.ts';
+import { keepShape } from './shapes.ts';
 
 /**
  * A waiter is a small state machine: it starts `WAITING` and ends exactly once, as `GRANTED`
@@ -47,6 +48,9 @@ export class Waiter<R> {
 }
 
 function noop(): void {}
+
+// A waiter is made per wait: keep its shape across full GCs (see shapes.ts).
+keepShape(new Waiter<unknown>(noop, undefined));
 
 function onWaiterTimeout<R>(waiter: Waiter<R>, list: WaitList<R>): void {
   waiter.timer = undefined;
