@@ -34,9 +34,10 @@ export class RunQueue implements WorkQueue {
   #count = 0;
   /** The promise of the trailing shared run, while the last item is its resolver. */
   #run: Promise<void> | undefined = undefined;
-  #captured: (() => void) | undefined = undefined;
-  readonly #capture = (resolve: () => void): void => {
-    this.#captured = resolve;
+  // The executor queues the new run's resolver itself: the queue is long-lived (old space), and
+  // every young object stored into it costs a write barrier, so the resolver is stored once.
+  readonly #queueResolver = (resolve: () => void): void => {
+    this.#append(resolve);
   };
   readonly #onFirst: () => void;
 
@@ -55,10 +56,8 @@ export class RunQueue implements WorkQueue {
     this.#count++;
     let run = this.#run;
     if (run === undefined) {
-      run = new Promise<void>(this.#capture);
+      run = new Promise<void>(this.#queueResolver);
       this.#run = run;
-      this.#append(this.#captured!);
-      this.#captured = undefined;
     }
     return run;
   }
