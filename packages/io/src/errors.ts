@@ -1,4 +1,4 @@
-import { CoroError } from '@coro/task';
+import { CoroError, registerErrorClass } from '@coro/task';
 
 /**
  * Thrown at the call when work is handed to a scheduler that no longer takes it: a new task
@@ -26,3 +26,9 @@ export class SchedulerModeError extends CoroError {
     super(message, { code: 'ERR_CORO_SCHEDULER_MODE', cause: options?.cause });
   }
 }
+
+// So that these errors keep their class across threads (a ThreadPool job that throws one
+// rejects with the same class on the main thread): @coro/task's registry of CoroError classes.
+// Here, in the module that defines them, so that whatever uses them registers them.
+registerErrorClass('ERR_CORO_SCHEDULER_SHUTDOWN', SchedulerShutdownError);
+registerErrorClass('ERR_CORO_SCHEDULER_MODE', SchedulerModeError);

@@ -71,4 +71,17 @@ describe("executionStrategy: 'pool'", () => {
     expect(inline.executionStrategy).toBe('inline');
     expect(() => (inline as IoScheduler<Jobs>).offload('fib', 1)).toThrow(SchedulerModeError);
   });
+  it("keeps the class of io's errors across the pool's thread boundary (error registry)", async () => {
+    const pool = new ThreadPool<Jobs>({ module, threadCount: 1 });
+    try {
+      const shutdown = await pool.run('throwSchedulerError', 'shutdown').catch((e: unknown) => e);
+      expect(shutdown).toBeInstanceOf(SchedulerShutdownError);
+      expect((shutdown as SchedulerShutdownError).code).toBe('ERR_CORO_SCHEDULER_SHUTDOWN');
+      const mode = await pool.run('throwSchedulerError', 'mode').catch((e: unknown) => e);
+      expect(mode).toBeInstanceOf(SchedulerModeError);
+      expect((mode as SchedulerModeError).code).toBe('ERR_CORO_SCHEDULER_MODE');
+    } finally {
+      await pool.shutdown();
+    }
+  });
 });

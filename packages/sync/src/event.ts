@@ -1,7 +1,20 @@
-import { isStopRequested, readWaitOptions, type WaitOptions } from '@coro/task';
+import {
+  isStopRequested,
+  isTracing,
+  readWaitOptions,
+  traceAwait,
+  type WaitOptions,
+} from '@coro/task';
 import { InvalidArgumentError } from './errors.ts';
 import { resolvedFalse, resolvedTrue } from './internal/resolved.ts';
+import { keepShape } from './internal/shapes.ts';
 import { WaitList } from './internal/waiter.ts';
+
+let captured: ((value: true) => void) | undefined;
+// The executor runs synchronously: a shared function hands the resolver out, no closure per wait.
+function captureFirst(resolve: (value: true) => void): void {
+  captured = resolve;
+}
 
 /** The order in which `Event.set()` resumes its waiters. */
 export type ResumeOrder = 'fifo' | 'lifo';
@@ -21,7 +34,14 @@ export type ResumeOrder = 'fifo' | 'lifo';
  */
 export class Event {
   #set: boolean;
-  readonly #waiters = new WaitList<boolean>('Event.wait', false, false);
+  /**
+   * The resolver of the oldest waiter, when it waits without options: the common case (one
+   * task waiting for another) costs its promise and nothing else. Always older than every
+   * waiter in `#waiters`.
+   */
+  #first: ((value: true) => void) | undefined = undefined;
+  /** The other waiters, made on first need. */
+  #waiters: WaitList<boolean> | undefined = undefined;
 
   /** Creates an event, unset unless `initiallySet` is `true`. */
   constructor(initiallySet = false) {
@@ -35,7 +55,7 @@ export class Event {
 
   /** How many waits are pending: for tests and diagnostics (a timed-out wait is not counted). */
   get waiterCount(): number {
-    return this.#waiters.length;
+    return (this.#first === undefined ? 0 : 1) + (this.#waiters?.length ?? 0);
   }
 
   /**
@@ -48,7 +68,16 @@ export class Event {
     }
     if (this.#set) return;
     this.#set = true;
-    if (this.#waiters.length !== 0) this.#waiters.grantAll(true, order === 'lifo');
+    const first = this.#first;
+    const waiters = this.#waiters;
+    this.#first = undefined;
+    if (order === 'lifo') {
+      if (waiters !== undefined && waiters.length !== 0) waiters.grantAll(true, true);
+      first?.(true);
+    } else {
+      first?.(true);
+      if (waiters !== undefined && waiters.length !== 0) waiters.grantAll(true, false);
+    }
   }
 
   /** Unsets the event; later waits wait for the next `set()`. */
@@ -65,12 +94,29 @@ export class Event {
   wait(options?: WaitOptions): Promise<boolean> {
     if (options === undefined) {
       if (this.#set) return resolvedTrue;
-      return this.#waiters.enqueue(undefined, undefined, undefined);
+      if (
+        this.#first === undefined &&
+        (this.#waiters === undefined || this.#waiters.length === 0)
+      ) {
+        const promise = new Promise<true>(captureFirst);
+        this.#first = captured;
+        captured = undefined;
+        return isTracing() ? traceAwait('Event.wait', promise) : promise;
+      }
+      return this.#list().enqueue(undefined, undefined, undefined);
     }
     const { signal, timeout } = readWaitOptions(options);
     if (isStopRequested(signal)) return resolvedFalse;
     if (this.#set) return resolvedTrue;
     if (timeout === 0) return resolvedFalse;
-    return this.#waiters.enqueue(undefined, signal, timeout);
+    return this.#list().enqueue(undefined, signal, timeout);
+  }
+
+  #list(): WaitList<boolean> {
+    this.#waiters ??= new WaitList<boolean>('Event.wait', false, false);
+    return this.#waiters;
   }
 }
+
+// Events are often made per hand-off: keep the shape across full GCs (see internal/shapes.ts).
+keepShape(new Event());

@@ -35,6 +35,28 @@ describe('Event', () => {
     expect(order).toEqual([3, 2, 1]);
   });
 
+  it('keeps the order across plain and timed waiters, in both orders, and after reset()', async () => {
+    for (const order of ['fifo', 'lifo'] as const) {
+      const event = new Event();
+      for (let round = 0; round < 2; round++) {
+        const seen: number[] = [];
+        const signal = new StopSource().token;
+        const waits = [
+          track(event.wait(), seen, 1),
+          track(event.wait({ timeout: 60_000 }), seen, 2),
+          track(event.wait(), seen, 3),
+          track(event.wait({ signal }), seen, 4),
+        ];
+        expect(event.waiterCount).toBe(4);
+        event.set(order);
+        expect(await Promise.all(waits)).toEqual([true, true, true, true]);
+        expect(seen).toEqual(order === 'fifo' ? [1, 2, 3, 4] : [4, 3, 2, 1]);
+        expect(event.waiterCount).toBe(0);
+        event.reset();
+      }
+    }
+  });
+
   it('returns the same settled promise on a set event (no allocation)', async () => {
     const event = new Event(true);
     const a = event.wait();

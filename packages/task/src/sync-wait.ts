@@ -1,6 +1,6 @@
 import { TimeoutError } from './errors.ts';
 import { onStop, toCancelledError, type WaitOptions } from './stop.ts';
-import { isAwaitable, startAwaitable, Task } from './task.ts';
+import { isAwaitable, startAwaitable, startTask, Task } from './task.ts';
 import { clearGuards, readWaitOptions, setWaitTimer, type WaitGuards } from './wait.ts';
 
 /**
@@ -22,11 +22,20 @@ export function syncWait<T>(
   awaitable: PromiseLike<T> | T,
   options?: WaitOptions,
 ): Promise<Awaited<T>> {
+  // The hot path is kept small, so that it is inlined where it is called.
   if (options === undefined) {
+    if (awaitable instanceof Task) return startTask(awaitable) as Promise<Awaited<T>>;
     return (
       isAwaitable(awaitable) ? startAwaitable(awaitable) : Promise.resolve(awaitable)
     ) as Promise<Awaited<T>>;
   }
+  return waitWithOptions(awaitable, options);
+}
+
+function waitWithOptions<T>(
+  awaitable: PromiseLike<T> | T,
+  options: WaitOptions,
+): Promise<Awaited<T>> {
   // Validate first: a rejected call starts nothing.
   const { signal, timeout } = readWaitOptions(options);
   const promise = (

@@ -1,5 +1,6 @@
 import { currentOwner, runWithin, switches } from './context.ts';
 import { InvalidArgumentError } from './errors.ts';
+import { keepShape } from './internal/shapes.ts';
 import {
   isStopRequested,
   onStop,
@@ -105,7 +106,30 @@ function isArrow(fn: Function): boolean {
   return /^(?:async\s*)?(?:\([^)]*\)|[\w$]+)\s*=>/.test(source);
 }
 
-let startTask: <T>(task: Task<T>) => Promise<T>;
+/**
+ * What a factory's tasks share: the body and how it is called. One per factory (`task(fn)`), so
+ * a task itself stores only what differs between calls.
+ */
+class TaskDef {
+  readonly body: Body;
+  readonly mode: CallMode;
+
+  constructor(body: Body, mode: CallMode) {
+    this.body = body;
+    this.mode = mode;
+  }
+}
+
+/** The stop links of a task: parents given to `stopWith`, then their registrations. */
+class StopLinks {
+  /** Parents given to `stopWith` before the task started: linked only when it starts. */
+  parents: StopLike[] | undefined = undefined;
+  /** Registrations on parents, removed once the task settles. */
+  registrations: StopRegistration[] | undefined = undefined;
+}
+
+/** @internal Starts a task (if it has not started) and returns its promise: no thenable hop. */
+export let startTask: <T>(task: Task<T>) => Promise<T>;
 let adoptPromise: <T>(task: Task<T>, promise: Promise<T>) => void;
 
 /**
@@ -123,21 +147,20 @@ let adoptPromise: <T>(task: Task<T>, promise: Promise<T>) => void;
  * console.log(await t);         // 42 — the same result, not run again
  */
 export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
-  #body: Body | undefined;
+  // Five fields and no private methods (a private method costs every instance a brand slot):
+  // a task is allocated per call, and its size is most of what it costs over a plain promise.
+  // The helpers are static private methods, which cost instances nothing.
+  /** The body and how it is called, until the task starts. */
+  #def: TaskDef | undefined;
   #args: unknown;
-  /** How the body is called: `THIS_CONTEXT`, `WITH_CONTEXT` or `ARROW`. */
-  #withContext: CallMode;
   #promise: Promise<T> | undefined = undefined;
   #stop: StopToken | undefined = undefined;
-  /** Parents given to `stopWith` before the task started: linked only when it starts. */
-  #parents: StopLike[] | undefined = undefined;
-  /** Registrations on parents, removed once the task settles. */
-  #links: StopRegistration[] | undefined = undefined;
+  #links: StopLinks | undefined = undefined;
   /** The task's name (for tracing and messages), if it has one. */
   name: string | undefined;
 
   static {
-    startTask = (task) => task.#promise ?? task.#start();
+    startTask = (task) => task.#promise ?? Task.#start(task);
     adoptPromise = (task, promise) => {
       task.#promise = promise;
     };
@@ -145,14 +168,14 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
 
   /** @internal Use `task()`, `Task.from()` or `invoke()`. */
   constructor(
-    body: Body | undefined,
+    body: Body | TaskDef | undefined,
     args: unknown,
     name: string | undefined,
     withContext: CallMode = THIS_CONTEXT,
   ) {
-    this.#body = body;
+    this.#def =
+      body === undefined || body instanceof TaskDef ? body : new TaskDef(body, withContext);
     this.#args = args;
-    this.#withContext = withContext;
     this.name = name;
     if (switches.tracing) traceCreated(this);
   }
@@ -190,7 +213,7 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    const promise = this.#promise ?? this.#start();
+    const promise = this.#promise ?? Task.#start(this);
     if (switches.tracing) traceAwaiting(this, promise);
     return promise.then(onfulfilled, onrejected);
   }
@@ -202,7 +225,7 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
 
   /** Like `Promise.prototype.finally`; starts the task. */
   finally(onfinally?: (() => void) | null): Promise<T> {
-    return (this.#promise ?? this.#start()).finally(onfinally);
+    return (this.#promise ?? Task.#start(this)).finally(onfinally);
   }
 
   /**
@@ -211,7 +234,7 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
    */
   start(): Promise<T> {
     if (this.#promise !== undefined) return this.#promise;
-    const promise = this.#start();
+    const promise = Task.#start(this);
     promise.then(undefined, markHandled);
     return promise;
   }
@@ -227,7 +250,7 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
    */
   get stopToken(): StopToken {
     const token = (this.#stop ??= new StopToken());
-    if (this.#parents !== undefined) this.#linkParents();
+    if (this.#links?.parents !== undefined) Task.#linkParents(this);
     return token;
   }
 
@@ -238,7 +261,8 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
 
   /** Whether stop has been requested on this task (or on a parent given to `stopWith`). */
   get stopRequested(): boolean {
-    if (this.#parents !== undefined) this.#checkParents();
+    const parents = this.#links?.parents;
+    if (parents !== undefined) Task.#checkParents(this, parents);
     return this.#stop !== undefined && this.#stop.stopRequested;
   }
 
@@ -255,7 +279,7 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
   requestStop(reason?: unknown): boolean {
     const first = requestStopOf((this.#stop ??= new StopToken()), reason);
     // A stopped task needs no link to a parent any more.
-    this.#parents = undefined;
+    if (this.#links !== undefined) this.#links.parents = undefined;
     return first;
   }
 
@@ -275,52 +299,56 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
       return this;
     }
     if (this.#stop?.stopRequested) return this;
-    (this.#parents ??= []).push(source);
-    const promise = this.#promise;
-    if (promise !== undefined || this.#stop !== undefined) this.#linkParents();
+    const links = (this.#links ??= new StopLinks());
+    (links.parents ??= []).push(source);
+    if (this.#promise !== undefined || this.#stop !== undefined) Task.#linkParents(this);
     return this;
   }
 
   /** Stops the task if a pending parent has stopped (without registering on any). */
-  #checkParents(): void {
-    for (const parent of this.#parents as StopLike[]) {
+  static #checkParents(task: Task<unknown>, parents: StopLike[]): void {
+    for (const parent of parents) {
       if (isStopRequested(parent)) {
-        this.requestStop(stopReason(parent));
+        task.requestStop(stopReason(parent));
         return;
       }
     }
   }
 
   /** Registers on the pending parents; their registrations go once the task settles. */
-  #linkParents(): void {
-    const parents = this.#parents as StopLike[];
-    this.#parents = undefined;
+  static #linkParents(task: Task<unknown>): void {
+    const links = task.#links as StopLinks;
+    const parents = links.parents as StopLike[];
+    links.parents = undefined;
     for (const parent of parents) {
       if (isStopRequested(parent)) {
-        this.requestStop(stopReason(parent));
+        task.requestStop(stopReason(parent));
         return;
       }
-      (this.#links ??= []).push(onStop(parent, (reason) => this.requestStop(reason)));
+      (links.registrations ??= []).push(onStop(parent, (reason) => task.requestStop(reason)));
     }
-    if (this.#promise !== undefined) this.#unlinkOnSettle(this.#promise);
+    if (task.#promise !== undefined) Task.#unlinkOnSettle(task, task.#promise);
   }
 
   /** Runs the body once and records its promise. */
-  #start(): Promise<T> {
+  static #start<T>(task: Task<T>): Promise<T> {
     let promise: Promise<T>;
-    if (switches.tracing || switches.implicitStop) promise = this.#startInContext();
-    else promise = this._run();
-    this.#promise = promise;
-    if (this.#parents !== undefined) this.#linkParents();
-    else if (this.#links !== undefined) this.#unlinkOnSettle(promise);
+    if (switches.tracing || switches.implicitStop) promise = Task.#startInContext(task);
+    else promise = task._run();
+    task.#promise = promise;
+    const links = task.#links;
+    if (links !== undefined) {
+      if (links.parents !== undefined) Task.#linkParents(task as Task<unknown>);
+      else Task.#unlinkOnSettle(task as Task<unknown>, promise);
+    }
     return promise;
   }
 
-  #startInContext(): Promise<T> {
+  static #startInContext<T>(task: Task<T>): Promise<T> {
     const parent = currentTask();
-    if (switches.implicitStop && parent !== undefined && parent !== this) this.stopWith(parent);
-    const promise = runWithin(this as Task<unknown>, () => this._run());
-    if (switches.tracing) traceStarted(this, parent, promise);
+    if (switches.implicitStop && parent !== undefined && parent !== task) task.stopWith(parent);
+    const promise = runWithin(task as Task<unknown>, () => task._run());
+    if (switches.tracing) traceStarted(task, parent, promise);
     return promise;
   }
 
@@ -331,14 +359,14 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
    * handling of `Task`. Kept stable across minor versions for that reason.
    */
   _run(): Promise<T> {
-    const body = this.#body;
+    const def = this.#def;
     const args = this.#args;
-    this.#body = undefined;
+    this.#def = undefined;
     this.#args = undefined;
-    if (body === undefined) return Promise.reject(new InvalidArgumentError('task has no body'));
+    if (def === undefined) return Promise.reject(new InvalidArgumentError('task has no body'));
     let result: unknown;
     try {
-      result = this.#invoke(body, args);
+      result = def.mode === ARROW ? callArrow(def.body, args) : Task.#call(this, def, args);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -346,20 +374,14 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
   }
 
   /**
-   * How the body is called: with the context as `this` (or, for `task.withContext`, as the
-   * first argument). `args` is `NO_ARGS`, an arguments array, or (the common case, stored
-   * without an array) the single argument.
+   * Calls a body that sees its context: as `this` (or, for `task.withContext`, as the first
+   * argument). `args` is `NO_ARGS`, an arguments array, or (the common case, stored without an
+   * array) the single argument.
    */
-  #invoke(body: Body, args: unknown): unknown {
-    if (this.#withContext === ARROW) {
-      // An arrow function ignores `this`: no context to make.
-      const arrow = body as (...rest: unknown[]) => unknown;
-      if (args === NO_ARGS) return arrow();
-      if (Array.isArray(args)) return arrow(...args);
-      return arrow(args);
-    }
-    const ctx = new Context(this as Task<unknown>);
-    if (this.#withContext === WITH_CONTEXT) {
+  static #call(task: Task<unknown>, def: TaskDef, args: unknown): unknown {
+    const body = def.body;
+    const ctx = new Context(task);
+    if (def.mode === WITH_CONTEXT) {
       const call = body as unknown as (ctx: TaskContext, ...rest: unknown[]) => unknown;
       if (args === NO_ARGS) return call(ctx);
       if (Array.isArray(args)) return call(ctx, ...args);
@@ -371,12 +393,13 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
   }
 
   /** Removes the stop links once the task settles. */
-  #unlinkOnSettle(promise: Promise<T>): void {
-    const links = this.#links;
-    if (links === undefined) return;
-    this.#links = undefined;
+  static #unlinkOnSettle(task: Task<unknown>, promise: Promise<unknown>): void {
+    const links = task.#links;
+    const registrations = links?.registrations;
+    if (registrations === undefined) return;
+    (links as StopLinks).registrations = undefined;
     const unlink = () => {
-      for (const link of links) link.unregister();
+      for (const link of registrations) link.unregister();
     };
     promise.then(unlink, unlink);
   }
@@ -384,6 +407,21 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
   get [Symbol.toStringTag](): string {
     return 'Task';
   }
+}
+
+// Permanent instances hold the shapes of tasks and contexts across full GCs (see shapes.ts).
+// The argument slot first holds a heap value, then a small integer, so that its representation
+// is the most general one from the start and the shape kept is the one every task will have.
+keepShape(new Task(undefined, NO_ARGS, undefined));
+keepShape(new Task(undefined, 0, undefined));
+keepShape(new Context(new Task(undefined, NO_ARGS, undefined)));
+
+/** Calls an arrow body (it ignores `this`: no context to make). */
+function callArrow(body: Body, args: unknown): unknown {
+  const arrow = body as (...rest: unknown[]) => unknown;
+  if (args === NO_ARGS) return arrow();
+  if (Array.isArray(args)) return arrow(...args);
+  return arrow(args);
 }
 
 /**
@@ -415,13 +453,13 @@ function taskFactory<A extends unknown[], R>(
   // Zero or one argument (the common case) is stored without an array; only `arguments.length`
   // is read, which V8 does without making an arguments object. More arguments are forwarded
   // to a rest-parameter function, which V8 also does without one.
-  const mode = isArrow(fn) ? ARROW : THIS_CONTEXT;
-  const many = (...args: unknown[]) => new Task<Awaited<R>>(fn as Body, args, name, mode);
+  const def = new TaskDef(fn as Body, isArrow(fn) ? ARROW : THIS_CONTEXT);
+  const many = (...args: unknown[]) => new Task<Awaited<R>>(def, args, name);
   return function makeTask(this: unknown, first: unknown) {
     // biome-ignore lint/complexity/noArguments: only the count is read; no arguments object.
     const n = arguments.length;
-    if (n === 1) return new Task<Awaited<R>>(fn as Body, oneArg(first), name, mode);
-    if (n === 0) return new Task<Awaited<R>>(fn as Body, NO_ARGS, name, mode);
+    if (n === 1) return new Task<Awaited<R>>(def, oneArg(first), name);
+    if (n === 0) return new Task<Awaited<R>>(def, NO_ARGS, name);
     // biome-ignore lint/complexity/noArguments: forwarding `arguments` avoids copying it.
     return many.apply(undefined, arguments as unknown as unknown[]);
   } as unknown as TaskFactory<A, Awaited<R>>;
@@ -444,12 +482,13 @@ function withContext<A extends unknown[], R>(
 ): TaskFactory<A, Awaited<R>> {
   checkFunction(fn, 'task.withContext()');
   const name = options?.name ?? (fn.name || undefined);
-  const many = (...args: unknown[]) => new Task<Awaited<R>>(fn as Body, args, name, WITH_CONTEXT);
+  const def = new TaskDef(fn as Body, WITH_CONTEXT);
+  const many = (...args: unknown[]) => new Task<Awaited<R>>(def, args, name);
   return function makeContextTask(this: unknown, first: unknown) {
     // biome-ignore lint/complexity/noArguments: only the count is read; no arguments object.
     const n = arguments.length;
-    if (n === 1) return new Task<Awaited<R>>(fn as Body, oneArg(first), name, WITH_CONTEXT);
-    if (n === 0) return new Task<Awaited<R>>(fn as Body, NO_ARGS, name, WITH_CONTEXT);
+    if (n === 1) return new Task<Awaited<R>>(def, oneArg(first), name);
+    if (n === 0) return new Task<Awaited<R>>(def, NO_ARGS, name);
     // biome-ignore lint/complexity/noArguments: forwarding `arguments` avoids copying it.
     return many.apply(undefined, arguments as unknown as unknown[]);
   } as unknown as TaskFactory<A, Awaited<R>>;

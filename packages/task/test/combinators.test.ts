@@ -97,6 +97,40 @@ describe('whenAll', () => {
     await expect(whenAll([a, b])).rejects.toThrow('a');
   });
 
+  // Many children are gathered another way (V8's Promise.all); the rules are the same.
+  for (const size of [5, 200]) {
+    it(`with ${size} children: results in order; first failure stops the rest, waits, rejects`, async () => {
+      const values = await whenAll(Array.from({ length: size }, (_, i) => delayed(i % 3, i)));
+      expect(values).toEqual(Array.from({ length: size }, (_, i) => i));
+
+      const log: string[] = [];
+      const first = new Error('first');
+      const children: PromiseLike<unknown>[] = Array.from({ length: size }, (_, i) =>
+        stoppable(log, `s${i}`),
+      );
+      const failAt = Math.floor(size / 2);
+      children[failAt] = task(async () => {
+        await sleep(5);
+        log.push('failing threw');
+        throw first;
+      })();
+      // A second failure after the first is swallowed, never unhandled.
+      children[size - 1] = task(async () => {
+        await sleep(20);
+        throw new Error('second');
+      })();
+      const slowDone = vi.fn();
+      children[0] = task(async () => {
+        await sleep(40);
+        slowDone();
+      })();
+      await expect(whenAll(children)).rejects.toBe(first);
+      expect(slowDone).toHaveBeenCalled();
+      expect(log[0]).toBe('failing threw');
+      expect(log.length).toBe(size - 3 + 1);
+    });
+  }
+
   it('a stop request on the whenAll task reaches every child', async () => {
     const log: string[] = [];
     const all = whenAll([stoppable(log, 'x'), stoppable(log, 'y')]);

@@ -21,15 +21,23 @@ export interface WorkQueue {
 }
 
 /** Pending resumptions, drained in batches. */
+/** Above this many slots, a drained batch array is dropped rather than kept for reuse. */
+const keepAtMost = 1024;
+
 export class RunQueue implements WorkQueue {
-  #items: (() => void)[] = [];
-  #spare: (() => void)[] = [];
+  // Two arrays used in turn, each with its own fill count: a drain clears the slots it ran and
+  // keeps the array (setting `length = 0` would give the backing store back, and the next
+  // turn's first push would allocate a new one).
+  #items: ((() => void) | undefined)[] = [];
+  #filled = 0;
+  #spare: ((() => void) | undefined)[] = [];
   #count = 0;
   /** The promise of the trailing shared run, while the last item is its resolver. */
   #run: Promise<void> | undefined = undefined;
-  #captured: (() => void) | undefined = undefined;
-  readonly #capture = (resolve: () => void): void => {
-    this.#captured = resolve;
+  // The executor queues the new run's resolver itself: the queue is long-lived (old space), and
+  // every young object stored into it costs a write barrier, so the resolver is stored once.
+  readonly #queueResolver = (resolve: () => void): void => {
+    this.#append(resolve);
   };
   readonly #onFirst: () => void;
 
@@ -48,10 +56,8 @@ export class RunQueue implements WorkQueue {
     this.#count++;
     let run = this.#run;
     if (run === undefined) {
-      run = new Promise<void>(this.#capture);
+      run = new Promise<void>(this.#queueResolver);
       this.#run = run;
-      this.#append(this.#captured!);
-      this.#captured = undefined;
     }
     return run;
   }
@@ -69,20 +75,25 @@ export class RunQueue implements WorkQueue {
    */
   drain(): boolean {
     const batch = this.#items;
-    if (batch.length === 0) return false;
+    const n = this.#filled;
+    if (n === 0) return false;
     this.#items = this.#spare;
+    this.#filled = 0;
     this.#count = 0;
     this.#run = undefined;
-    for (let i = 0; i < batch.length; i++) batch[i]!();
-    batch.length = 0;
-    this.#spare = batch;
+    for (let i = 0; i < n; i++) {
+      const fn = batch[i] as () => void;
+      batch[i] = undefined;
+      fn();
+    }
+    this.#spare = n > keepAtMost ? [] : batch;
     return true;
   }
 
   #append(fn: () => void): void {
-    const items = this.#items;
-    items.push(fn);
-    if (items.length === 1) this.#onFirst();
+    const n = this.#filled++;
+    this.#items[n] = fn;
+    if (n === 0) this.#onFirst();
   }
 }
 

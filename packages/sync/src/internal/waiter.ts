@@ -10,6 +10,7 @@ import {
   type WaitTimer,
 } from '@coro/task';
 import { ITERATE, iterDone } from './resolved.ts';
+import { keepShape } from './shapes.ts';
 
 /**
  * A waiter is a small state machine: it starts `WAITING` and ends exactly once, as `GRANTED`
@@ -48,12 +49,17 @@ export class Waiter<R> {
 
 function noop(): void {}
 
+// A waiter is made per wait: keep its shape across full GCs (see shapes.ts).
+keepShape(new Waiter<unknown>(noop, undefined));
+
 function onWaiterTimeout<R>(waiter: Waiter<R>, list: WaitList<R>): void {
   waiter.timer = undefined;
   if (waiter.state === WAITING) list.abandon(waiter, TIMED_OUT);
 }
 
-const initialCapacity = 16;
+const initialCapacity = 8;
+/** The slots of a line nobody waits in: allocated on the first wait (never written). */
+const noSlots: never[] = [];
 /** Above this many slots, an emptied line gives its array back. */
 const shrinkAbove = 1024;
 
@@ -70,8 +76,8 @@ const shrinkAbove = 1024;
  * outnumber the waiters, so removal stays O(1) amortized and the array stays bounded.
  */
 export class WaitList<R> {
-  #slots: (Waiter<R> | undefined)[] = new Array(initialCapacity);
-  #mask = initialCapacity - 1;
+  #slots: (Waiter<R> | undefined)[] = noSlots;
+  #mask = -1;
   #first = 0;
   /** Occupied slots: waiting waiters plus the ones that gave up and are not dropped yet. */
   #used = 0;
@@ -116,7 +122,9 @@ export class WaitList<R> {
     const promise = new Promise<R>(capture as (resolve: (value: R) => void) => void);
     const waiter = new Waiter<R>(captured as unknown as (value: R) => void, data);
     captured = undefined;
-    if (this.#used > this.#mask) this.#resize(this.#slots.length * 2);
+    if (this.#used > this.#mask) {
+      this.#resize(Math.max(initialCapacity, this.#slots.length * 2));
+    }
     this.#slots[(this.#first + this.#used) & this.#mask] = waiter;
     this.#used++;
     this.length++;
@@ -163,8 +171,8 @@ export class WaitList<R> {
     const used = this.#used;
     // Empty the line first: resolving only queues continuations, but stay safe if a waiter's
     // resolution ever ran code that touched this line.
-    this.#slots = new Array(initialCapacity);
-    this.#mask = initialCapacity - 1;
+    this.#slots = noSlots;
+    this.#mask = -1;
     this.#first = 0;
     this.#used = 0;
     this.length = 0;
@@ -223,8 +231,8 @@ export class WaitList<R> {
 
   #shrink(): void {
     if (this.#slots.length > shrinkAbove) {
-      this.#slots = new Array(initialCapacity);
-      this.#mask = initialCapacity - 1;
+      this.#slots = noSlots;
+      this.#mask = -1;
     }
     this.#first = 0;
   }
