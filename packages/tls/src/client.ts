@@ -9,10 +9,16 @@ import {
 } from 'node:tls';
 import type { IoScheduler, PollOp, PollStatus } from '@coro/io';
 import { type Endpoint, type IoStatus, SocketAddress, tcp } from '@coro/net';
-import { InvalidArgumentError, isStopRequested, onStop, type WaitOptions } from '@coro/task';
+import {
+  InvalidArgumentError,
+  isStopRequested,
+  onStop,
+  readWaitOptions,
+  type WaitOptions,
+} from '@coro/task';
 import { Context, readContext } from './context.ts';
 import { TlsBusyError } from './errors.ts';
-import { checkScheduler, readOptions } from './internal/options.ts';
+import { checkScheduler } from './internal/options.ts';
 import { type ConnectionStatus, describeTlsError, failure, type TlsFailure } from './status.ts';
 
 /** `[status, filled view of the caller's buffer]`, as `tcp.Client` returns it. */
@@ -216,7 +222,7 @@ export class Client implements AsyncDisposable {
    * `connect()` may be called again. Throws `TlsBusyError` while a connect is pending.
    */
   connect(options?: WaitOptions): Promise<ConnectionStatus> {
-    const { signal, timeout } = readOptions(options);
+    const { signal, timeout } = readWaitOptions(options);
     const remote = this.#remote;
     if (remote === undefined) {
       throw new InvalidArgumentError('this client was accepted by a server: it cannot connect');

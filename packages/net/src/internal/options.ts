@@ -1,29 +1,17 @@
 import { IoScheduler } from '@coro/io';
-import { InvalidArgumentError, readWaitOptions, type StopLike, type WaitOptions } from '@coro/task';
+import {
+  type CheckedWaitOptions,
+  InvalidArgumentError,
+  readWaitOptions,
+  type WaitOptions,
+} from '@coro/task';
 
-const noOptions: { signal: undefined; timeout: undefined } = Object.freeze({
-  signal: undefined,
-  timeout: undefined,
-});
-
-/** @internal Checked `{ timeout, signal }`: bad values throw `InvalidArgumentError`. */
-export function readOptions(options: WaitOptions | undefined): {
-  signal: StopLike | undefined;
-  timeout: number | undefined;
-} {
-  if (options === undefined) return noOptions;
-  if (options === null || typeof options !== 'object') {
-    throw new InvalidArgumentError(`options must be an object, got ${String(options)}`);
-  }
-  // Infinity means no timeout, everywhere in coro.
-  const checked = options.timeout === Infinity ? { signal: options.signal } : options;
-  try {
-    return readWaitOptions(checked);
-  } catch (error) {
-    if (error instanceof InvalidArgumentError) throw error;
-    throw new InvalidArgumentError((error as Error).message, { cause: error });
-  }
-}
+/**
+ * @internal Checked `{ timeout, signal }`: @coro/task's one rule for every package (`Infinity`
+ * is no timeout, `0` only if ready now; bad values throw `InvalidArgumentError`).
+ */
+export const readOptions: (options: WaitOptions | undefined) => CheckedWaitOptions =
+  readWaitOptions;
 
 /** @internal Checks a buffer argument. */
 export function checkBuffer(value: unknown, where: string): Uint8Array {
