@@ -17,7 +17,17 @@ export function coroProject(name: string, overrides: ViteUserConfig['test'] = {}
       // them through vitest as well would type-check every package a second time.
       typecheck: { enabled: false },
       environment: 'node',
-      execArgv: ['--conditions=@coro/source'],
+      // The wasm flags work around a V8 crash (SIGSEGV in NativeModule::FreeCode, reached from
+      // Runtime_TierUpWasmToJSWrapper → WasmCodeRefScope → FreeDeadCode) that took down a test
+      // process about once in eight loaded @coro/sync runs: every worker thread the tests start
+      // strips TypeScript with Node's WebAssembly-based stripper, and terminating workers while
+      // others tier wasm code up races in V8's process-wide wasm engine. Without tier-up (wasm
+      // wrappers and functions stay on their first tier) that path is never taken.
+      execArgv: [
+        '--conditions=@coro/source',
+        '--wasm-wrapper-tiering-budget=2147483647',
+        '--no-wasm-tier-up',
+      ],
       // The JSON report feeds the one-line summary `pnpm test` ends with (tooling/test-summary.mjs).
       reporters: ['default', ['json', { outputFile: 'test-results.json' }]],
       // Only a hang should reach these: a test takes milliseconds to a few seconds alone, and a
