@@ -80,15 +80,17 @@ describe('threads primitives skip waiters whose thread is gone', () => {
     const rw = new SharedMutex();
     const reader = rw.tryLockShared();
     const state = new Int32Array(new SharedArrayBuffer(12));
-    // The worker's first step of lane 0 is a write lock: it parks behind our reader.
+    // The worker's lane 0 asks for a write lock (it parks behind our reader) and its lanes 1
+    // and 2 for read locks (they park behind the writer). It is killed once all three are
+    // parked: killing it while a lane is still inside its call would abandon the primitive.
     await parkAndKill(
       'sharedMutexMix',
       { rw, state, iterations: 1 },
       rw,
-      () => rw.waiterCount >= 1,
+      () => rw.waiterCount === 3,
     );
     const behind = rw.lockShared();
-    await until(() => rw.waiterCount >= 2, 'a reader behind the dead writer');
+    await until(() => rw.waiterCount === 4, 'a reader behind the dead writer and readers');
     reader?.unlock();
     const second = await behind;
     expect(second.shared).toBe(true);
