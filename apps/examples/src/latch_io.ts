@@ -18,13 +18,15 @@ const makeLatchTask = task(async (latch: Latch) => {
 const makeWorkerTask = task(async (s: IoScheduler, latch: Latch, i: number) => {
   await s.schedule();
   console.log(`worker task ${i} is working...`);
-  // Mimic expensive work by sleeping: other tasks keep running meanwhile.
-  await s.yieldFor(i * 20);
+  // Mimic expensive work by sleeping: other tasks keep running meanwhile. The sleeps end i × 20
+  // ms after one shared start, so the order does not depend on how fast the tasks start.
+  await s.yieldUntil(start + i * 20);
   console.log(`worker task ${i} is done, counting down on the latch`);
   latch.countDown();
 });
 
 const numTasks = 5;
+const start = scheduler.now();
 const latch = new Latch(numTasks);
 // The latch task first, so that it is waiting before the workers count down.
 const tasks = [makeLatchTask(latch)];

@@ -6,9 +6,12 @@ import { CancelledError, task } from '@coro/task';
 
 const scheduler = new IoScheduler();
 
-// Pretends to download something; the signal ends the wait early when the task is stopped.
+// Pretends to download something, finishing `ms` after one shared start time (so the order of
+// the lines does not depend on how fast the machine starts the tasks); the signal ends the
+// wait early when the task is stopped.
+let start = scheduler.now();
 const download = task.withContext(async (ctx, name: string, ms: number, fail = false) => {
-  await scheduler.yieldFor(ms, { signal: ctx });
+  await scheduler.yieldUntil(start + ms, { signal: ctx });
   if (fail) throw new Error(`${name} failed`);
   console.log(`${name} done after ${ms} ms`);
 });
@@ -22,6 +25,7 @@ const download = task.withContext(async (ctx, name: string, ms: number, fail = f
 }
 
 {
+  start = scheduler.now();
   const group = new TaskGroup(scheduler, { cancelOnError: true });
   group.start(download('slow', 1_000));
   group.start(download('broken', 10, true));
