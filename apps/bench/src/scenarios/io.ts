@@ -382,7 +382,7 @@ function millionTimers(mode: 'time' | 'heap'): Scenario {
     group: 'io',
     title,
     async run(ctx) {
-      const count = ctx.quick ? 50_000 : 1_000_000;
+      const count = ctx.smoke ? 10_000 : ctx.quick ? 50_000 : 1_000_000;
       // Time is noisier than heap on a shared machine: more rounds for it.
       const rounds = ctx.quick ? 1 : mode === 'time' ? 4 : 3;
       const samples = timerContenders.map(() => [] as number[]);

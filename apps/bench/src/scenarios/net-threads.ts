@@ -117,8 +117,9 @@ function http(layout: Layout): Scenario {
           const contender = list[index]!;
           const server = await contender.start();
           try {
-            // A short warm-up so the JIT and the connection set-up are out of the figure.
-            await runWrk(server, 100, 1, layout.wrkCpus);
+            // A short warm-up so the JIT and the connection set-up are out of the figure (not in
+            // the smoke run, which checks that the scenario works, not its figures).
+            if (!ctx.smoke) await runWrk(server, 100, 1, layout.wrkCpus);
             const figures = await runWrk(server, 100, duration, layout.wrkCpus);
             samples[index]!.push(figures);
             ctx.progress(

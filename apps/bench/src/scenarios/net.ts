@@ -103,7 +103,8 @@ async function rotate(
       const contender = list[index]!;
       const server = await contender.start();
       try {
-        await warm(server);
+        // The smoke run checks that the scenario works, not its figures: no warm-up.
+        if (!ctx.smoke) await warm(server);
         const cpuBefore = server.cpuSeconds();
         const { work, seconds, ...latency } = await measure(server);
         const cpu = server.cpuSeconds() - cpuBefore;
@@ -191,7 +192,7 @@ const echo: Scenario = {
   async run(ctx) {
     const list = contenders('echo');
     const connections = 100;
-    const messages = ctx.quick ? 100 : 1000;
+    const messages = ctx.smoke ? 20 : ctx.quick ? 100 : 1000;
     const samples = await rotate(
       ctx,
       list,
@@ -225,7 +226,7 @@ const bulk: Scenario = {
     "256 MiB through an echo server's accepted socket: readSome/writeAll vs 'data' + write() (MB per server CPU-second)",
   async run(ctx) {
     const list = contenders('echo').filter((c) => c.name !== 'libcoro');
-    const total = (ctx.quick ? 32 : 256) << 20;
+    const total = (ctx.smoke ? 8 : ctx.quick ? 32 : 256) << 20;
     const samples = await rotate(
       ctx,
       list,
@@ -270,7 +271,7 @@ const slowReader: Scenario = {
   group: 'net',
   title: 'a fast writer pushing 1 GiB to a slow reader: peak RSS growth (MiB, lower is better)',
   async run(ctx) {
-    const total = (ctx.quick ? 64 : 1024) << 20;
+    const total = (ctx.smoke ? 32 : ctx.quick ? 64 : 1024) << 20;
     const names = ['@coro/net', 'node:net'] as const;
     const samples: number[][] = [[], []];
     const rounds = ctx.quick ? 1 : 3;

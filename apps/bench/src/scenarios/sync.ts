@@ -421,17 +421,24 @@ function queueScenario(producers: number): Scenario {
 
 const waiters = 10_000;
 
-/** Rounds of 10,000 waiters woken by one signal: ns per waiter (wait + wake + resume). */
-function eventRounds(round: (onWake: () => void) => void): (ops: number) => Promise<void> {
+/**
+ * Rounds of 10,000 waiters woken by one signal: ns per waiter (wait + wake + resume). A run of
+ * fewer operations (the smoke run's) makes one round of that many waiters: events.once costs
+ * O(waiters) per listener, so 10,000 of them would make the smoke run's step take seconds.
+ */
+function eventRounds(
+  round: (onWake: () => void, count: number) => void,
+): (ops: number) => Promise<void> {
   return async (ops) => {
-    const rounds = Math.max(1, Math.round(ops / waiters));
+    const count = Math.min(waiters, ops);
+    const rounds = Math.max(1, Math.round(ops / count));
     for (let r = 0; r < rounds; r++) {
       let woken = 0;
       const { promise: done, resolve } = Promise.withResolvers<void>();
       const onWake = () => {
-        if (++woken === waiters) resolve();
+        if (++woken === count) resolve();
       };
-      round(onWake);
+      round(onWake, count);
       await done;
     }
   };
@@ -447,26 +454,26 @@ const event = throughput({
   contenders: [
     {
       name: 'coro Event',
-      run: eventRounds((onWake) => {
+      run: eventRounds((onWake, count) => {
         const e = new Event();
-        for (let i = 0; i < waiters; i++) e.wait().then(onWake);
+        for (let i = 0; i < count; i++) e.wait().then(onWake);
         e.set();
       }),
     },
     {
       name: 'events.once',
-      run: eventRounds((onWake) => {
+      run: eventRounds((onWake, count) => {
         const emitter = new EventEmitter();
         emitter.setMaxListeners(0);
-        for (let i = 0; i < waiters; i++) once(emitter, 'set').then(onWake);
+        for (let i = 0; i < count; i++) once(emitter, 'set').then(onWake);
         emitter.emit('set');
       }),
     },
     {
       name: 'shared promise (floor)',
-      run: eventRounds((onWake) => {
+      run: eventRounds((onWake, count) => {
         const { promise, resolve } = Promise.withResolvers<void>();
-        for (let i = 0; i < waiters; i++) promise.then(onWake);
+        for (let i = 0; i < count; i++) promise.then(onWake);
         resolve();
       }),
     },

@@ -60,7 +60,8 @@ async function measure(
         server.keyPath,
       );
       try {
-        await warm(running.port, ca.cert);
+        // The smoke run checks that the scenario works, not its figures: no warm-up.
+        if (!ctx.smoke) await warm(running.port, ca.cert);
         const cpuBefore = running.cpuSeconds();
         const ms = await load(running.port, ca.cert);
         const cpu = running.cpuSeconds() - cpuBefore;
@@ -106,7 +107,7 @@ const handshakes: Scenario = {
   title:
     'full TLS 1.3 handshakes (P-256), 16 in flight, each echoing 1 byte (handshakes per server CPU s)',
   async run(ctx) {
-    const total = ctx.quick ? 100 : 500;
+    const total = ctx.smoke ? 32 : ctx.quick ? 100 : 500;
     const samples = await measure(
       ctx,
       ctx.quick ? 1 : 5,
@@ -127,7 +128,7 @@ const bulk: Scenario = {
   title:
     '64 MiB echoed through a TLS server: readSome/writeAll vs data events + write() (MB per server CPU s)',
   async run(ctx) {
-    const total = (ctx.quick ? 16 : 64) << 20;
+    const total = (ctx.smoke ? 4 : ctx.quick ? 16 : 64) << 20;
     const samples = await measure(
       ctx,
       ctx.quick ? 1 : 5,
@@ -148,7 +149,7 @@ const echo: Scenario = {
   title:
     "bench.cpp's echo over TLS: 100 connections × 1,000 messages of 36 bytes (messages per server CPU s; libcoro's TLS echo did 27–40k/s on this machine kind)",
   async run(ctx) {
-    const messages = ctx.quick ? 100 : 1000;
+    const messages = ctx.smoke ? 20 : ctx.quick ? 100 : 1000;
     const samples = await measure(
       ctx,
       ctx.quick ? 1 : 5,
