@@ -1,4 +1,16 @@
+import { fileURLToPath } from 'node:url';
 import { defineProject, type ViteUserConfig } from 'vitest/config';
+
+// Node.js's compile cache (code cache plus, on Node.js 24, the stripped TypeScript) for every
+// process and worker thread the tests start: without it each worker re-strips and recompiles
+// the workspace's TypeScript sources it imports (about 0.6 s per worker on a loaded 2-core
+// machine, 0.17 s with the cache), which made the worker-heavy test files take three times as
+// long. The cache is keyed by file contents and Node.js version, so a stale entry is never used;
+// it lives under node_modules/.cache, outside the repository's tracked files. A cache the user
+// chose (NODE_COMPILE_CACHE already set) is kept.
+process.env.NODE_COMPILE_CACHE ??= fileURLToPath(
+  new URL('../../node_modules/.cache/coro-compile', import.meta.url),
+);
 
 /**
  * Shared vitest options for every package: resolve workspace packages to their TypeScript
