@@ -7,8 +7,9 @@ import { CancelledError, task } from '@coro/task';
 const scheduler = new IoScheduler();
 
 // Pretends to download something, finishing `ms` after one shared start time (so the order of
-// the lines does not depend on how fast the machine starts the tasks); the signal ends the
-// wait early when the task is stopped.
+// the lines does not depend on how fast the machine starts the tasks: only a stall longer than
+// the longest download, before the first task runs, would change it); the signal ends the wait
+// early when the task is stopped.
 let start = scheduler.now();
 const download = task.withContext(async (ctx, name: string, ms: number, fail = false) => {
   await scheduler.yieldUntil(start + ms, { signal: ctx });
@@ -18,7 +19,7 @@ const download = task.withContext(async (ctx, name: string, ms: number, fail = f
 
 {
   const group = new TaskGroup(scheduler);
-  group.start(download('a', 30)).start(download('b', 10)).start(download('c', 20));
+  group.start(download('a', 300)).start(download('b', 100)).start(download('c', 200));
   console.log(`started ${group.size} tasks`);
   await group;
   console.log(`all done, group empty: ${group.isEmpty}`);
