@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createServer, type Socket, connect } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { IoScheduler } from '../src/index.ts';
 
 const schedulers: IoScheduler[] = [];
@@ -76,6 +76,54 @@ describe('the run queue: one callback per turn, and I/O is never starved', () =>
     );
     // Every round of yielders resumed in one turn, and each turn let the other immediate run.
     expect(order).toEqual(['a0@0', 'b0@0', 'c0@0', 'a1@1', 'b1@1', 'c1@1', 'a2@2', 'b2@2', 'c2@2']);
+  });
+
+  // The batching the performance notes describe, held structurally (no clock involved): what
+  // one hop costs must not grow back to a promise, closure or macrotask per caller.
+  it('every yield() of a turn shares one promise, resolved from one setImmediate callback', async () => {
+    const s = make();
+    const spy = vi.spyOn(globalThis, 'setImmediate');
+    try {
+      const waits = Array.from({ length: 100 }, () => s.yield());
+      expect(new Set(waits).size).toBe(1);
+      expect(spy).toHaveBeenCalledTimes(1);
+      await Promise.all(waits);
+      // The next turn's yielders get a fresh promise and one more callback.
+      const next = [s.yield(), s.yield()];
+      expect(next[0]).toBe(next[1]);
+      expect(next[0]).not.toBe(waits[0]);
+      expect(spy).toHaveBeenCalledTimes(2);
+      await Promise.all(next);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('schedule() resumes in the current microtask drain, one hop, with no promise per caller', async () => {
+    const s = make();
+    const spy = vi.spyOn(globalThis, 'setImmediate');
+    const order: string[] = [];
+    try {
+      const first = s.schedule();
+      expect(s.schedule()).toBe(first);
+      await first;
+      const resumed = (async () => {
+        await s.schedule();
+        order.push('scheduled');
+      })();
+      // Queued after the scheduled caller: it runs after it only if schedule() costs one
+      // microtask hop (a thenable or a macrotask would let both microtasks go first).
+      queueMicrotask(() => {
+        order.push('microtask 1');
+        queueMicrotask(() => order.push('microtask 2'));
+      });
+      await resumed;
+      await new Promise<void>((resolve) => queueMicrotask(resolve));
+      expect(order).toEqual(['scheduled', 'microtask 1', 'microtask 2']);
+      expect(spy).not.toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('counts pending schedule() and yield() callers in size until they resume', async () => {

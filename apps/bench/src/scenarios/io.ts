@@ -84,6 +84,35 @@ async function plainYieldTask(counter: { n: number }): Promise<void> {
   counter.n++;
 }
 
+// The floor of this shape with no scheduler at all: an async function that awaits a resolved
+// promise, then a promise shared by every task of the turn (one setImmediate resolves it). It is
+// what V8 charges for the call, its two awaits and Promise.all's element, and what any
+// scheduler built on native promises can at best match: IoScheduler ÷ floor shows what the
+// scheduler itself adds, floor ÷ setImmediate shows how far the shape can go at all.
+const resolvedVoid = Promise.resolve();
+let turnPromise: Promise<void> | undefined;
+let resolveTurn: () => void = () => {};
+function captureTurn(resolve: () => void): void {
+  resolveTurn = resolve;
+}
+function endTurn(): void {
+  turnPromise = undefined;
+  resolveTurn();
+}
+function sharedTurn(): Promise<void> {
+  if (turnPromise === undefined) {
+    turnPromise = new Promise<void>(captureTurn);
+    setImmediate(endTurn);
+  }
+  return turnPromise;
+}
+async function floorYieldTask(counter: { n: number }): Promise<void> {
+  await resolvedVoid;
+  await sharedTurn();
+  counter.n++;
+}
+const floorYieldName = 'floor: async fn, no scheduler (Promise.all)';
+
 const schedulerYield = throughput({
   id: 'io/scheduler-yield',
   group: 'io',
@@ -122,6 +151,16 @@ const schedulerYield = throughput({
         sink += counter.n;
       },
     },
+    {
+      name: floorYieldName,
+      async run(ops) {
+        const counter = { n: 0 };
+        const promises = new Array(ops);
+        for (let i = 0; i < ops; i++) promises[i] = floorYieldTask(counter);
+        await Promise.all(promises);
+        sink += counter.n;
+      },
+    },
   ],
   compare: [
     {
@@ -138,6 +177,8 @@ const schedulerYield = throughput({
       subject: 'IoScheduler schedule+yield (whenAll)',
       baseline: 'IoScheduler schedule+yield (async fn, Promise.all)',
     },
+    { subject: 'IoScheduler schedule+yield (async fn, Promise.all)', baseline: floorYieldName },
+    { subject: floorYieldName, baseline: 'async fn + setImmediate (Promise.all)' },
   ],
 });
 
@@ -170,6 +211,23 @@ async function plainSet(open: () => void): Promise<void> {
   await null;
   open();
 }
+
+// The floor of the event shape with no scheduler and no Event: the waiter awaits a resolved
+// promise, then a bare promise; the setter awaits a resolved promise, then resolves it.
+let capturedOpen: () => void = () => {};
+function captureOpen(resolve: () => void): void {
+  capturedOpen = resolve;
+}
+async function floorWait(gate: Promise<void>, counter: { n: number }): Promise<void> {
+  await resolvedVoid;
+  await gate;
+  counter.n++;
+}
+async function floorSet(open: () => void): Promise<void> {
+  await resolvedVoid;
+  open();
+}
+const floorEventName = 'floor: async fn + bare promise, no scheduler (Promise.all)';
 
 const schedulerEvent = throughput({
   id: 'io/scheduler-event',
@@ -221,6 +279,20 @@ const schedulerEvent = throughput({
         sink += counter.n;
       },
     },
+    {
+      name: floorEventName,
+      async run(ops) {
+        const counter = { n: 0 };
+        const promises = new Array(2 * ops);
+        for (let i = 0; i < ops; i++) {
+          const gate = new Promise<void>(captureOpen);
+          promises[2 * i] = floorWait(gate, counter);
+          promises[2 * i + 1] = floorSet(capturedOpen);
+        }
+        await Promise.all(promises);
+        sink += counter.n;
+      },
+    },
   ],
   compare: [
     {
@@ -232,6 +304,8 @@ const schedulerEvent = throughput({
       subject: 'IoScheduler + Event (async fn, Promise.all)',
       baseline: 'async fn + Promise.withResolvers (Promise.all)',
     },
+    { subject: 'IoScheduler + Event (async fn, Promise.all)', baseline: floorEventName },
+    { subject: floorEventName, baseline: 'async fn + Promise.withResolvers (Promise.all)' },
   ],
 });
 
