@@ -24,6 +24,12 @@ for (const group of ['packages', 'apps']) {
 }
 
 const args = process.argv.slice(2);
+// Type-checking: one TypeScript program over the whole workspace (tsconfig.workspace.json), so
+// each package's sources are checked once rather than again by every package above it, and the
+// compiler starts once. A run filtered to some packages (`--filter`) checks those packages
+// with their own tsconfig instead.
+const filtered = args.some((a) => a === '--filter' || a.startsWith('--filter=') || a === '-F');
+const typecheck = filtered ? 'typecheck' : 'typecheck-workspace';
 const concurrency = args.some((a) => a.startsWith('--concurrency'))
   ? []
   : [`--concurrency=${Math.max(2, availableParallelism())}`];
@@ -33,7 +39,7 @@ const turbo = spawnSync(
   [
     'run',
     'lint',
-    'typecheck',
+    typecheck,
     'test',
     'check',
     '--output-logs=errors-only',
