@@ -19,6 +19,7 @@ import {
   type Scenario,
   type ScenarioResult,
 } from '../harness.ts';
+import { settled } from './common/settled.ts';
 import { bulkLoad, echoLoad } from './net/clients.ts';
 import { libcoroExample, libcoroPorts } from './net/libcoro.ts';
 import { hasWrk, runWrk, type ServerProcess, startBinary, startServer } from './net/processes.ts';
@@ -104,8 +105,12 @@ async function rotate(
       const server = await contender.start();
       try {
         await warm(server);
+        // The warm-up's tail (closing its connections, accepting ones its load generator gave
+        // up on) is not the measured load's work; the measured load's own tail is.
+        await settled(server);
         const cpuBefore = server.cpuSeconds();
         const { work, seconds, ...latency } = await measure(server);
+        await settled(server);
         const cpu = server.cpuSeconds() - cpuBefore;
         const sample = { perCpuSecond: work / cpu, perSecond: work / seconds, ...latency };
         samples[index]!.push(sample);
