@@ -102,6 +102,54 @@ describe('tls.Client data path', () => {
     expect(received.digest('hex')).toBe(sent.digest('hex'));
   });
 
+  it('writeAll resolves once TLS has encrypted the bytes: a buffer overwritten at once arrives as it was', async () => {
+    const { client, peer } = await pair();
+    const message = Buffer.alloc(36);
+    const received = Buffer.alloc(36 * 200);
+    const reading = peer.readExact(received, { timeout: 30_000 });
+    for (let i = 0; i < 200; i++) {
+      message.fill(i);
+      // Nothing is queued before each write, so it takes the path that resolves without
+      // waiting for the stream's callback: it has settled after a few microtasks, before any
+      // I/O callback could have run. Node.js's TLS layer encrypts (or copies) the bytes inside
+      // write(); should that ever change, this test fails, not silently the data.
+      let settled = false;
+      const writing = client.writeAll(message).then((result) => {
+        settled = true;
+        return result;
+      });
+      for (let k = 0; k < 5; k++) await Promise.resolve();
+      expect(settled).toBe(true);
+      expect((await writing)[0].kind).toBe('ok');
+      message.fill(0xff);
+      // Let the previous write's callback run before the next one (a turn or two).
+      for (let turn = 0; turn < 100 && client.socket!.writableLength > 0; turn++) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(client.socket!.writableLength).toBe(0);
+    }
+    const [status, view] = await reading;
+    expect(status.kind).toBe('ok');
+    for (let i = 0; i < 200; i++) {
+      expect(view.subarray(i * 36, i * 36 + 36).every((byte) => byte === i)).toBe(true);
+    }
+    // Back to back (the second write is queued behind the first): both arrive intact too.
+    const first = Buffer.alloc(1 << 16, 1);
+    const second = Buffer.alloc(1 << 16, 2);
+    const back = Buffer.alloc(2 << 16);
+    const both = peer.readExact(back, { timeout: 30_000 });
+    const [a] = await client.writeAll(first);
+    first.fill(9);
+    // The first is still in flight for Node.js's stream: this one waits for its callback.
+    const [c] = await client.writeAll(second);
+    second.fill(9);
+    expect([a.kind, c.kind]).toEqual(['ok', 'ok']);
+    const [r, got] = await both;
+    expect(r.kind).toBe('ok');
+    expect(got.subarray(0, 1 << 16).every((byte) => byte === 1)).toBe(true);
+    expect(got.subarray(1 << 16).every((byte) => byte === 2)).toBe(true);
+  });
+
   it('readExact gathers many small writes; its deadline covers the whole call', async () => {
     const { client, peer } = await pair();
     const reading = peer.readExact(Buffer.alloc(1000), { timeout: 30_000 });

@@ -19,6 +19,7 @@ import {
   type Scenario,
   type ScenarioResult,
 } from '../harness.ts';
+import { settled } from './common/settled.ts';
 import { bulkLoad, echoLoad } from './net/clients.ts';
 import { libcoroExample, libcoroPorts } from './net/libcoro.ts';
 import { hasWrk, runWrk, type ServerProcess, startBinary, startServer } from './net/processes.ts';
@@ -103,10 +104,17 @@ async function rotate(
       const contender = list[index]!;
       const server = await contender.start();
       try {
-        // The smoke run checks that the scenario works, not its figures: no warm-up.
-        if (!ctx.smoke) await warm(server);
+        // The smoke run checks that the scenario works, not its figures: no warm-up, no
+        // waiting for the server to go quiet.
+        if (!ctx.smoke) {
+          await warm(server);
+          // The warm-up's tail (closing its connections, accepting ones its load generator gave
+          // up on) is not the measured load's work; the measured load's own tail is.
+          await settled(server);
+        }
         const cpuBefore = server.cpuSeconds();
         const { work, seconds, ...latency } = await measure(server);
+        if (!ctx.smoke) await settled(server);
         const cpu = server.cpuSeconds() - cpuBefore;
         const sample = { perCpuSecond: work / cpu, perSecond: work / seconds, ...latency };
         samples[index]!.push(sample);

@@ -8,6 +8,7 @@
 import { makeTestCertificates, type TestCertificates } from '@coro/test-certs';
 import type { Measurement, RunContext, Scenario, ScenarioResult } from '../harness.ts';
 import { compare } from '../harness.ts';
+import { settled } from './common/settled.ts';
 import { bulkLoad, echoLoad, handshakeLoad } from './tls/clients.ts';
 import { startTlsServer } from './tls/process.ts';
 
@@ -60,10 +61,15 @@ async function measure(
         server.keyPath,
       );
       try {
-        // The smoke run checks that the scenario works, not its figures: no warm-up.
-        if (!ctx.smoke) await warm(running.port, ca.cert);
+        // The smoke run checks that the scenario works, not its figures: no warm-up, no
+        // waiting for the server to go quiet.
+        if (!ctx.smoke) {
+          await warm(running.port, ca.cert);
+          await settled(running);
+        }
         const cpuBefore = running.cpuSeconds();
         const ms = await load(running.port, ca.cert);
+        if (!ctx.smoke) await settled(running);
         const cpu = running.cpuSeconds() - cpuBefore;
         samples[index]!.push({
           perCpuSecond: work / Math.max(cpu, 0.01),

@@ -91,6 +91,8 @@ export class Channel {
   readonly socket: Socket;
   readonly #scheduler: IoScheduler;
   readonly #onread: boolean;
+  // A TLS socket: its handle encrypts (or copies) what it is given before write() returns.
+  readonly #encrypts: boolean;
   #readingPaused = false;
   #leftover: Buffer | undefined;
   // readable mode: chunks after #leftover, and the bytes of both.
@@ -112,6 +114,7 @@ export class Channel {
     this.#scheduler = scheduler;
     this.socket = socket;
     this.#onread = onread;
+    this.#encrypts = (socket as Socket & { encrypted?: unknown }).encrypted === true;
     socket.on('error', this.#onError);
     socket.on('end', this.#onEnd);
     socket.on('close', this.#onClose);
@@ -361,16 +364,21 @@ export class Channel {
       return Promise.resolve([IoStatus.timeout, bytes]);
     }
     let offset = 0;
-    // Fast path: while libuv writes each chunk straight into the kernel, Node.js keeps
-    // nothing, and the caller may reuse its bytes at once.
+    // Fast path: while libuv writes each chunk straight into the kernel (or TLS encrypts it
+    // on the spot), Node.js keeps nothing, and the caller may reuse its bytes at once.
     for (;;) {
       const end = Math.min(bytes.length, offset + writeChunk);
       const chunk = end - offset === bytes.length ? bytes : bytes.subarray(offset, end);
       if (socket.writableLength === 0) {
         // Nothing queued: libuv tries the kernel at once. Written without a callback, a chunk
         // the kernel takes whole costs Node.js's stream no tick and no callback afterwards.
+        const consumed = this.#encrypts && socket.writableCorked === 0 && !socket.connecting;
         socket.write(chunk);
-        if (socket.writableLength !== 0) {
+        // TLS: the stream reports every write as in flight until the next turn, but a chunk
+        // that reached the TLS layer at once was encrypted (or copied) before write()
+        // returned: nothing refers to the caller's bytes any more. (Waiting for the callback
+        // there cost an empty write through the TLS layer and a turn per message.)
+        if (socket.writableLength !== 0 && !(consumed && !socket.destroyed)) {
           // libuv holds the rest: an empty write queued behind it calls back once it is out.
           socket.write(empty, this.#onWritten);
           this.#issued++;
