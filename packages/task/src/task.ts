@@ -334,6 +334,7 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
   static #start<T>(task: Task<T>): Promise<T> {
     let promise: Promise<T>;
     if (switches.tracing || switches.implicitStop) promise = Task.#startInContext(task);
+    else if (task.#def !== undefined) promise = Task.#runBody(task);
     else promise = task._run();
     task.#promise = promise;
     const links = task.#links;
@@ -356,17 +357,30 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
    * @internal Calls the body; a synchronous throw becomes a rejection. The extension point for
    * coro's own packages: a subclass (such as `@coro/pool`'s job task) overrides `_run` to
    * produce its promise some other way, and keeps the laziness, caching, tracing and stop
-   * handling of `Task`. Kept stable across minor versions for that reason.
+   * handling of `Task`. Kept stable across minor versions for that reason. Such a subclass
+   * constructs its tasks without a body (`super(undefined, …)`): a task with a body is started
+   * by calling the body directly, not through `_run`.
    */
   _run(): Promise<T> {
-    const def = this.#def;
-    const args = this.#args;
-    this.#def = undefined;
-    this.#args = undefined;
-    if (def === undefined) return Promise.reject(new InvalidArgumentError('task has no body'));
+    if (this.#def === undefined) {
+      return Promise.reject(new InvalidArgumentError('task has no body'));
+    }
+    return Task.#runBody(this);
+  }
+
+  /**
+   * Calls the body of a task that has one (`#def` set). `#start` calls it directly for such
+   * tasks, without the virtual `_run` call: only subclasses that bring their own `_run` (and
+   * no body) go through it.
+   */
+  static #runBody<T>(task: Task<T>): Promise<T> {
+    const def = task.#def as TaskDef;
+    const args = task.#args;
+    task.#def = undefined;
+    task.#args = undefined;
     let result: unknown;
     try {
-      result = def.mode === ARROW ? callArrow(def.body, args) : Task.#call(this, def, args);
+      result = def.mode === ARROW ? callArrow(def.body, args) : Task.#call(task, def, args);
     } catch (error) {
       return Promise.reject(error);
     }
