@@ -398,12 +398,16 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
     if (def.mode === WITH_CONTEXT) {
       const call = body as unknown as (ctx: TaskContext, ...rest: unknown[]) => unknown;
       if (args === NO_ARGS) return call(ctx);
-      if (Array.isArray(args)) return call(ctx, ...args);
-      return call(ctx, args);
+      if (!Array.isArray(args)) return call(ctx, args);
+      if (args.length === 2) return call(ctx, args[0], args[1]);
+      if (args.length === 1) return call(ctx, args[0]);
+      return call(ctx, ...args);
     }
     if (args === NO_ARGS) return body.call(ctx);
-    if (Array.isArray(args)) return body.apply(ctx, args);
-    return body.call(ctx, args);
+    if (!Array.isArray(args)) return body.call(ctx, args);
+    if (args.length === 2) return body.call(ctx, args[0], args[1]);
+    if (args.length === 1) return body.call(ctx, args[0]);
+    return body.apply(ctx, args);
   }
 
   /** Removes the stop links once the task settles. */
@@ -434,8 +438,12 @@ keepShape(new Context(new Task(undefined, NO_ARGS, undefined)));
 function callArrow(body: Body, args: unknown): unknown {
   const arrow = body as (...rest: unknown[]) => unknown;
   if (args === NO_ARGS) return arrow();
-  if (Array.isArray(args)) return arrow(...args);
-  return arrow(args);
+  if (!Array.isArray(args)) return arrow(args);
+  // Two arguments (the next most common case) and one wrapped array argument are passed
+  // without a spread call.
+  if (args.length === 2) return arrow(args[0], args[1]);
+  if (args.length === 1) return arrow(args[0]);
+  return arrow(...args);
 }
 
 /**
@@ -464,16 +472,17 @@ function taskFactory<A extends unknown[], R>(
 ): TaskFactory<A, Awaited<R>> {
   checkFunction(fn, 'task()');
   const name = options?.name ?? (fn.name || undefined);
-  // Zero or one argument (the common case) is stored without an array; only `arguments.length`
-  // is read, which V8 does without making an arguments object. More arguments are forwarded
-  // to a rest-parameter function, which V8 also does without one.
+  // Zero or one argument (the common case) is stored without an array, two in a literal pair;
+  // only `arguments.length` is read, which V8 does without making an arguments object. More
+  // arguments are forwarded to a rest-parameter function, which V8 also does without one.
   const def = new TaskDef(fn as Body, isArrow(fn) ? ARROW : THIS_CONTEXT);
   const many = (...args: unknown[]) => new Task<Awaited<R>>(def, args, name);
-  return function makeTask(this: unknown, first: unknown) {
+  return function makeTask(this: unknown, first: unknown, second: unknown) {
     // biome-ignore lint/complexity/noArguments: only the count is read; no arguments object.
     const n = arguments.length;
     if (n === 1) return new Task<Awaited<R>>(def, oneArg(first), name);
     if (n === 0) return new Task<Awaited<R>>(def, NO_ARGS, name);
+    if (n === 2) return new Task<Awaited<R>>(def, [first, second], name);
     // biome-ignore lint/complexity/noArguments: forwarding `arguments` avoids copying it.
     return many.apply(undefined, arguments as unknown as unknown[]);
   } as unknown as TaskFactory<A, Awaited<R>>;
@@ -498,11 +507,12 @@ function withContext<A extends unknown[], R>(
   const name = options?.name ?? (fn.name || undefined);
   const def = new TaskDef(fn as Body, WITH_CONTEXT);
   const many = (...args: unknown[]) => new Task<Awaited<R>>(def, args, name);
-  return function makeContextTask(this: unknown, first: unknown) {
+  return function makeContextTask(this: unknown, first: unknown, second: unknown) {
     // biome-ignore lint/complexity/noArguments: only the count is read; no arguments object.
     const n = arguments.length;
     if (n === 1) return new Task<Awaited<R>>(def, oneArg(first), name);
     if (n === 0) return new Task<Awaited<R>>(def, NO_ARGS, name);
+    if (n === 2) return new Task<Awaited<R>>(def, [first, second], name);
     // biome-ignore lint/complexity/noArguments: forwarding `arguments` avoids copying it.
     return many.apply(undefined, arguments as unknown as unknown[]);
   } as unknown as TaskFactory<A, Awaited<R>>;
