@@ -120,12 +120,22 @@ class TaskDef {
   }
 }
 
-/** The stop links of a task: parents given to `stopWith`, then their registrations. */
+/**
+ * The stop links of a task: parents given to `stopWith`, then their registrations, and the
+ * task's token. Made only for a task given a parent; until then the task's stop slot holds the
+ * token itself (or nothing), so that a task costs one field for all of its stop state.
+ */
 class StopLinks {
+  /** The task's stop token, once made. */
+  token: StopToken | undefined;
   /** Parents given to `stopWith` before the task started: linked only when it starts. */
   parents: StopLike[] | undefined = undefined;
   /** Registrations on parents, removed once the task settles. */
   registrations: StopRegistration[] | undefined = undefined;
+
+  constructor(token: StopToken | undefined) {
+    this.token = token;
+  }
 }
 
 /** @internal Starts a task (if it has not started) and returns its promise: no thenable hop. */
@@ -147,15 +157,15 @@ let adoptPromise: <T>(task: Task<T>, promise: Promise<T>) => void;
  * console.log(await t);         // 42 — the same result, not run again
  */
 export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
-  // Five fields and no private methods (a private method costs every instance a brand slot):
-  // a task is allocated per call, and its size is most of what it costs over a plain promise.
-  // The helpers are static private methods, which cost instances nothing.
+  // Five fields (one for all stop state) and no private methods (a private method costs every
+  // instance a brand slot): a task is allocated per call, and its size is most of what it costs
+  // over a plain promise. The helpers are static private methods, which cost instances nothing.
   /** The body and how it is called, until the task starts. */
   #def: TaskDef | undefined;
   #args: unknown;
   #promise: Promise<T> | undefined = undefined;
-  #stop: StopToken | undefined = undefined;
-  #links: StopLinks | undefined = undefined;
+  /** The stop token (made on first use), or the stop links holding it once a parent is given. */
+  #stop: StopToken | StopLinks | undefined = undefined;
   /** The task's name (for tracing and messages), if it has one. */
   name: string | undefined;
 
@@ -249,9 +259,13 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
    * to `stopWith`, if it has not started yet, so that the token sees their stop at once.
    */
   get stopToken(): StopToken {
-    const token = (this.#stop ??= new StopToken());
-    if (this.#links?.parents !== undefined) Task.#linkParents(this);
-    return token;
+    const stop = this.#stop;
+    if (stop instanceof StopLinks) {
+      const token = (stop.token ??= new StopToken());
+      if (stop.parents !== undefined) Task.#linkParents(this, stop);
+      return token;
+    }
+    return stop ?? (this.#stop = new StopToken());
   }
 
   /** The stop token as an `AbortSignal`. */
@@ -261,14 +275,16 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
 
   /** Whether stop has been requested on this task (or on a parent given to `stopWith`). */
   get stopRequested(): boolean {
-    const parents = this.#links?.parents;
-    if (parents !== undefined) Task.#checkParents(this, parents);
-    return this.#stop !== undefined && this.#stop.stopRequested;
+    const stop = this.#stop;
+    if (stop === undefined) return false;
+    if (!(stop instanceof StopLinks)) return stop.stopRequested;
+    if (stop.parents !== undefined) Task.#checkParents(this, stop.parents);
+    return stop.token !== undefined && stop.token.stopRequested;
   }
 
   /** Throws a `CancelledError` if stop has been requested on this task. */
   throwIfStopRequested(): void {
-    if (this.stopRequested) throw toCancelledError((this.#stop as StopToken).reason);
+    if (this.stopRequested) throw toCancelledError((Task.#token(this) as StopToken).reason);
   }
 
   /**
@@ -277,10 +293,13 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
    * the request. Works before the task starts, too (the body then starts already stopped).
    */
   requestStop(reason?: unknown): boolean {
-    const first = requestStopOf((this.#stop ??= new StopToken()), reason);
-    // A stopped task needs no link to a parent any more.
-    if (this.#links !== undefined) this.#links.parents = undefined;
-    return first;
+    const stop = this.#stop;
+    if (stop instanceof StopLinks) {
+      // A stopped task needs no link to a parent any more.
+      stop.parents = undefined;
+      return requestStopOf((stop.token ??= new StopToken()), reason);
+    }
+    return requestStopOf(stop ?? (this.#stop = new StopToken()), reason);
   }
 
   /**
@@ -298,11 +317,19 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
       this.requestStop(stopReason(source));
       return this;
     }
-    if (this.#stop?.stopRequested) return this;
-    const links = (this.#links ??= new StopLinks());
+    const stop = this.#stop;
+    const token = stop instanceof StopLinks ? stop.token : stop;
+    if (token?.stopRequested) return this;
+    const links = stop instanceof StopLinks ? stop : (this.#stop = new StopLinks(token));
     (links.parents ??= []).push(source);
-    if (this.#promise !== undefined || this.#stop !== undefined) Task.#linkParents(this);
+    if (this.#promise !== undefined || token !== undefined) Task.#linkParents(this, links);
     return this;
+  }
+
+  /** The task's stop token, if it has been made. */
+  static #token(task: Task<unknown>): StopToken | undefined {
+    const stop = task.#stop;
+    return stop instanceof StopLinks ? stop.token : stop;
   }
 
   /** Stops the task if a pending parent has stopped (without registering on any). */
@@ -316,8 +343,7 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
   }
 
   /** Registers on the pending parents; their registrations go once the task settles. */
-  static #linkParents(task: Task<unknown>): void {
-    const links = task.#links as StopLinks;
+  static #linkParents(task: Task<unknown>, links: StopLinks): void {
     const parents = links.parents as StopLike[];
     links.parents = undefined;
     for (const parent of parents) {
@@ -327,7 +353,7 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
       }
       (links.registrations ??= []).push(onStop(parent, (reason) => task.requestStop(reason)));
     }
-    if (task.#promise !== undefined) Task.#unlinkOnSettle(task, task.#promise);
+    if (task.#promise !== undefined) Task.#unlinkOnSettle(links, task.#promise);
   }
 
   /** Runs the body once and records its promise. */
@@ -337,10 +363,10 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
     else if (task.#def !== undefined) promise = Task.#runBody(task);
     else promise = task._run();
     task.#promise = promise;
-    const links = task.#links;
-    if (links !== undefined) {
-      if (links.parents !== undefined) Task.#linkParents(task as Task<unknown>);
-      else Task.#unlinkOnSettle(task as Task<unknown>, promise);
+    const links = task.#stop;
+    if (links instanceof StopLinks) {
+      if (links.parents !== undefined) Task.#linkParents(task as Task<unknown>, links);
+      else Task.#unlinkOnSettle(links, promise);
     }
     return promise;
   }
@@ -411,11 +437,10 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
   }
 
   /** Removes the stop links once the task settles. */
-  static #unlinkOnSettle(task: Task<unknown>, promise: Promise<unknown>): void {
-    const links = task.#links;
-    const registrations = links?.registrations;
+  static #unlinkOnSettle(links: StopLinks, promise: Promise<unknown>): void {
+    const registrations = links.registrations;
     if (registrations === undefined) return;
-    (links as StopLinks).registrations = undefined;
+    links.registrations = undefined;
     const unlink = () => {
       for (const link of registrations) link.unregister();
     };
