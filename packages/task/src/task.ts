@@ -55,6 +55,20 @@ function oneArg(arg: unknown): unknown {
   return Array.isArray(arg) ? [arg] : arg;
 }
 
+/**
+ * The argument store of a task called with exactly two arguments (the next most common case):
+ * one small object, where an array costs two (the array and its elements).
+ */
+class ArgPair {
+  readonly first: unknown;
+  readonly second: unknown;
+
+  constructor(first: unknown, second: unknown) {
+    this.first = first;
+    this.second = second;
+  }
+}
+
 /** The context handed to a body: a view of its task that is not itself awaitable. */
 class Context implements TaskContext {
   readonly #task: Task<unknown>;
@@ -424,14 +438,14 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
     if (def.mode === WITH_CONTEXT) {
       const call = body as unknown as (ctx: TaskContext, ...rest: unknown[]) => unknown;
       if (args === NO_ARGS) return call(ctx);
+      if (args instanceof ArgPair) return call(ctx, args.first, args.second);
       if (!Array.isArray(args)) return call(ctx, args);
-      if (args.length === 2) return call(ctx, args[0], args[1]);
       if (args.length === 1) return call(ctx, args[0]);
       return call(ctx, ...args);
     }
     if (args === NO_ARGS) return body.call(ctx);
+    if (args instanceof ArgPair) return body.call(ctx, args.first, args.second);
     if (!Array.isArray(args)) return body.call(ctx, args);
-    if (args.length === 2) return body.call(ctx, args[0], args[1]);
     if (args.length === 1) return body.call(ctx, args[0]);
     return body.apply(ctx, args);
   }
@@ -458,15 +472,16 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
 keepShape(new Task(undefined, NO_ARGS, undefined));
 keepShape(new Task(undefined, 0, undefined));
 keepShape(new Context(new Task(undefined, NO_ARGS, undefined)));
+keepShape(new ArgPair(NO_ARGS, NO_ARGS));
+keepShape(new ArgPair(0, 0));
 
 /** Calls an arrow body (it ignores `this`: no context to make). */
 function callArrow(body: Body, args: unknown): unknown {
   const arrow = body as (...rest: unknown[]) => unknown;
   if (args === NO_ARGS) return arrow();
+  if (args instanceof ArgPair) return arrow(args.first, args.second);
   if (!Array.isArray(args)) return arrow(args);
-  // Two arguments (the next most common case) and one wrapped array argument are passed
-  // without a spread call.
-  if (args.length === 2) return arrow(args[0], args[1]);
+  // One wrapped array argument is passed without a spread call.
   if (args.length === 1) return arrow(args[0]);
   return arrow(...args);
 }
@@ -497,7 +512,7 @@ function taskFactory<A extends unknown[], R>(
 ): TaskFactory<A, Awaited<R>> {
   checkFunction(fn, 'task()');
   const name = options?.name ?? (fn.name || undefined);
-  // Zero or one argument (the common case) is stored without an array, two in a literal pair;
+  // Zero or one argument (the common case) is stored without an array, two in an `ArgPair`;
   // only `arguments.length` is read, which V8 does without making an arguments object. More
   // arguments are forwarded to a rest-parameter function, which V8 also does without one.
   const def = new TaskDef(fn as Body, isArrow(fn) ? ARROW : THIS_CONTEXT);
@@ -507,7 +522,7 @@ function taskFactory<A extends unknown[], R>(
     const n = arguments.length;
     if (n === 1) return new Task<Awaited<R>>(def, oneArg(first), name);
     if (n === 0) return new Task<Awaited<R>>(def, NO_ARGS, name);
-    if (n === 2) return new Task<Awaited<R>>(def, [first, second], name);
+    if (n === 2) return new Task<Awaited<R>>(def, new ArgPair(first, second), name);
     // biome-ignore lint/complexity/noArguments: forwarding `arguments` avoids copying it.
     return many.apply(undefined, arguments as unknown as unknown[]);
   } as unknown as TaskFactory<A, Awaited<R>>;
@@ -537,7 +552,7 @@ function withContext<A extends unknown[], R>(
     const n = arguments.length;
     if (n === 1) return new Task<Awaited<R>>(def, oneArg(first), name);
     if (n === 0) return new Task<Awaited<R>>(def, NO_ARGS, name);
-    if (n === 2) return new Task<Awaited<R>>(def, [first, second], name);
+    if (n === 2) return new Task<Awaited<R>>(def, new ArgPair(first, second), name);
     // biome-ignore lint/complexity/noArguments: forwarding `arguments` avoids copying it.
     return many.apply(undefined, arguments as unknown as unknown[]);
   } as unknown as TaskFactory<A, Awaited<R>>;
