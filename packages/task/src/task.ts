@@ -108,7 +108,14 @@ const THIS_CONTEXT = 0;
 const WITH_CONTEXT = 1;
 /** An arrow function: it cannot see `this`, so no context is made. */
 const ARROW = 2;
-type CallMode = typeof THIS_CONTEXT | typeof WITH_CONTEXT | typeof ARROW;
+/**
+ * Added to a mode: the arguments are an `ArgPair`. A factory has a second definition for its
+ * two-argument calls, so that the call is picked by comparing small integers, never by testing
+ * what the argument store is (an `instanceof` per start).
+ */
+const PAIR = 4;
+const ARROW_PAIR = ARROW + PAIR;
+type CallMode = number;
 
 /**
  * Whether `fn` is an arrow function (it ignores `this`), read once per factory from its source
@@ -378,7 +385,7 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
     else promise = task._run();
     task.#promise = promise;
     const links = task.#stop;
-    if (links instanceof StopLinks) {
+    if (links !== undefined && links instanceof StopLinks) {
       if (links.parents !== undefined) Task.#linkParents(task as Task<unknown>, links);
       else Task.#unlinkOnSettle(links, promise);
     }
@@ -420,7 +427,12 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
     task.#args = undefined;
     let result: unknown;
     try {
-      result = def.mode === ARROW ? callArrow(def.body, args) : Task.#call(task, def, args);
+      const mode = def.mode;
+      if (mode === ARROW) result = callArrow(def.body, args);
+      else if (mode === ARROW_PAIR) {
+        const pair = args as ArgPair;
+        result = (def.body as (a: unknown, b: unknown) => unknown)(pair.first, pair.second);
+      } else result = Task.#call(task, def, args);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -435,16 +447,25 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
   static #call(task: Task<unknown>, def: TaskDef, args: unknown): unknown {
     const body = def.body;
     const ctx = new Context(task);
+    const pair = (def.mode & PAIR) !== 0 ? (args as ArgPair) : undefined;
+    if (pair !== undefined) {
+      if (def.mode === WITH_CONTEXT + PAIR) {
+        return (body as unknown as (ctx: TaskContext, a: unknown, b: unknown) => unknown)(
+          ctx,
+          pair.first,
+          pair.second,
+        );
+      }
+      return body.call(ctx, pair.first, pair.second);
+    }
     if (def.mode === WITH_CONTEXT) {
       const call = body as unknown as (ctx: TaskContext, ...rest: unknown[]) => unknown;
       if (args === NO_ARGS) return call(ctx);
-      if (args instanceof ArgPair) return call(ctx, args.first, args.second);
       if (!Array.isArray(args)) return call(ctx, args);
       if (args.length === 1) return call(ctx, args[0]);
       return call(ctx, ...args);
     }
     if (args === NO_ARGS) return body.call(ctx);
-    if (args instanceof ArgPair) return body.call(ctx, args.first, args.second);
     if (!Array.isArray(args)) return body.call(ctx, args);
     if (args.length === 1) return body.call(ctx, args[0]);
     return body.apply(ctx, args);
@@ -479,7 +500,6 @@ keepShape(new ArgPair(0, 0));
 function callArrow(body: Body, args: unknown): unknown {
   const arrow = body as (...rest: unknown[]) => unknown;
   if (args === NO_ARGS) return arrow();
-  if (args instanceof ArgPair) return arrow(args.first, args.second);
   if (!Array.isArray(args)) return arrow(args);
   // One wrapped array argument is passed without a spread call.
   if (args.length === 1) return arrow(args[0]);
@@ -515,14 +535,16 @@ function taskFactory<A extends unknown[], R>(
   // Zero or one argument (the common case) is stored without an array, two in an `ArgPair`;
   // only `arguments.length` is read, which V8 does without making an arguments object. More
   // arguments are forwarded to a rest-parameter function, which V8 also does without one.
-  const def = new TaskDef(fn as Body, isArrow(fn) ? ARROW : THIS_CONTEXT);
+  const mode = isArrow(fn) ? ARROW : THIS_CONTEXT;
+  const def = new TaskDef(fn as Body, mode);
+  const pairDef = new TaskDef(fn as Body, mode + PAIR);
   const many = (...args: unknown[]) => new Task<Awaited<R>>(def, args, name);
   return function makeTask(this: unknown, first: unknown, second: unknown) {
     // biome-ignore lint/complexity/noArguments: only the count is read; no arguments object.
     const n = arguments.length;
     if (n === 1) return new Task<Awaited<R>>(def, oneArg(first), name);
     if (n === 0) return new Task<Awaited<R>>(def, NO_ARGS, name);
-    if (n === 2) return new Task<Awaited<R>>(def, new ArgPair(first, second), name);
+    if (n === 2) return new Task<Awaited<R>>(pairDef, new ArgPair(first, second), name);
     // biome-ignore lint/complexity/noArguments: forwarding `arguments` avoids copying it.
     return many.apply(undefined, arguments as unknown as unknown[]);
   } as unknown as TaskFactory<A, Awaited<R>>;
@@ -546,13 +568,14 @@ function withContext<A extends unknown[], R>(
   checkFunction(fn, 'task.withContext()');
   const name = options?.name ?? (fn.name || undefined);
   const def = new TaskDef(fn as Body, WITH_CONTEXT);
+  const pairDef = new TaskDef(fn as Body, WITH_CONTEXT + PAIR);
   const many = (...args: unknown[]) => new Task<Awaited<R>>(def, args, name);
   return function makeContextTask(this: unknown, first: unknown, second: unknown) {
     // biome-ignore lint/complexity/noArguments: only the count is read; no arguments object.
     const n = arguments.length;
     if (n === 1) return new Task<Awaited<R>>(def, oneArg(first), name);
     if (n === 0) return new Task<Awaited<R>>(def, NO_ARGS, name);
-    if (n === 2) return new Task<Awaited<R>>(def, new ArgPair(first, second), name);
+    if (n === 2) return new Task<Awaited<R>>(pairDef, new ArgPair(first, second), name);
     // biome-ignore lint/complexity/noArguments: forwarding `arguments` avoids copying it.
     return many.apply(undefined, arguments as unknown as unknown[]);
   } as unknown as TaskFactory<A, Awaited<R>>;
