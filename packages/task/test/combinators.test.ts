@@ -3,6 +3,7 @@ import {
   InvalidArgumentError,
   SettledResult,
   StopSource,
+  syncWait,
   type TaskContext,
   task,
   whenAll,
@@ -71,6 +72,39 @@ describe('whenAll', () => {
     const all = whenAll([stoppable(log, 'a'), failing, stoppable(log, 'b')]);
     await expect(all).rejects.toBe(failure);
     expect(log).toEqual(['failing threw', 'a stopped', 'b stopped']);
+  });
+
+  it('awaited, through syncWait or through start(), a failure waits for every child', async () => {
+    const ways: [string, (t: PromiseLike<unknown[]>) => Promise<unknown>][] = [
+      ['await', async (t) => await t],
+      ['syncWait', (t) => syncWait(t)],
+      ['start', (t) => (t as ReturnType<typeof whenAll>).start()],
+      ['then', (t) => new Promise((resolve, reject) => t.then(resolve, reject))],
+    ];
+    for (const [how, wait] of ways) {
+      const slowDone = vi.fn();
+      const slow = task(async () => {
+        await sleep(20);
+        slowDone();
+      })();
+      const failing = task(async () => {
+        throw new Error(`fast ${how}`);
+      })();
+      const all = whenAll([failing, slow]);
+      let error: unknown;
+      try {
+        await wait(all);
+      } catch (e) {
+        error = e;
+      }
+      expect((error as Error).message, how).toBe(`fast ${how}`);
+      expect(slowDone, how).toHaveBeenCalled();
+      // Awaiting the settled task again gives the same error, and a success stays a success.
+      await expect(all).rejects.toThrow(`fast ${how}`);
+    }
+    const ok = whenAll([task(async () => 1)(), task(async () => 2)()]);
+    expect(await ok).toEqual([1, 2]);
+    expect(await syncWait(ok)).toEqual([1, 2]);
   });
 
   it('does not settle before a slow sibling finishes', async () => {

@@ -5,6 +5,7 @@ import {
   InvalidArgumentError,
   invoke,
   StopSource,
+  syncWait,
   Task,
   type TaskContext,
   task,
@@ -62,6 +63,33 @@ describe('Task laziness', () => {
     expect(await seen(undefined)).toEqual([undefined]);
     expect(await seen([1, 2])).toEqual([[1, 2]]);
     expect(await seen(1, 'two', [3])).toEqual([1, 'two', [3]]);
+  });
+
+  it('passes two arguments (stored as a pair) exactly, in every call mode', async () => {
+    const arrow = task(async (...args: unknown[]) => args);
+    const fn = task(async function (this: TaskContext, ...args: unknown[]) {
+      return [this.stopRequested, ...args];
+    });
+    const ctx = task.withContext(async (c, ...args: unknown[]) => [c.stopRequested, ...args]);
+    const pairs: [unknown, unknown][] = [
+      [1, 2],
+      [undefined, undefined],
+      [[1], [2, 3]],
+      [[], 'x'],
+    ];
+    for (const [a, b] of pairs) {
+      expect(await arrow(a, b)).toEqual([a, b]);
+      expect(await fn(a, b)).toEqual([false, a, b]);
+      expect(await ctx(a, b)).toEqual([false, a, b]);
+      expect(await syncWait(arrow(a, b))).toEqual([a, b]);
+    }
+    const count = task(function (this: TaskContext, ..._args: unknown[]) {
+      // biome-ignore lint/complexity/noArguments: the test reads the count the body sees.
+      return arguments.length;
+    });
+    expect(await count(undefined, undefined)).toBe(2);
+    expect(await count([1, 2])).toBe(1);
+    expect(await invoke(async (...args: unknown[]) => args, [1], 2)).toEqual([[1], 2]);
   });
 
   it('a rejection of an unawaited started task is not reported as unhandled', async () => {
