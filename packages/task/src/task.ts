@@ -55,20 +55,6 @@ function oneArg(arg: unknown): unknown {
   return Array.isArray(arg) ? [arg] : arg;
 }
 
-/**
- * The argument store of a task called with exactly two arguments (the next most common case):
- * one small object, where an array costs two (the array and its elements).
- */
-class ArgPair {
-  readonly first: unknown;
-  readonly second: unknown;
-
-  constructor(first: unknown, second: unknown) {
-    this.first = first;
-    this.second = second;
-  }
-}
-
 /** The context handed to a body: a view of its task that is not itself awaitable. */
 class Context implements TaskContext {
   readonly #task: Task<unknown>;
@@ -108,14 +94,7 @@ const THIS_CONTEXT = 0;
 const WITH_CONTEXT = 1;
 /** An arrow function: it cannot see `this`, so no context is made. */
 const ARROW = 2;
-/**
- * Added to a mode: the arguments are an `ArgPair`. A factory has a second definition for its
- * two-argument calls, so that the call is picked by comparing small integers, never by testing
- * what the argument store is (an `instanceof` per start).
- */
-const PAIR = 4;
-const ARROW_PAIR = ARROW + PAIR;
-type CallMode = number;
+type CallMode = typeof THIS_CONTEXT | typeof WITH_CONTEXT | typeof ARROW;
 
 /**
  * Whether `fn` is an arrow function (it ignores `this`), read once per factory from its source
@@ -141,22 +120,12 @@ class TaskDef {
   }
 }
 
-/**
- * The stop links of a task: parents given to `stopWith`, then their registrations, and the
- * task's token. Made only for a task given a parent; until then the task's stop slot holds the
- * token itself (or nothing), so that a task costs one field for all of its stop state.
- */
+/** The stop links of a task: parents given to `stopWith`, then their registrations. */
 class StopLinks {
-  /** The task's stop token, once made. */
-  token: StopToken | undefined;
   /** Parents given to `stopWith` before the task started: linked only when it starts. */
   parents: StopLike[] | undefined = undefined;
   /** Registrations on parents, removed once the task settles. */
   registrations: StopRegistration[] | undefined = undefined;
-
-  constructor(token: StopToken | undefined) {
-    this.token = token;
-  }
 }
 
 /** @internal Starts a task (if it has not started) and returns its promise: no thenable hop. */
@@ -178,15 +147,15 @@ let adoptPromise: <T>(task: Task<T>, promise: Promise<T>) => void;
  * console.log(await t);         // 42 — the same result, not run again
  */
 export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
-  // Five fields (one for all stop state) and no private methods (a private method costs every
-  // instance a brand slot): a task is allocated per call, and its size is most of what it costs
-  // over a plain promise. The helpers are static private methods, which cost instances nothing.
+  // Five fields and no private methods (a private method costs every instance a brand slot):
+  // a task is allocated per call, and its size is most of what it costs over a plain promise.
+  // The helpers are static private methods, which cost instances nothing.
   /** The body and how it is called, until the task starts. */
   #def: TaskDef | undefined;
   #args: unknown;
   #promise: Promise<T> | undefined = undefined;
-  /** The stop token (made on first use), or the stop links holding it once a parent is given. */
-  #stop: StopToken | StopLinks | undefined = undefined;
+  #stop: StopToken | undefined = undefined;
+  #links: StopLinks | undefined = undefined;
   /** The task's name (for tracing and messages), if it has one. */
   name: string | undefined;
 
@@ -280,13 +249,9 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
    * to `stopWith`, if it has not started yet, so that the token sees their stop at once.
    */
   get stopToken(): StopToken {
-    const stop = this.#stop;
-    if (stop instanceof StopLinks) {
-      const token = (stop.token ??= new StopToken());
-      if (stop.parents !== undefined) Task.#linkParents(this, stop);
-      return token;
-    }
-    return stop ?? (this.#stop = new StopToken());
+    const token = (this.#stop ??= new StopToken());
+    if (this.#links?.parents !== undefined) Task.#linkParents(this);
+    return token;
   }
 
   /** The stop token as an `AbortSignal`. */
@@ -296,16 +261,14 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
 
   /** Whether stop has been requested on this task (or on a parent given to `stopWith`). */
   get stopRequested(): boolean {
-    const stop = this.#stop;
-    if (stop === undefined) return false;
-    if (!(stop instanceof StopLinks)) return stop.stopRequested;
-    if (stop.parents !== undefined) Task.#checkParents(this, stop.parents);
-    return stop.token !== undefined && stop.token.stopRequested;
+    const parents = this.#links?.parents;
+    if (parents !== undefined) Task.#checkParents(this, parents);
+    return this.#stop !== undefined && this.#stop.stopRequested;
   }
 
   /** Throws a `CancelledError` if stop has been requested on this task. */
   throwIfStopRequested(): void {
-    if (this.stopRequested) throw toCancelledError((Task.#token(this) as StopToken).reason);
+    if (this.stopRequested) throw toCancelledError((this.#stop as StopToken).reason);
   }
 
   /**
@@ -314,13 +277,10 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
    * the request. Works before the task starts, too (the body then starts already stopped).
    */
   requestStop(reason?: unknown): boolean {
-    const stop = this.#stop;
-    if (stop instanceof StopLinks) {
-      // A stopped task needs no link to a parent any more.
-      stop.parents = undefined;
-      return requestStopOf((stop.token ??= new StopToken()), reason);
-    }
-    return requestStopOf(stop ?? (this.#stop = new StopToken()), reason);
+    const first = requestStopOf((this.#stop ??= new StopToken()), reason);
+    // A stopped task needs no link to a parent any more.
+    if (this.#links !== undefined) this.#links.parents = undefined;
+    return first;
   }
 
   /**
@@ -338,19 +298,11 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
       this.requestStop(stopReason(source));
       return this;
     }
-    const stop = this.#stop;
-    const token = stop instanceof StopLinks ? stop.token : stop;
-    if (token?.stopRequested) return this;
-    const links = stop instanceof StopLinks ? stop : (this.#stop = new StopLinks(token));
+    if (this.#stop?.stopRequested) return this;
+    const links = (this.#links ??= new StopLinks());
     (links.parents ??= []).push(source);
-    if (this.#promise !== undefined || token !== undefined) Task.#linkParents(this, links);
+    if (this.#promise !== undefined || this.#stop !== undefined) Task.#linkParents(this);
     return this;
-  }
-
-  /** The task's stop token, if it has been made. */
-  static #token(task: Task<unknown>): StopToken | undefined {
-    const stop = task.#stop;
-    return stop instanceof StopLinks ? stop.token : stop;
   }
 
   /** Stops the task if a pending parent has stopped (without registering on any). */
@@ -364,7 +316,8 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
   }
 
   /** Registers on the pending parents; their registrations go once the task settles. */
-  static #linkParents(task: Task<unknown>, links: StopLinks): void {
+  static #linkParents(task: Task<unknown>): void {
+    const links = task.#links as StopLinks;
     const parents = links.parents as StopLike[];
     links.parents = undefined;
     for (const parent of parents) {
@@ -374,20 +327,19 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
       }
       (links.registrations ??= []).push(onStop(parent, (reason) => task.requestStop(reason)));
     }
-    if (task.#promise !== undefined) Task.#unlinkOnSettle(links, task.#promise);
+    if (task.#promise !== undefined) Task.#unlinkOnSettle(task, task.#promise);
   }
 
   /** Runs the body once and records its promise. */
   static #start<T>(task: Task<T>): Promise<T> {
     let promise: Promise<T>;
     if (switches.tracing || switches.implicitStop) promise = Task.#startInContext(task);
-    else if (task.#def !== undefined) promise = Task.#runBody(task);
     else promise = task._run();
     task.#promise = promise;
-    const links = task.#stop;
-    if (links !== undefined && links instanceof StopLinks) {
-      if (links.parents !== undefined) Task.#linkParents(task as Task<unknown>, links);
-      else Task.#unlinkOnSettle(links, promise);
+    const links = task.#links;
+    if (links !== undefined) {
+      if (links.parents !== undefined) Task.#linkParents(task as Task<unknown>);
+      else Task.#unlinkOnSettle(task as Task<unknown>, promise);
     }
     return promise;
   }
@@ -404,35 +356,17 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
    * @internal Calls the body; a synchronous throw becomes a rejection. The extension point for
    * coro's own packages: a subclass (such as `@coro/pool`'s job task) overrides `_run` to
    * produce its promise some other way, and keeps the laziness, caching, tracing and stop
-   * handling of `Task`. Kept stable across minor versions for that reason. Such a subclass
-   * constructs its tasks without a body (`super(undefined, …)`): a task with a body is started
-   * by calling the body directly, not through `_run`.
+   * handling of `Task`. Kept stable across minor versions for that reason.
    */
   _run(): Promise<T> {
-    if (this.#def === undefined) {
-      return Promise.reject(new InvalidArgumentError('task has no body'));
-    }
-    return Task.#runBody(this);
-  }
-
-  /**
-   * Calls the body of a task that has one (`#def` set). `#start` calls it directly for such
-   * tasks, without the virtual `_run` call: only subclasses that bring their own `_run` (and
-   * no body) go through it.
-   */
-  static #runBody<T>(task: Task<T>): Promise<T> {
-    const def = task.#def as TaskDef;
-    const args = task.#args;
-    task.#def = undefined;
-    task.#args = undefined;
+    const def = this.#def;
+    const args = this.#args;
+    this.#def = undefined;
+    this.#args = undefined;
+    if (def === undefined) return Promise.reject(new InvalidArgumentError('task has no body'));
     let result: unknown;
     try {
-      const mode = def.mode;
-      if (mode === ARROW) result = callArrow(def.body, args);
-      else if (mode === ARROW_PAIR) {
-        const pair = args as ArgPair;
-        result = (def.body as (a: unknown, b: unknown) => unknown)(pair.first, pair.second);
-      } else result = Task.#call(task, def, args);
+      result = def.mode === ARROW ? callArrow(def.body, args) : Task.#call(this, def, args);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -447,35 +381,23 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
   static #call(task: Task<unknown>, def: TaskDef, args: unknown): unknown {
     const body = def.body;
     const ctx = new Context(task);
-    const pair = (def.mode & PAIR) !== 0 ? (args as ArgPair) : undefined;
-    if (pair !== undefined) {
-      if (def.mode === WITH_CONTEXT + PAIR) {
-        return (body as unknown as (ctx: TaskContext, a: unknown, b: unknown) => unknown)(
-          ctx,
-          pair.first,
-          pair.second,
-        );
-      }
-      return body.call(ctx, pair.first, pair.second);
-    }
     if (def.mode === WITH_CONTEXT) {
       const call = body as unknown as (ctx: TaskContext, ...rest: unknown[]) => unknown;
       if (args === NO_ARGS) return call(ctx);
-      if (!Array.isArray(args)) return call(ctx, args);
-      if (args.length === 1) return call(ctx, args[0]);
-      return call(ctx, ...args);
+      if (Array.isArray(args)) return call(ctx, ...args);
+      return call(ctx, args);
     }
     if (args === NO_ARGS) return body.call(ctx);
-    if (!Array.isArray(args)) return body.call(ctx, args);
-    if (args.length === 1) return body.call(ctx, args[0]);
-    return body.apply(ctx, args);
+    if (Array.isArray(args)) return body.apply(ctx, args);
+    return body.call(ctx, args);
   }
 
   /** Removes the stop links once the task settles. */
-  static #unlinkOnSettle(links: StopLinks, promise: Promise<unknown>): void {
-    const registrations = links.registrations;
+  static #unlinkOnSettle(task: Task<unknown>, promise: Promise<unknown>): void {
+    const links = task.#links;
+    const registrations = links?.registrations;
     if (registrations === undefined) return;
-    links.registrations = undefined;
+    (links as StopLinks).registrations = undefined;
     const unlink = () => {
       for (const link of registrations) link.unregister();
     };
@@ -493,17 +415,13 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
 keepShape(new Task(undefined, NO_ARGS, undefined));
 keepShape(new Task(undefined, 0, undefined));
 keepShape(new Context(new Task(undefined, NO_ARGS, undefined)));
-keepShape(new ArgPair(NO_ARGS, NO_ARGS));
-keepShape(new ArgPair(0, 0));
 
 /** Calls an arrow body (it ignores `this`: no context to make). */
 function callArrow(body: Body, args: unknown): unknown {
   const arrow = body as (...rest: unknown[]) => unknown;
   if (args === NO_ARGS) return arrow();
-  if (!Array.isArray(args)) return arrow(args);
-  // One wrapped array argument is passed without a spread call.
-  if (args.length === 1) return arrow(args[0]);
-  return arrow(...args);
+  if (Array.isArray(args)) return arrow(...args);
+  return arrow(args);
 }
 
 /**
@@ -532,19 +450,16 @@ function taskFactory<A extends unknown[], R>(
 ): TaskFactory<A, Awaited<R>> {
   checkFunction(fn, 'task()');
   const name = options?.name ?? (fn.name || undefined);
-  // Zero or one argument (the common case) is stored without an array, two in an `ArgPair`;
-  // only `arguments.length` is read, which V8 does without making an arguments object. More
-  // arguments are forwarded to a rest-parameter function, which V8 also does without one.
-  const mode = isArrow(fn) ? ARROW : THIS_CONTEXT;
-  const def = new TaskDef(fn as Body, mode);
-  const pairDef = new TaskDef(fn as Body, mode + PAIR);
+  // Zero or one argument (the common case) is stored without an array; only `arguments.length`
+  // is read, which V8 does without making an arguments object. More arguments are forwarded
+  // to a rest-parameter function, which V8 also does without one.
+  const def = new TaskDef(fn as Body, isArrow(fn) ? ARROW : THIS_CONTEXT);
   const many = (...args: unknown[]) => new Task<Awaited<R>>(def, args, name);
-  return function makeTask(this: unknown, first: unknown, second: unknown) {
+  return function makeTask(this: unknown, first: unknown) {
     // biome-ignore lint/complexity/noArguments: only the count is read; no arguments object.
     const n = arguments.length;
     if (n === 1) return new Task<Awaited<R>>(def, oneArg(first), name);
     if (n === 0) return new Task<Awaited<R>>(def, NO_ARGS, name);
-    if (n === 2) return new Task<Awaited<R>>(pairDef, new ArgPair(first, second), name);
     // biome-ignore lint/complexity/noArguments: forwarding `arguments` avoids copying it.
     return many.apply(undefined, arguments as unknown as unknown[]);
   } as unknown as TaskFactory<A, Awaited<R>>;
@@ -568,14 +483,12 @@ function withContext<A extends unknown[], R>(
   checkFunction(fn, 'task.withContext()');
   const name = options?.name ?? (fn.name || undefined);
   const def = new TaskDef(fn as Body, WITH_CONTEXT);
-  const pairDef = new TaskDef(fn as Body, WITH_CONTEXT + PAIR);
   const many = (...args: unknown[]) => new Task<Awaited<R>>(def, args, name);
-  return function makeContextTask(this: unknown, first: unknown, second: unknown) {
+  return function makeContextTask(this: unknown, first: unknown) {
     // biome-ignore lint/complexity/noArguments: only the count is read; no arguments object.
     const n = arguments.length;
     if (n === 1) return new Task<Awaited<R>>(def, oneArg(first), name);
     if (n === 0) return new Task<Awaited<R>>(def, NO_ARGS, name);
-    if (n === 2) return new Task<Awaited<R>>(pairDef, new ArgPair(first, second), name);
     // biome-ignore lint/complexity/noArguments: forwarding `arguments` avoids copying it.
     return many.apply(undefined, arguments as unknown as unknown[]);
   } as unknown as TaskFactory<A, Awaited<R>>;
