@@ -213,7 +213,10 @@ async function plainSet(open: () => void): Promise<void> {
 }
 
 // The floor of the event shape with no scheduler and no Event: the waiter awaits a resolved
-// promise, then a bare promise; the setter awaits a resolved promise, then resolves it.
+// promise, then a bare promise; the setter awaits a resolved promise, then resolves it. These
+// are plainWait/plainSet with `await resolvedVoid` (one shared promise, as schedule() hands
+// out) for `await null` (a new promise per await), kept as separate functions rather than one
+// parameterised pair so that neither measured loop pays for an indirection.
 let capturedOpen: () => void = () => {};
 function captureOpen(resolve: () => void): void {
   capturedOpen = resolve;
