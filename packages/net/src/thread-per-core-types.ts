@@ -87,6 +87,11 @@ export interface ThreadPerCoreOptions {
    * sockets to the threads.
    */
   readonly reusePort?: boolean | undefined;
+  /**
+   * Listening sockets per thread in `'reusePort'` mode (`tcp.Server`'s `acceptors`), 1–64,
+   * default 1: more accept a burst of new connections faster at a busy server.
+   */
+  readonly acceptors?: number | undefined;
   /** Set `TCP_NODELAY` on every connection. Default `false`. */
   readonly noDelay?: boolean | undefined;
   /** How long `close()` lets open connections finish before resetting them, ms; default 10 s. */

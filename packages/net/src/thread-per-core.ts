@@ -261,6 +261,7 @@ export class ThreadPerCore implements AsyncDisposable {
       address: config.address,
       port,
       backlog: config.backlog,
+      acceptors: config.acceptors,
       noDelay: config.noDelay,
       stats: this.#stats.buffer,
       statsInterval: config.statsInterval,

@@ -19,6 +19,8 @@ describe('ThreadPerCore bad input', () => {
     ['timeout "soon"', { timeout: 'soon' }],
     ['statsInterval 0', { statsInterval: 0 }],
     ['reusePort "yes"', { reusePort: 'yes' }],
+    ['acceptors 0', { acceptors: 0 }],
+    ['acceptors 65', { acceptors: 65 }],
     ['restart maxDelay < initialDelay', { restart: { initialDelay: 10, maxDelay: 1 } }],
     ['onRestart not a function', { onRestart: 42 }],
     ['signal not a signal', { signal: {} }],

@@ -53,6 +53,21 @@ describe.each([
   );
 
   it(
+    'serves with several acceptors per thread (reusePort mode: threads × acceptors listeners)',
+    async () => {
+      const server = startLines({ threads: 2, reusePort, acceptors: 3 });
+      const port = await server.ready;
+      // 60 connections over 2 threads of 3 listeners each (handoff mode: one listener in the
+      // main thread, the option does not apply): every one is served by a thread.
+      const seen = await spread(port, 60, 2);
+      expect(seen.reduce((a, b) => a + b, 0)).toBe(60);
+      for (const count of seen) expect(count).toBeGreaterThan(0);
+      expect(await server.close()).toEqual({ forced: 0 });
+    },
+    SLOW,
+  );
+
+  it(
     'replaces a crashed thread with back-off while the port keeps serving',
     async () => {
       const gate = new Int32Array(new SharedArrayBuffer(4));

@@ -36,3 +36,16 @@ export function checkBoolean(value: unknown, where: string): boolean {
   }
   return value;
 }
+
+/** @internal The most listening sockets one server opens (`acceptors`). */
+export const maxAcceptors = 64;
+
+/** @internal Checks an `acceptors` option: an integer in 1–64. */
+export function checkAcceptors(value: unknown, where: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > maxAcceptors) {
+    throw new InvalidArgumentError(
+      `${where} must be an integer in 1–${maxAcceptors}, got ${String(value)}`,
+    );
+  }
+  return value;
+}

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InvalidArgumentError, type StopLike, toStopLike } from '@coro/task';
+import { checkAcceptors } from './options.ts';
 import type { IpAddress } from '../ip-address.ts';
 import { checkPort, toIpAddress } from '../socket-address.ts';
 import type { ThreadPerCoreOptions } from '../thread-per-core-types.ts';
@@ -15,6 +16,7 @@ export interface ThreadPerCoreConfig {
   readonly port: number;
   readonly backlog: number;
   readonly reusePort: boolean;
+  readonly acceptors: number;
   readonly noDelay: boolean;
   readonly gracePeriod: number;
   readonly restart: { readonly initialDelay: number; readonly maxDelay: number } | false;
@@ -119,6 +121,7 @@ export function readThreadPerCoreOptions(options: ThreadPerCoreOptions): ThreadP
     port: checkPort(options.port ?? 0),
     backlog,
     reusePort: checkBoolean(options.reusePort ?? true, 'serve: reusePort'),
+    acceptors: checkAcceptors(options.acceptors ?? 1, 'serve: acceptors'),
     noDelay: checkBoolean(options.noDelay ?? false, 'serve: noDelay'),
     gracePeriod: checkDuration(options.gracePeriod ?? 10_000, 'serve: gracePeriod'),
     restart: readRestart(options.restart),

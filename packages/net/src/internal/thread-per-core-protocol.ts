@@ -14,6 +14,7 @@ export interface ThreadBootData {
   readonly address: string;
   readonly port: number;
   readonly backlog: number;
+  readonly acceptors: number;
   readonly noDelay: boolean;
   readonly stats: SharedArrayBuffer;
   readonly statsInterval: number;

@@ -190,6 +190,7 @@ async function main(): Promise<void> {
     port: boot.port,
     backlog: boot.backlog,
     reusePort: true,
+    acceptors: boot.acceptors,
   });
   server = listener;
   const status = await listener.ready();

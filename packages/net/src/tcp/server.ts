@@ -4,7 +4,7 @@ import { type Expected, InvalidArgumentError, type WaitOptions } from '@coro/tas
 import { AcceptQueue } from '../accept-queue.ts';
 import { type AcceptedReadMode, acceptedChannel } from '../internal/accepted.ts';
 import type { Channel } from '../internal/channel.ts';
-import { checkBoolean, checkScheduler } from '../internal/options.ts';
+import { checkAcceptors, checkBoolean, checkScheduler } from '../internal/options.ts';
 import { IoStatus } from '../io-status.ts';
 import type { IpAddress } from '../ip-address.ts';
 import { checkPort, SocketAddress, toIpAddress } from '../socket-address.ts';
@@ -20,6 +20,13 @@ export interface ServerOptions {
   readonly backlog?: number | undefined;
   /** `SO_REUSEPORT`: several listeners (threads, processes) share the port. Default `false`. */
   readonly reusePort?: boolean | undefined;
+  /**
+   * Listening sockets this server opens on its port, in this thread, 1–64 (default 1). libuv
+   * accepts one connection per listening socket per turn of the event loop, so a burst of new
+   * connections at a busy server waits one turn each; k acceptors take up to k per turn. More
+   * than one shares the port with `SO_REUSEPORT` (implies `reusePort`). See the README.
+   */
+  readonly acceptors?: number | undefined;
   /** With an IPv6 address: refuse IPv4-mapped connections. Default `false` (dual stack). */
   readonly ipv6Only?: boolean | undefined;
   /** Set `TCP_NODELAY` on every accepted connection. Default `false`. */
@@ -58,6 +65,11 @@ function checkBacklog(backlog: number): number {
 export class Server implements AsyncDisposable, AsyncIterable<Client> {
   readonly #scheduler: IoScheduler;
   readonly #server: NetServer;
+  // Listening sockets opened beside #server for `acceptors` (same port, SO_REUSEPORT).
+  readonly #extras: NetServer[] = [];
+  #acceptors = 1;
+  // The extra acceptors still to open once #server listens (its port may be ephemeral).
+  #wantExtras: { listen: object; count: number } | undefined;
   readonly #noDelay: boolean;
   readonly #readMode: AcceptedReadMode;
   readonly #accepts: AcceptQueue<Channel, Client>;
@@ -85,6 +97,12 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
     const backlog = checkBacklog(options.backlog ?? 511);
     const reusePort = optional(options.reusePort, (v) => checkBoolean(v, 'reusePort')) ?? false;
     const ipv6Only = optional(options.ipv6Only, (v) => checkBoolean(v, 'ipv6Only')) ?? false;
+    const acceptors = optional(options.acceptors, (v) => checkAcceptors(v, 'acceptors')) ?? 1;
+    if (acceptors > 1 && options.reusePort === false) {
+      throw new InvalidArgumentError(
+        'acceptors > 1 share the port with SO_REUSEPORT: leave reusePort unset, or set it to true',
+      );
+    }
     this.#noDelay = optional(options.noDelay, (v) => checkBoolean(v, 'noDelay')) ?? false;
     const readMode = options.readMode ?? 'auto';
     if (readMode !== 'auto' && readMode !== 'readable') {
@@ -101,14 +119,61 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
     }
     this.#server = createServer({ allowHalfOpen: true, pauseOnConnect: true });
     this.#listenOn(this.#server);
-    this.#server.listen({
-      host: ip.toString(),
-      port,
-      backlog,
-      ipv6Only,
-      reusePort,
-      exclusive: true,
-    });
+    const listen = { host: ip.toString(), port, backlog, ipv6Only, exclusive: true };
+    if (acceptors === 1) {
+      this.#server.listen({ ...listen, reusePort });
+      return;
+    }
+    try {
+      this.#server.listen({ ...listen, reusePort: true });
+    } catch (error) {
+      // A system without SO_REUSEPORT (ERR_OPTION_NOT_SUPPORTED): one listener, as asked for
+      // when reusePort was not.
+      if (reusePort) throw error;
+      this.#server.listen(listen);
+      return;
+    }
+    this.#wantExtras = { listen, count: acceptors - 1 };
+  }
+
+  /**
+   * Opens the extra acceptors on `port`, each with SO_REUSEPORT. One that cannot listen (a
+   * Node.js older than 22.12 ignores reusePort, so the port is in use) is closed and left out:
+   * the server runs with the acceptors it has (`acceptors` says how many).
+   */
+  async #openExtras(port: number, want: { listen: object; count: number }): Promise<void> {
+    const opening: Promise<void>[] = [];
+    for (let i = 0; i < want.count; i++) {
+      const extra = createServer({ allowHalfOpen: true, pauseOnConnect: true });
+      opening.push(
+        new Promise<void>((resolve) => {
+          const failed = (): void => {
+            extra.close();
+            resolve();
+          };
+          extra.once('error', failed);
+          extra.once('listening', () => {
+            extra.removeListener('error', failed);
+            if (this.#shutdown) {
+              extra.close();
+            } else {
+              extra.on('connection', this.#onConnection);
+              // An error on a listening socket (none is expected) must not be uncaught.
+              extra.on('error', () => {});
+              this.#extras.push(extra);
+              this.#acceptors++;
+            }
+            resolve();
+          });
+          try {
+            extra.listen({ ...want.listen, port, reusePort: true });
+          } catch {
+            failed();
+          }
+        }),
+      );
+    }
+    await Promise.all(opening);
   }
 
   /**
@@ -147,7 +212,15 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
     if (address !== null && typeof address === 'object') {
       this.#local = new SocketAddress(toIpAddress(address.address), address.port);
     }
-    this.#resolveReady(IoStatus.ok);
+    const want = this.#wantExtras;
+    this.#wantExtras = undefined;
+    if (want === undefined || this.#local === undefined || this.#shutdown) {
+      this.#resolveReady(IoStatus.ok);
+      return;
+    }
+    // Ready once every acceptor listens (or was left out): connections the kernel gives to
+    // one still opening would otherwise wait for it.
+    void this.#openExtras(this.#local.port, want).then(() => this.#resolveReady(IoStatus.ok));
   };
 
   readonly #onError = (error: Error): void => {
@@ -191,6 +264,14 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
     return this.localAddress?.port ?? 0;
   }
 
+  /**
+   * The listening sockets accepting for this server (see the `acceptors` option): final once
+   * `ready()` resolved.
+   */
+  get acceptors(): number {
+    return this.#acceptors;
+  }
+
   /** Whether `shutdown()` was called. */
   get isShutdown(): boolean {
     return this.#shutdown;
@@ -218,6 +299,16 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
     this.#shutdown = true;
     if (this.#server.listening) this.#server.close();
     this.#server.removeListener('listening', this.#onListening);
+    for (const extra of this.#extras.splice(0)) extra.close();
+    // Shut down before it listened: ready() settles with closed (the listen is abandoned).
+    if (this.#listenStatus === undefined) {
+      this.#listenStatus = IoStatus.closed;
+      this.#resolveReady(IoStatus.closed);
+      if (!this.#server.listening) {
+        // The bind may still complete: close the socket as soon as it does.
+        this.#server.once('listening', () => this.#server.close());
+      }
+    }
     this.#accepts.close();
   }
 

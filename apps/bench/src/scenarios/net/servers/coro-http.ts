@@ -1,4 +1,6 @@
-// HTTP 200 OK on @coro/net: readSome, count "\r\n\r\n", writeAll a fixed response.
+// HTTP 200 OK on @coro/net: readSome, count "\r\n\r\n", writeAll a fixed response. Sixteen
+// acceptors, because wrk opens all its connections at once: with one, libuv takes one of them per
+// turn of the (busy) event loop and the last wait 1–2 s (see @coro/net's README, `acceptors`).
 // Usage: node coro-http.ts PORT — prints "listening PORT" once ready.
 import { IoScheduler } from '@coro/io';
 import { tcp } from '@coro/net';
@@ -11,6 +13,7 @@ const server = new tcp.Server(scheduler, {
   port: Number(process.argv[2] ?? 0),
   backlog: 4096,
   noDelay: true,
+  acceptors: 16,
 });
 if (!(await server.ready()).isOk()) process.exit(1);
 console.log(`listening ${server.port}`);
