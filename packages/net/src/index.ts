@@ -1,4 +1,5 @@
 export { AcceptQueue, type AcceptQueueOptions } from './accept-queue.ts';
+export { type ListenOptions, Listeners, type ListenersOptions } from './listeners.ts';
 export { InvalidAddressError, SocketBusyError } from './errors.ts';
 export { IoStatus, type IoStatusKind, isIoOk } from './io-status.ts';
 export { IpAddress, type IpFamily } from './ip-address.ts';

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Socket as NetSocket, type Socket } from 'node:net';
 import {
   createServer,
@@ -6,7 +7,14 @@ import {
   type TLSSocket,
 } from 'node:tls';
 import type { IoScheduler } from '@coro/io';
-import { AcceptQueue, IoStatus, IpAddress, SocketAddress, type tcp } from '@coro/net';
+import {
+  AcceptQueue,
+  type IoStatus,
+  IpAddress,
+  Listeners,
+  SocketAddress,
+  type tcp,
+} from '@coro/net';
 import { type Expected, InvalidArgumentError, type WaitOptions } from '@coro/task';
 import { acceptedClient, type Client } from './client.ts';
 import { Context, readContext } from './context.ts';
@@ -115,18 +123,14 @@ function socketAddressOf(address: string | undefined, port: number | undefined) 
  */
 export class Server implements AsyncDisposable, AsyncIterable<Client> {
   readonly #scheduler: IoScheduler;
-  readonly #server: NodeTlsServer;
+  readonly #listeners: Listeners;
   readonly #default: Context | undefined;
   readonly #sni: Map<string, Context>;
   readonly #mutual: boolean;
   readonly #noDelay: boolean;
   readonly #onFailure: ((failure: HandshakeFailure) => void) | undefined;
   readonly #accepts: AcceptQueue<Client>;
-  readonly #ready: Promise<IoStatus>;
-  #resolveReady!: (status: IoStatus) => void;
-  #listenStatus: IoStatus | undefined;
   #shutdown = false;
-  #local: SocketAddress | undefined;
   #handshakes = 0;
   #failed = 0;
   // The TCP connections whose handshake is in progress, for shutdown() to close.
@@ -159,16 +163,6 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
     if (context === undefined && sni.size === 0) {
       throw new InvalidArgumentError('tls.Server needs a context, or sni contexts, or both');
     }
-    const address = options.address ?? '0.0.0.0';
-    const ip = address instanceof IpAddress ? address : IpAddress.parse(address);
-    // SocketAddress checks the port the way tcp.Server does (InvalidAddressError).
-    const port = new SocketAddress(ip, options.port ?? 0).port;
-    const backlog = options.backlog ?? 511;
-    if (typeof backlog !== 'number' || !Number.isInteger(backlog) || backlog < 0) {
-      throw new InvalidArgumentError(`backlog must be an integer ≥ 0, got ${String(backlog)}`);
-    }
-    const reusePort = optionalBoolean(options.reusePort, 'reusePort');
-    const ipv6Only = optionalBoolean(options.ipv6Only, 'ipv6Only');
     this.#noDelay = optionalBoolean(options.noDelay, 'noDelay');
     const handshakeTimeout = checkHandshakeTimeout(options.handshakeTimeout);
     if (
@@ -183,9 +177,7 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
     this.#mutual = context?.verifyPeer === true;
     const main = context ?? sni.values().next().value!;
     const alpn = readContext(main).alpn;
-    this.#ready = new Promise((resolve) => (this.#resolveReady = resolve));
-
-    this.#server = createServer({
+    const secure = {
       // tls.Server makes its default context from these (it has no secureContext option).
       ...(context === undefined ? {} : readContext(context).secureOptions),
       ...(sni.size === 0 ? {} : { SNICallback: this.#selectContext }),
@@ -197,19 +189,20 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
       // Not during the handshake: a client that leaves mid-handshake (a FIN) must end it now,
       // not when handshakeTimeout runs out. Set per socket once the handshake is done.
       allowHalfOpen: false,
-    });
-    this.#server.on('connection', this.#onConnection);
-    this.#server.on('secureConnection', this.#onSecure);
-    this.#server.on('tlsClientError', this.#onClientError);
-    this.#server.on('error', this.#onError);
-    this.#server.once('listening', this.#onListening);
-    this.#server.listen({
-      host: ip.toString(),
-      port,
-      backlog,
-      ipv6Only,
-      reusePort,
-      exclusive: true,
+      // One set of session-ticket keys for every acceptor: a client resumes its session
+      // whichever listening socket the kernel gives its next connection to.
+      ticketKeys: randomBytes(48),
+    };
+    // One Node.js TLS server per acceptor, all with the same handlers. @coro/net's Listeners
+    // checks the listening options (as tcp.Server's), binds, settles ready() and closes.
+    this.#listeners = new Listeners({
+      create: (): NodeTlsServer =>
+        createServer(secure)
+          .on('connection', this.#onConnection)
+          .on('secureConnection', this.#onSecure)
+          .on('tlsClientError', this.#onClientError),
+      listen: options,
+      onFailure: (status) => this.#accepts.fail(status),
     });
   }
 
@@ -234,23 +227,6 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
     const wildcard = dot > 0 ? this.#sni.get(`*${lower.slice(dot)}`) : undefined;
     return wildcard ?? this.#default;
   }
-
-  readonly #onListening = (): void => {
-    this.#listenStatus = IoStatus.ok;
-    const address = this.#server.address();
-    if (address !== null && typeof address === 'object') {
-      this.#local = socketAddressOf(address.address, address.port);
-    }
-    this.#resolveReady(IoStatus.ok);
-  };
-
-  readonly #onError = (error: Error): void => {
-    if (this.#listenStatus !== undefined) return;
-    const status = IoStatus.fromError(error);
-    this.#listenStatus = status;
-    this.#resolveReady(status);
-    this.#accepts.fail(status);
-  };
 
   readonly #onConnection = (socket: Socket): void => {
     this.#handshaking.add(socket);
@@ -345,18 +321,17 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
 
   /** Resolves `ok` once listening, or the bind error (`native(EADDRINUSE)`, ...). */
   ready(): Promise<IoStatus> {
-    return this.#ready;
+    return this.#listeners.ready();
   }
 
   /** The address listened on, once listening. */
   get localAddress(): SocketAddress | undefined {
-    if (this.#local === undefined && this.#listenStatus === undefined) {
-      const address = this.#server.address();
-      if (address !== null && typeof address === 'object') {
-        this.#local = socketAddressOf(address.address, address.port);
-      }
-    }
-    return this.#local;
+    return this.#listeners.localAddress;
+  }
+
+  /** The listening sockets accepting for this server (`acceptors`), once `ready()` resolved. */
+  get acceptors(): number {
+    return this.#listeners.count;
   }
 
   /** The port listened on (the ephemeral one for `port: 0`), or `0` before listening. */
@@ -399,8 +374,7 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
   shutdown(): void {
     if (this.#shutdown) return;
     this.#shutdown = true;
-    if (this.#server.listening) this.#server.close();
-    this.#server.removeListener('listening', this.#onListening);
+    this.#listeners.close();
     this.#accepts.close();
     const handshaking = [...this.#handshaking];
     this.#handshaking.clear();

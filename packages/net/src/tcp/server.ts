@@ -4,31 +4,18 @@ import { type Expected, InvalidArgumentError, type WaitOptions } from '@coro/tas
 import { AcceptQueue } from '../accept-queue.ts';
 import { type AcceptedReadMode, acceptedChannel } from '../internal/accepted.ts';
 import type { Channel } from '../internal/channel.ts';
-import { checkAcceptors, checkBoolean, checkScheduler } from '../internal/options.ts';
-import { IoStatus } from '../io-status.ts';
-import type { IpAddress } from '../ip-address.ts';
-import { checkPort, SocketAddress, toIpAddress } from '../socket-address.ts';
+import { checkBoolean, checkScheduler } from '../internal/options.ts';
+import type { IoStatus } from '../io-status.ts';
+import { type ListenOptions, Listeners } from '../listeners.ts';
+import type { SocketAddress } from '../socket-address.ts';
 import { type Client, wrapChannel } from './client.ts';
 
-/** Options of `tcp.Server` (libcoro's `server::options`). */
-export interface ServerOptions {
-  /** The address to listen on, default `'0.0.0.0'` (every IPv4 interface); `'::'` for IPv6. */
-  readonly address?: string | IpAddress | undefined;
-  /** The port, default `0`: an ephemeral port (read it from `server.port`). */
-  readonly port?: number | undefined;
-  /** The kernel's queue of connections not yet accepted, default 511. */
-  readonly backlog?: number | undefined;
-  /** `SO_REUSEPORT`: several listeners (threads, processes) share the port. Default `false`. */
-  readonly reusePort?: boolean | undefined;
-  /**
-   * Listening sockets this server opens on its port, in this thread, 1–64 (default 1). libuv
-   * accepts one connection per listening socket per turn of the event loop, so a burst of new
-   * connections at a busy server waits one turn each; k acceptors take up to k per turn. More
-   * than one shares the port with `SO_REUSEPORT` (implies `reusePort`). See the README.
-   */
-  readonly acceptors?: number | undefined;
-  /** With an IPv6 address: refuse IPv4-mapped connections. Default `false` (dual stack). */
-  readonly ipv6Only?: boolean | undefined;
+/**
+ * Options of `tcp.Server` (libcoro's `server::options`): where and how to listen (address,
+ * port, backlog, reusePort, ipv6Only, acceptors: see `ListenOptions`), and how to treat the
+ * accepted connections.
+ */
+export interface ServerOptions extends ListenOptions {
   /** Set `TCP_NODELAY` on every accepted connection. Default `false`. */
   readonly noDelay?: boolean | undefined;
   /**
@@ -45,13 +32,6 @@ function optional<T>(value: T | undefined, check: (value: T) => T): T | undefine
   return value === undefined ? undefined : check(value);
 }
 
-function checkBacklog(backlog: number): number {
-  if (typeof backlog !== 'number' || !Number.isInteger(backlog) || backlog < 0) {
-    throw new InvalidArgumentError(`backlog must be an integer ≥ 0, got ${String(backlog)}`);
-  }
-  return backlog;
-}
-
 /**
  * A listening TCP socket (libcoro's `net::tcp::server`). Listens from construction;
  * `accept()` resolves `{ ok: true, value: client }`, or `{ ok: false, error: status }` with
@@ -64,20 +44,11 @@ function checkBacklog(backlog: number): number {
  */
 export class Server implements AsyncDisposable, AsyncIterable<Client> {
   readonly #scheduler: IoScheduler;
-  readonly #server: NetServer;
-  // Listening sockets opened beside #server for `acceptors` (same port, SO_REUSEPORT).
-  readonly #extras: NetServer[] = [];
-  #acceptors = 1;
-  // The extra acceptors still to open once #server listens (its port may be ephemeral).
-  #wantExtras: { listen: object; count: number } | undefined;
+  readonly #listeners: Listeners;
   readonly #noDelay: boolean;
   readonly #readMode: AcceptedReadMode;
   readonly #accepts: AcceptQueue<Channel, Client>;
-  #listenStatus: IoStatus | undefined;
-  readonly #ready: Promise<IoStatus>;
-  #resolveReady!: (status: IoStatus) => void;
   #shutdown = false;
-  #local: SocketAddress | undefined;
 
   /** Listens on `options.address`:`options.port`. Bad options throw at the call. */
   constructor(scheduler: IoScheduler, options: ServerOptions = {}) {
@@ -92,17 +63,6 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
     if (options === null || typeof options !== 'object') {
       throw new InvalidArgumentError('tcp.Server options must be an object');
     }
-    const ip = toIpAddress(options.address ?? '0.0.0.0');
-    const port = checkPort(options.port ?? 0);
-    const backlog = checkBacklog(options.backlog ?? 511);
-    const reusePort = optional(options.reusePort, (v) => checkBoolean(v, 'reusePort')) ?? false;
-    const ipv6Only = optional(options.ipv6Only, (v) => checkBoolean(v, 'ipv6Only')) ?? false;
-    const acceptors = optional(options.acceptors, (v) => checkAcceptors(v, 'acceptors')) ?? 1;
-    if (acceptors > 1 && options.reusePort === false) {
-      throw new InvalidArgumentError(
-        'acceptors > 1 share the port with SO_REUSEPORT: leave reusePort unset, or set it to true',
-      );
-    }
     this.#noDelay = optional(options.noDelay, (v) => checkBoolean(v, 'noDelay')) ?? false;
     const readMode = options.readMode ?? 'auto';
     if (readMode !== 'auto' && readMode !== 'readable') {
@@ -111,69 +71,19 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
       );
     }
     this.#readMode = readMode;
-    this.#ready = new Promise((resolve) => (this.#resolveReady = resolve));
-    if (adopting !== undefined) {
-      this.#server = adopting;
-      this.#listenOn(adopting);
-      return;
-    }
-    this.#server = createServer({ allowHalfOpen: true, pauseOnConnect: true });
-    this.#listenOn(this.#server);
-    const listen = { host: ip.toString(), port, backlog, ipv6Only, exclusive: true };
-    if (acceptors === 1) {
-      this.#server.listen({ ...listen, reusePort });
-      return;
-    }
-    try {
-      this.#server.listen({ ...listen, reusePort: true });
-    } catch (error) {
-      // A system without SO_REUSEPORT (ERR_OPTION_NOT_SUPPORTED): one listener, as asked for
-      // when reusePort was not.
-      if (reusePort) throw error;
-      this.#server.listen(listen);
-      return;
-    }
-    this.#wantExtras = { listen, count: acceptors - 1 };
-  }
-
-  /**
-   * Opens the extra acceptors on `port`, each with SO_REUSEPORT. One that cannot listen (a
-   * Node.js older than 22.12 ignores reusePort, so the port is in use) is closed and left out:
-   * the server runs with the acceptors it has (`acceptors` says how many).
-   */
-  async #openExtras(port: number, want: { listen: object; count: number }): Promise<void> {
-    const opening: Promise<void>[] = [];
-    for (let i = 0; i < want.count; i++) {
-      const extra = createServer({ allowHalfOpen: true, pauseOnConnect: true });
-      opening.push(
-        new Promise<void>((resolve) => {
-          const failed = (): void => {
-            extra.close();
-            resolve();
-          };
-          extra.once('error', failed);
-          extra.once('listening', () => {
-            extra.removeListener('error', failed);
-            if (this.#shutdown) {
-              extra.close();
-            } else {
-              extra.on('connection', this.#onConnection);
-              // An error on a listening socket (none is expected) must not be uncaught.
-              extra.on('error', () => {});
-              this.#extras.push(extra);
-              this.#acceptors++;
-            }
-            resolve();
+    const onFailure = (status: IoStatus): void => this.#accepts.fail(status);
+    this.#listeners =
+      adopting !== undefined
+        ? new Listeners({ server: adopting.on('connection', this.#onConnection), onFailure })
+        : new Listeners({
+            create: () =>
+              createServer({ allowHalfOpen: true, pauseOnConnect: true }).on(
+                'connection',
+                this.#onConnection,
+              ),
+            listen: options,
+            onFailure,
           });
-          try {
-            extra.listen({ ...want.listen, port, reusePort: true });
-          } catch {
-            failed();
-          }
-        }),
-      );
-    }
-    await Promise.all(opening);
   }
 
   /**
@@ -198,39 +108,6 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
     }
   }
 
-  #listenOn(server: NetServer): void {
-    server.on('connection', this.#onConnection);
-    server.on('error', this.#onError);
-    if (server.listening) this.#onListening();
-    else server.once('listening', this.#onListening);
-  }
-
-  readonly #onListening = (): void => {
-    if (this.#listenStatus !== undefined) return;
-    this.#listenStatus = IoStatus.ok;
-    const address = this.#server.address();
-    if (address !== null && typeof address === 'object') {
-      this.#local = new SocketAddress(toIpAddress(address.address), address.port);
-    }
-    const want = this.#wantExtras;
-    this.#wantExtras = undefined;
-    if (want === undefined || this.#local === undefined || this.#shutdown) {
-      this.#resolveReady(IoStatus.ok);
-      return;
-    }
-    // Ready once every acceptor listens (or was left out): connections the kernel gives to
-    // one still opening would otherwise wait for it.
-    void this.#openExtras(this.#local.port, want).then(() => this.#resolveReady(IoStatus.ok));
-  };
-
-  readonly #onError = (error: Error): void => {
-    if (this.#listenStatus !== undefined) return;
-    const status = IoStatus.fromError(error);
-    this.#listenStatus = status;
-    this.#resolveReady(status);
-    this.#accepts.fail(status);
-  };
-
   readonly #onConnection = (socket: Socket): void => {
     if (this.#shutdown) {
       socket.destroy();
@@ -244,19 +121,12 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
 
   /** Resolves `ok` once listening, or the bind error (`native(EADDRINUSE)`, ...). */
   ready(): Promise<IoStatus> {
-    return this.#ready;
+    return this.#listeners.ready();
   }
 
   /** The address listened on, once listening. */
   get localAddress(): SocketAddress | undefined {
-    if (this.#local === undefined && this.#listenStatus === undefined) {
-      // Node.js binds inside listen(): the address is known before 'listening' is emitted.
-      const address = this.#server.address();
-      if (address !== null && typeof address === 'object') {
-        this.#local = new SocketAddress(toIpAddress(address.address), address.port);
-      }
-    }
-    return this.#local;
+    return this.#listeners.localAddress;
   }
 
   /** The port listened on (the ephemeral one for `port: 0`), or `0` before listening. */
@@ -269,7 +139,7 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
    * `ready()` resolved.
    */
   get acceptors(): number {
-    return this.#acceptors;
+    return this.#listeners.count;
   }
 
   /** Whether `shutdown()` was called. */
@@ -297,18 +167,7 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
   shutdown(): void {
     if (this.#shutdown) return;
     this.#shutdown = true;
-    if (this.#server.listening) this.#server.close();
-    this.#server.removeListener('listening', this.#onListening);
-    for (const extra of this.#extras.splice(0)) extra.close();
-    // Shut down before it listened: ready() settles with closed (the listen is abandoned).
-    if (this.#listenStatus === undefined) {
-      this.#listenStatus = IoStatus.closed;
-      this.#resolveReady(IoStatus.closed);
-      if (!this.#server.listening) {
-        // The bind may still complete: close the socket as soon as it does.
-        this.#server.once('listening', () => this.#server.close());
-      }
-    }
+    this.#listeners.close();
     this.#accepts.close();
   }
 
