@@ -1,6 +1,6 @@
 import type { Server as NetServer } from 'node:net';
 import { InvalidArgumentError } from '@coro/task';
-import { checkAcceptors, checkBoolean } from './internal/options.ts';
+import { checkAcceptors, optionalBoolean } from './internal/options.ts';
 import { IoStatus } from './io-status.ts';
 import type { IpAddress } from './ip-address.ts';
 import { checkPort, SocketAddress, toIpAddress } from './socket-address.ts';
@@ -47,10 +47,6 @@ function checkBacklog(backlog: unknown): number {
   return backlog;
 }
 
-function optionalBoolean(value: unknown, name: string): boolean | undefined {
-  return value === undefined ? undefined : checkBoolean(value, name);
-}
-
 interface ExtrasWanted {
   readonly count: number;
   readonly create: () => NetServer;
@@ -82,7 +78,6 @@ export class Listeners {
   #status: IoStatus | undefined;
   #closed = false;
   #local: SocketAddress | undefined;
-  #count = 1;
   readonly #onFailure: ((status: IoStatus) => void) | undefined;
   // The extra acceptors to open once the primary listens (its port may be ephemeral).
   #extrasWanted: ExtrasWanted | undefined;
@@ -208,10 +203,7 @@ export class Listeners {
             // Absorbed like the primary's: a listening socket's error must not be uncaught.
             extra.on('error', () => {});
             if (this.#closed) extra.close();
-            else {
-              this.#extras.push(extra);
-              this.#count++;
-            }
+            else this.#extras.push(extra);
             resolve();
           };
           extra.once('error', failed);
@@ -232,19 +224,9 @@ export class Listeners {
     return this.#ready;
   }
 
-  /** How the listen ended (`undefined` while it is under way). */
-  get status(): IoStatus | undefined {
-    return this.#status;
-  }
-
   /** The listening sockets accepting for this group: final once `ready()` resolved. */
   get count(): number {
-    return this.#count;
-  }
-
-  /** Whether `close()` was called. */
-  get closed(): boolean {
-    return this.#closed;
+    return 1 + this.#extras.length;
   }
 
   /** The address listened on, once bound. */
@@ -267,7 +249,7 @@ export class Listeners {
     this.#closed = true;
     const primary = this.#primary;
     if (primary.listening) primary.close();
-    for (const extra of this.#extras.splice(0)) extra.close();
+    for (const extra of this.#extras) extra.close();
     if (this.#status === undefined) {
       this.#status = IoStatus.closed;
       this.#resolveReady(IoStatus.closed);

@@ -6,12 +6,12 @@
 // connections: at `wrk -c1000` the last connections waited 1–2 s for their first byte. With k
 // listeners sharing the port (SO_REUSEPORT) the kernel spreads the burst over k queues and a
 // turn accepts up to k.
-import { createConnection, type Socket } from 'node:net';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { InvalidArgumentError } from '@coro/task';
 import { describe, expect, it } from 'vitest';
-import { tcp } from '../src/index.ts';
-import { listen, makeScheduler, track } from './utils/net.ts';
+import { Listeners, tcp } from '../src/index.ts';
+import { freePort, listen, makeScheduler, track } from './utils/net.ts';
 
 const burst = 64;
 
@@ -135,11 +135,7 @@ describe('tcp.Server acceptors', () => {
 
   it('shutdown before the extra acceptors are listening leaves nothing listening', async () => {
     const scheduler = makeScheduler();
-    // A port that was free a moment ago.
-    const probe = await listen(scheduler);
-    const port = probe.port;
-    probe.shutdown();
-    await new Promise((resolve) => setImmediate(resolve));
+    const port = await freePort(scheduler);
     const server = new tcp.Server(scheduler, { address: '127.0.0.1', port, acceptors: 4 });
     server.shutdown();
     // Shut down before it listened: ready() still settles (it used to hang forever).
@@ -151,6 +147,39 @@ describe('tcp.Server acceptors', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     const again = await listen(scheduler, { port });
     expect(again.port).toBe(port);
+  });
+
+  it('runs with the acceptors it could bind: one that cannot listen is left out', async () => {
+    // What a Node.js older than 22.12 does (it ignores reusePort, so a second bind of the port
+    // fails with EADDRINUSE), made here by a create() whose later servers fail to listen.
+    let made = 0;
+    const servers: Server[] = [];
+    const listeners = new Listeners({
+      create: () => {
+        const server = createServer();
+        servers.push(server);
+        if (made++ > 0) {
+          server.listen = (() => {
+            const error = Object.assign(new Error('listen EADDRINUSE'), { code: 'EADDRINUSE' });
+            process.nextTick(() => server.emit('error', error));
+            return server;
+          }) as never;
+        }
+        return server;
+      },
+      listen: { address: '127.0.0.1', port: 0, acceptors: 3 },
+    });
+    const status = await listeners.ready();
+    expect(status.kind).toBe('ok');
+    expect(made).toBe(3);
+    expect(listeners.count).toBe(1);
+    // The acceptor that bound still serves the port.
+    const accepted = new Promise((resolve) => servers[0]!.once('connection', resolve));
+    const client = createConnection(listeners.localAddress!.port, '127.0.0.1');
+    await accepted;
+    client.destroy();
+    listeners.close();
+    expect(servers[0]!.listening).toBe(false);
   });
 
   it('rejects bad acceptor counts and acceptors with reusePort: false', () => {

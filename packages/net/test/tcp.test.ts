@@ -3,7 +3,16 @@ import { createServer, type Server as NetServer, Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { IoStatus, SocketAddress, tcp } from '../src/index.ts';
-import { connectPair, echo, listen, makeScheduler, pattern, readAll, track } from './utils/net.ts';
+import {
+  connectPair,
+  echo,
+  freePort,
+  listen,
+  makeScheduler,
+  pattern,
+  readAll,
+  track,
+} from './utils/net.ts';
 
 describe('tcp.Client and tcp.Server', () => {
   it('connects, echoes and reports both addresses (127.0.0.1)', async () => {
@@ -172,10 +181,7 @@ describe('tcp.Client and tcp.Server', () => {
 
   it('reports a refused connection', async () => {
     const scheduler = makeScheduler();
-    const probe = await listen(scheduler);
-    const port = probe.port;
-    probe.shutdown();
-    await new Promise((resolve) => setImmediate(resolve));
+    const port = await freePort(scheduler);
     const client = track(new tcp.Client(scheduler, { address: '127.0.0.1', port }));
     expect(await client.connect({ timeout: 10_000 })).toBe('refused');
     expect(client.connectError?.errno).toBe('ECONNREFUSED');

@@ -37,6 +37,11 @@ export function checkBoolean(value: unknown, where: string): boolean {
   return value;
 }
 
+/** @internal Checks an optional boolean option: `undefined` stays `undefined`. */
+export function optionalBoolean(value: unknown, where: string): boolean | undefined {
+  return value === undefined ? undefined : checkBoolean(value, where);
+}
+
 /** @internal The most listening sockets one server opens (`acceptors`). */
 export const maxAcceptors = 64;
 

@@ -4,7 +4,7 @@ import { type Expected, InvalidArgumentError, type WaitOptions } from '@coro/tas
 import { AcceptQueue } from '../accept-queue.ts';
 import { type AcceptedReadMode, acceptedChannel } from '../internal/accepted.ts';
 import type { Channel } from '../internal/channel.ts';
-import { checkBoolean, checkScheduler } from '../internal/options.ts';
+import { checkScheduler, optionalBoolean } from '../internal/options.ts';
 import type { IoStatus } from '../io-status.ts';
 import { type ListenOptions, Listeners } from '../listeners.ts';
 import type { SocketAddress } from '../socket-address.ts';
@@ -27,10 +27,6 @@ export interface ServerOptions extends ListenOptions {
 
 // Set by `Server.from` for the constructor it calls.
 let adopting: NetServer | undefined;
-
-function optional<T>(value: T | undefined, check: (value: T) => T): T | undefined {
-  return value === undefined ? undefined : check(value);
-}
 
 /**
  * A listening TCP socket (libcoro's `net::tcp::server`). Listens from construction;
@@ -63,7 +59,7 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
     if (options === null || typeof options !== 'object') {
       throw new InvalidArgumentError('tcp.Server options must be an object');
     }
-    this.#noDelay = optional(options.noDelay, (v) => checkBoolean(v, 'noDelay')) ?? false;
+    this.#noDelay = optionalBoolean(options.noDelay, 'noDelay') ?? false;
     const readMode = options.readMode ?? 'auto';
     if (readMode !== 'auto' && readMode !== 'readable') {
       throw new InvalidArgumentError(

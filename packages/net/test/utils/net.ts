@@ -35,6 +35,15 @@ export async function listen(
   return server;
 }
 
+/** A port on 127.0.0.1 that was free a moment ago (a listener opened there and closed). */
+export async function freePort(scheduler: IoScheduler): Promise<number> {
+  const probe = await listen(scheduler);
+  const port = probe.port;
+  probe.shutdown();
+  await new Promise((resolve) => setImmediate(resolve));
+  return port;
+}
+
 /** A connected client/server-side pair over `server`. */
 export async function connectPair(
   scheduler: IoScheduler,
