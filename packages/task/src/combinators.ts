@@ -2,7 +2,16 @@ import { InvalidArgumentError } from './errors.ts';
 import { keepShape } from './internal/shapes.ts';
 import type { Expected } from './expected.ts';
 import type { StopSource } from './stop.ts';
-import { isAwaitable, NO_ARGS, startAwaitable, Task, typeName } from './task.ts';
+import type { Observer } from './coroutine.ts';
+import {
+  canObserve,
+  isAwaitable,
+  NO_ARGS,
+  observeTask,
+  startAwaitable,
+  Task,
+  typeName,
+} from './task.ts';
 
 /** The awaited types of a tuple or array of awaitables, position by position. */
 export type AwaitedAll<T extends readonly unknown[]> = { -readonly [K in keyof T]: Awaited<T[K]> };
@@ -123,6 +132,8 @@ const GATHER_WITH_PROMISE_ALL = 32;
 function whenAllBody(items: readonly PromiseLike<unknown>[]): Promise<unknown[]> {
   const n = items.length;
   if (n === 0) return Promise.resolve([]);
+  // Coroutine tasks report to the gather by plain calls: no promise per child.
+  for (let i = 0; i < n; i++) if (canObserve(items[i])) return gatherDirect(items);
   if (n > GATHER_WITH_PROMISE_ALL) return gatherMany(items);
   return new Promise<unknown[]>((resolve, reject) => {
     const results = new Array<unknown>(n);
@@ -151,6 +162,69 @@ function whenAllBody(items: readonly PromiseLike<unknown>[]): Promise<unknown[]>
       }, onRejected);
     }
   });
+}
+
+/**
+ * `whenAll`'s gather when children are coroutine tasks: they report here by plain calls (see
+ * coroutine.ts); other children through their promises. The outcome is the same as the other
+ * gathers': the results in order, or, on the first failure, stop asked of every other child
+ * and the first error once all of them have settled.
+ */
+class DirectGather implements Observer {
+  readonly #items: readonly PromiseLike<unknown>[];
+  readonly #results: unknown[];
+  #remaining: number;
+  #failed = false;
+  #error: unknown = undefined;
+  #resolve: ((results: unknown[]) => void) | undefined = undefined;
+  #reject: ((error: unknown) => void) | undefined = undefined;
+
+  constructor(items: readonly PromiseLike<unknown>[]) {
+    this.#items = items;
+    this.#results = new Array<unknown>(items.length);
+    this.#remaining = items.length;
+  }
+
+  /** Starts every child; the promise settles once all of them have. */
+  run(): Promise<unknown[]> {
+    const promise = new Promise<unknown[]>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    const items = this.#items;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i] as PromiseLike<unknown>;
+      if (observeTask(item, this, i)) continue;
+      startAwaitable(item).then(
+        (value) => this.fulfilled(i, value),
+        (error) => this.rejected(i, error),
+      );
+    }
+    return promise;
+  }
+
+  fulfilled(index: number, value: unknown): void {
+    this.#results[index] = value;
+    if (--this.#remaining === 0) this.#finish();
+  }
+
+  rejected(_index: number, error: unknown): void {
+    if (!this.#failed) {
+      this.#failed = true;
+      this.#error = error;
+      stopAll(this.#items, -1);
+    }
+    if (--this.#remaining === 0) this.#finish();
+  }
+
+  #finish(): void {
+    if (this.#failed) (this.#reject as (error: unknown) => void)(this.#error);
+    else (this.#resolve as (results: unknown[]) => void)(this.#results);
+  }
+}
+
+function gatherDirect(items: readonly PromiseLike<unknown>[]): Promise<unknown[]> {
+  return new DirectGather(items).run();
 }
 
 /** `whenAll`'s gather for many children: the same outcome, on `Promise.all`. */

@@ -9,6 +9,7 @@ export {
   whenAny,
   whenAnyIndexed,
 } from './combinators.ts';
+export { type Continuation, type Suspendable, suspend, until } from './coroutine.ts';
 export { CancelledError, CoroError, InvalidArgumentError, TimeoutError } from './errors.ts';
 export { type CoroErrorClass, errorClassForCode, registerErrorClass } from './error-registry.ts';
 export { type Executor, InlineExecutor, type InlineExecutorOptions } from './executor.ts';
@@ -35,6 +36,7 @@ export {
   type TaskContext,
   type TaskFactory,
   type TaskOptions,
+  type TaskResult,
   task,
 } from './task.ts';
 export { setImplicitStopInheritance } from './context.ts';

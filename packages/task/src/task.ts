@@ -1,4 +1,5 @@
 import { currentOwner, runWithin, switches } from './context.ts';
+import { Coroutine, isGeneratorFunction, type Observer, setTaskHooks } from './coroutine.ts';
 import { InvalidArgumentError } from './errors.ts';
 import { keepShape } from './internal/shapes.ts';
 import {
@@ -113,10 +114,13 @@ function isArrow(fn: Function): boolean {
 class TaskDef {
   readonly body: Body;
   readonly mode: CallMode;
+  /** The body is a generator function: the task is a coroutine (see coroutine.ts). */
+  readonly coroutine: boolean;
 
   constructor(body: Body, mode: CallMode) {
     this.body = body;
     this.mode = mode;
+    this.coroutine = isGeneratorFunction(body);
   }
 }
 
@@ -131,6 +135,13 @@ class StopLinks {
 /** @internal Starts a task (if it has not started) and returns its promise: no thenable hop. */
 export let startTask: <T>(task: Task<T>) => Promise<T>;
 let adoptPromise: <T>(task: Task<T>, promise: Promise<T>) => void;
+/**
+ * @internal Starts a coroutine task that has not started, reporting its outcome to `observer`
+ * by plain calls and making no promise; `false` (nothing done) for any other task or awaitable.
+ */
+export let observeTask: (value: unknown, observer: Observer, index: number) => boolean;
+/** @internal Whether `observeTask` would start `value` (it starts nothing). */
+export let canObserve: (value: unknown) => boolean;
 
 /**
  * A lazy unit of asynchronous work, libcoro's `coro::task<T>`. Nothing runs until the task is
@@ -150,8 +161,11 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
   // Five fields and no private methods (a private method costs every instance a brand slot):
   // a task is allocated per call, and its size is most of what it costs over a plain promise.
   // The helpers are static private methods, which cost instances nothing.
-  /** The body and how it is called, until the task starts. */
-  #def: TaskDef | undefined;
+  /**
+   * The body and how it is called, until the task starts; a coroutine task started without a
+   * promise (by `whenAll`, or by a parent coroutine) keeps its driver here.
+   */
+  #def: TaskDef | Coroutine<T> | undefined;
   #args: unknown;
   #promise: Promise<T> | undefined = undefined;
   #stop: StopToken | undefined = undefined;
@@ -164,6 +178,25 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
     adoptPromise = (task, promise) => {
       task.#promise = promise;
     };
+    canObserve = (value) => {
+      if (!(value instanceof Task) || value.#promise !== undefined) return false;
+      const def = value.#def;
+      if (!(def instanceof TaskDef) || !def.coroutine) return false;
+      // Tracing, implicit stop, stop links and subclasses (which may override `_run`) keep the
+      // promise path, where all of them are handled.
+      if (switches.tracing || switches.implicitStop || value.#links !== undefined) return false;
+      return Object.getPrototypeOf(value) === Task.prototype;
+    };
+    observeTask = (value, observer, index) => {
+      if (!canObserve(value)) return false;
+      const started = value as Task<unknown>;
+      Task.#startCoroutine(started, started.#def as TaskDef, observer, index);
+      return true;
+    };
+    setTaskHooks({
+      observe: observeTask,
+      promiseOf: (value) => (value instanceof Task ? startTask(value) : undefined),
+    });
   }
 
   /** @internal Use `task()`, `Task.from()` or `invoke()`. */
@@ -187,9 +220,9 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
   static from<T>(
     source: PromiseLike<T> | (() => T | PromiseLike<T>),
     options?: TaskOptions,
-  ): Task<Awaited<T>> {
+  ): Task<TaskResult<T>> {
     if (typeof source === 'function') {
-      return new Task<Awaited<T>>(
+      return new Task<TaskResult<T>>(
         source as Body,
         NO_ARGS,
         options?.name ?? (source.name || undefined),
@@ -200,8 +233,8 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
         `Task.from expects a promise or a function, got ${typeName(source)}`,
       );
     }
-    const started = new Task<Awaited<T>>(undefined, NO_ARGS, options?.name);
-    const promise = Promise.resolve(source) as Promise<Awaited<T>>;
+    const started = new Task<TaskResult<T>>(undefined, NO_ARGS, options?.name);
+    const promise = Promise.resolve(source) as Promise<TaskResult<T>>;
     promise.then(undefined, markHandled);
     adoptPromise(started, promise);
     return started;
@@ -241,7 +274,7 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
 
   /** Whether the task has started running. */
   get isStarted(): boolean {
-    return this.#promise !== undefined;
+    return this.#promise !== undefined || this.#def instanceof Coroutine;
   }
 
   /**
@@ -301,6 +334,12 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
     if (this.#stop?.stopRequested) return this;
     const links = (this.#links ??= new StopLinks());
     (links.parents ??= []).push(source);
+    // A running coroutine task started without a promise gets one (linking it now, and
+    // unlinking it once it settles).
+    if (this.#def instanceof Coroutine) {
+      Task.#start(this);
+      return this;
+    }
     if (this.#promise !== undefined || this.#stop !== undefined) Task.#linkParents(this);
     return this;
   }
@@ -330,10 +369,12 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
     if (task.#promise !== undefined) Task.#unlinkOnSettle(task, task.#promise);
   }
 
-  /** Runs the body once and records its promise. */
+  /** Runs the body once (unless it runs already, as a coroutine) and records its promise. */
   static #start<T>(task: Task<T>): Promise<T> {
     let promise: Promise<T>;
-    if (switches.tracing || switches.implicitStop) promise = Task.#startInContext(task);
+    const def = task.#def;
+    if (def instanceof Coroutine) promise = def.promise();
+    else if (switches.tracing || switches.implicitStop) promise = Task.#startInContext(task);
     else promise = task._run();
     task.#promise = promise;
     const links = task.#links;
@@ -342,6 +383,27 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
       else Task.#unlinkOnSettle(task as Task<unknown>, promise);
     }
     return promise;
+  }
+
+  /** Starts a coroutine task that reports to `observer` (no promise is made). */
+  static #startCoroutine<T>(task: Task<T>, def: TaskDef, observer: Observer, index: number): void {
+    const args = task.#args;
+    task.#args = undefined;
+    let gen: Generator<unknown, unknown, unknown>;
+    try {
+      gen = (
+        def.mode === ARROW ? callArrow(def.body, args) : Task.#call(task, def, args)
+      ) as Generator<unknown, unknown, unknown>;
+    } catch (error) {
+      task.#def = undefined;
+      task.#promise = Promise.reject(error);
+      task.#promise.then(undefined, markHandled);
+      observer.rejected(index, error);
+      return;
+    }
+    const coroutine = new Coroutine<T>(gen, observer, index);
+    task.#def = coroutine;
+    coroutine.start();
   }
 
   static #startInContext<T>(task: Task<T>): Promise<T> {
@@ -363,12 +425,20 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
     const args = this.#args;
     this.#def = undefined;
     this.#args = undefined;
-    if (def === undefined) return Promise.reject(new InvalidArgumentError('task has no body'));
+    if (def === undefined || def instanceof Coroutine) {
+      return Promise.reject(new InvalidArgumentError('task has no body'));
+    }
     let result: unknown;
     try {
       result = def.mode === ARROW ? callArrow(def.body, args) : Task.#call(this, def, args);
     } catch (error) {
       return Promise.reject(error);
+    }
+    if (def.coroutine || (!(result instanceof Promise) && isGenerator(result))) {
+      const coroutine = new Coroutine<T>(result as Generator<unknown, unknown, unknown>);
+      const promise = coroutine.promise();
+      coroutine.start();
+      return promise;
     }
     return (result instanceof Promise ? result : Promise.resolve(result)) as Promise<T>;
   }
@@ -416,6 +486,15 @@ keepShape(new Task(undefined, NO_ARGS, undefined));
 keepShape(new Task(undefined, 0, undefined));
 keepShape(new Context(new Task(undefined, NO_ARGS, undefined)));
 
+/** Whether `value` is a generator object (what calling a generator function returns). */
+function isGenerator(value: unknown): boolean {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    Object.prototype.toString.call(value) === '[object Generator]'
+  );
+}
+
 /** Calls an arrow body (it ignores `this`: no context to make). */
 function callArrow(body: Body, args: unknown): unknown {
   const arrow = body as (...rest: unknown[]) => unknown;
@@ -423,6 +502,12 @@ function callArrow(body: Body, args: unknown): unknown {
   if (Array.isArray(args)) return arrow(...args);
   return arrow(args);
 }
+
+/**
+ * What a task whose body returns `R` resolves with: the awaited value, or for a generator body
+ * (a coroutine task), the awaited value it returns.
+ */
+export type TaskResult<R> = R extends Generator<any, infer Ret, any> ? Awaited<Ret> : Awaited<R>;
 
 /**
  * A function that makes tasks: each call captures its arguments and returns a new lazy `Task`.
@@ -447,22 +532,22 @@ function checkFunction(fn: unknown, where: string): void {
 function taskFactory<A extends unknown[], R>(
   fn: (this: TaskContext, ...args: A) => R,
   options?: TaskOptions,
-): TaskFactory<A, Awaited<R>> {
+): TaskFactory<A, TaskResult<R>> {
   checkFunction(fn, 'task()');
   const name = options?.name ?? (fn.name || undefined);
   // Zero or one argument (the common case) is stored without an array; only `arguments.length`
   // is read, which V8 does without making an arguments object. More arguments are forwarded
   // to a rest-parameter function, which V8 also does without one.
   const def = new TaskDef(fn as Body, isArrow(fn) ? ARROW : THIS_CONTEXT);
-  const many = (...args: unknown[]) => new Task<Awaited<R>>(def, args, name);
+  const many = (...args: unknown[]) => new Task<TaskResult<R>>(def, args, name);
   return function makeTask(this: unknown, first: unknown) {
     // biome-ignore lint/complexity/noArguments: only the count is read; no arguments object.
     const n = arguments.length;
-    if (n === 1) return new Task<Awaited<R>>(def, oneArg(first), name);
-    if (n === 0) return new Task<Awaited<R>>(def, NO_ARGS, name);
+    if (n === 1) return new Task<TaskResult<R>>(def, oneArg(first), name);
+    if (n === 0) return new Task<TaskResult<R>>(def, NO_ARGS, name);
     // biome-ignore lint/complexity/noArguments: forwarding `arguments` avoids copying it.
     return many.apply(undefined, arguments as unknown as unknown[]);
-  } as unknown as TaskFactory<A, Awaited<R>>;
+  } as unknown as TaskFactory<A, TaskResult<R>>;
 }
 
 /**
@@ -479,19 +564,19 @@ function taskFactory<A extends unknown[], R>(
 function withContext<A extends unknown[], R>(
   fn: (ctx: TaskContext, ...args: A) => R,
   options?: TaskOptions,
-): TaskFactory<A, Awaited<R>> {
+): TaskFactory<A, TaskResult<R>> {
   checkFunction(fn, 'task.withContext()');
   const name = options?.name ?? (fn.name || undefined);
   const def = new TaskDef(fn as Body, WITH_CONTEXT);
-  const many = (...args: unknown[]) => new Task<Awaited<R>>(def, args, name);
+  const many = (...args: unknown[]) => new Task<TaskResult<R>>(def, args, name);
   return function makeContextTask(this: unknown, first: unknown) {
     // biome-ignore lint/complexity/noArguments: only the count is read; no arguments object.
     const n = arguments.length;
-    if (n === 1) return new Task<Awaited<R>>(def, oneArg(first), name);
-    if (n === 0) return new Task<Awaited<R>>(def, NO_ARGS, name);
+    if (n === 1) return new Task<TaskResult<R>>(def, oneArg(first), name);
+    if (n === 0) return new Task<TaskResult<R>>(def, NO_ARGS, name);
     // biome-ignore lint/complexity/noArguments: forwarding `arguments` avoids copying it.
     return many.apply(undefined, arguments as unknown as unknown[]);
-  } as unknown as TaskFactory<A, Awaited<R>>;
+  } as unknown as TaskFactory<A, TaskResult<R>>;
 }
 
 /** Makes task factories: `task(fn)` and `task.withContext(fn)`. */
@@ -509,9 +594,9 @@ export const task: typeof taskFactory & { readonly withContext: typeof withConte
 export function invoke<A extends unknown[], R>(
   fn: (...args: A) => R,
   ...args: A
-): Task<Awaited<R>> {
+): Task<TaskResult<R>> {
   checkFunction(fn, 'invoke()');
-  return new Task<Awaited<R>>(
+  return new Task<TaskResult<R>>(
     fn as Body,
     args.length === 0 ? NO_ARGS : args,
     fn.name || undefined,

@@ -10,6 +10,7 @@ import {
   whenAllSettled,
   whenAny,
   whenAnyIndexed,
+  until,
 } from '../src/index.ts';
 
 describe('task() inference', () => {
@@ -31,6 +32,28 @@ describe('task() inference', () => {
     );
     expectTypeOf(make).parameters.toEqualTypeOf<[url: string]>();
     expectTypeOf(make('u')).toEqualTypeOf<Task<string | false>>();
+  });
+});
+
+describe('coroutine task inference', () => {
+  it('types a generator body by its parameters and what it returns', () => {
+    const co = task(function* (x: number) {
+      yield Promise.resolve();
+      return String(x);
+    });
+    expectTypeOf(co).parameters.toEqualTypeOf<[x: number]>();
+    expectTypeOf(co(1)).toEqualTypeOf<Task<string>>();
+    // biome-ignore lint/correctness/useYield: a coroutine that returns at once is still one.
+    const adopted = task(function* () {
+      return Promise.resolve(1);
+    });
+    expectTypeOf(adopted()).toEqualTypeOf<Task<number>>();
+    const typed = task.withContext(function* (ctx: TaskContext) {
+      const n = yield* until(Promise.resolve(2));
+      expectTypeOf(n).toEqualTypeOf<number>();
+      return ctx.stopRequested ? 0 : n;
+    });
+    expectTypeOf(typed()).toEqualTypeOf<Task<number>>();
   });
 });
 
