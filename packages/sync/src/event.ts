@@ -2,6 +2,9 @@ import {
   isStopRequested,
   isTracing,
   readWaitOptions,
+  type Continuation,
+  type Suspendable,
+  suspend,
   traceAwait,
   type WaitOptions,
 } from '@coro/task';
@@ -14,6 +17,19 @@ let captured: ((value: true) => void) | undefined;
 // The executor runs synchronously: a shared function hands the resolver out, no closure per wait.
 function captureFirst(resolve: (value: true) => void): void {
   captured = resolve;
+}
+
+// Coroutine waiters (`yield event` in a generator task body) are resumed after `set()` returns,
+// as promise waiters are, all of one microtask in one batch: plain calls, no promise.
+let soon: Continuation<true>[] = [];
+function resumeSoon(): void {
+  const batch = soon;
+  soon = [];
+  for (let i = 0; i < batch.length; i++) (batch[i] as Continuation<true>).resume(true);
+}
+function resumeLater(waiting: Continuation<true>): void {
+  if (soon.length === 0) queueMicrotask(resumeSoon);
+  soon.push(waiting);
 }
 
 /** The order in which `Event.set()` resumes its waiters. */
@@ -31,17 +47,22 @@ export type ResumeOrder = 'fifo' | 'lifo';
  * const waiting = ready.wait();          // Promise<true>
  * ready.set();                            // resumes every waiter, oldest first
  * await ready.wait({ timeout: 100 });     // true at once: already set
+ *
+ * In a coroutine task (a generator body), `yield event` waits like `await event.wait()`, and is
+ * resumed by a plain call rather than a promise.
  */
-export class Event {
+export class Event implements Suspendable<true> {
   #set: boolean;
   /**
    * The resolver of the oldest waiter, when it waits without options: the common case (one
    * task waiting for another) costs its promise and nothing else. Always older than every
    * waiter in `#waiters`.
    */
-  #first: ((value: true) => void) | undefined = undefined;
+  #first: ((value: true) => void) | Continuation<true> | undefined = undefined;
   /** The other waiters, made on first need. */
   #waiters: WaitList<boolean> | undefined = undefined;
+  /** `#first` is a coroutine's resume function (see `[suspend]`), not a promise's resolver. */
+  #firstIsCoroutine = false;
 
   /** Creates an event, unset unless `initiallySet` is `true`. */
   constructor(initiallySet = false) {
@@ -73,11 +94,40 @@ export class Event {
     this.#first = undefined;
     if (order === 'lifo') {
       if (waiters !== undefined && waiters.length !== 0) waiters.grantAll(true, true);
-      first?.(true);
+      if (first !== undefined) this.#resumeFirst(first);
     } else {
-      first?.(true);
+      if (first !== undefined) this.#resumeFirst(first);
       if (waiters !== undefined && waiters.length !== 0) waiters.grantAll(true, false);
     }
+  }
+
+  #resumeFirst(first: ((value: true) => void) | Continuation<true>): void {
+    if (this.#firstIsCoroutine) {
+      this.#firstIsCoroutine = false;
+      resumeLater(first as Continuation<true>);
+    } else (first as (value: true) => void)(true);
+  }
+
+  /**
+   * The suspend protocol (`yield event` in a coroutine task): resumes with `true` once the event
+   * is set — at once if it is set now.
+   */
+  [suspend](waiting: Continuation<true>): void {
+    if (this.#set) {
+      waiting.resume(true);
+      return;
+    }
+    if (this.#first === undefined && (this.#waiters === undefined || this.#waiters.length === 0)) {
+      this.#first = waiting;
+      this.#firstIsCoroutine = true;
+      return;
+    }
+    this.#list()
+      .enqueue(undefined, undefined, undefined)
+      .then(
+        () => waiting.resume(true),
+        (error: unknown) => waiting.fail(error),
+      );
   }
 
   /** Unsets the event; later waits wait for the next `set()`. */

@@ -1,4 +1,4 @@
-import { StopSource } from '@coro/task';
+import { StopSource, task, whenAll } from '@coro/task';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Event, InvalidArgumentError } from '../src/index.ts';
 import { flush, track } from './utils/flush.ts';
@@ -124,5 +124,79 @@ describe('Event', () => {
     expect(() => event.set('random' as 'fifo')).toThrow(InvalidArgumentError);
     expect(() => event.wait({ timeout: -1 })).toThrow(InvalidArgumentError);
     expect(() => event.wait({ timeout: Number.NaN })).toThrow(/timeout/);
+  });
+});
+
+describe('Event in a coroutine task (yield event)', () => {
+  it('resumes the coroutine with true after set() returns, by a plain call', async () => {
+    const event = new Event();
+    const log: string[] = [];
+    const waiter = task(function* () {
+      const value = (yield event) as boolean;
+      log.push(`resumed ${value}`);
+    });
+    const done = waiter().start();
+    await flush();
+    expect(event.waiterCount).toBe(1);
+    event.set();
+    log.push('set returned');
+    await done;
+    expect(log).toEqual(['set returned', 'resumed true']);
+    expect(event.waiterCount).toBe(0);
+  });
+
+  it('does not wait on a set event', async () => {
+    const event = new Event(true);
+    const waiter = task(function* () {
+      let n = 0;
+      // Many waits on a set event in a row: resumed at once each time, without recursion.
+      for (let i = 0; i < 100_000; i++) if ((yield event) === true) n++;
+      return n;
+    });
+    expect(await waiter()).toBe(100_000);
+  });
+
+  it('resumes coroutine and promise waiters alike, in the order asked for', async () => {
+    const expected = { fifo: ['c1', 'a1', 'c2', 'a2'], lifo: ['a2', 'c2', 'a1', 'c1'] };
+    for (const order of ['fifo', 'lifo'] as const) {
+      const event = new Event();
+      const log: string[] = [];
+      const co = task(function* (id: string) {
+        yield event;
+        log.push(id);
+      });
+      const asyncWaiter = task(async (id: string) => {
+        await event.wait();
+        log.push(id);
+      });
+      const all = whenAll([co('c1'), asyncWaiter('a1'), co('c2'), asyncWaiter('a2')]).start();
+      await flush();
+      expect(event.waiterCount).toBe(4);
+      event.set(order);
+      await all;
+      expect(log).toEqual(expected[order]);
+    }
+  });
+
+  it('waits for the next set() after a reset()', async () => {
+    const event = new Event(true);
+    event.reset();
+    let resumed = 0;
+    const waiter = task(function* () {
+      yield event;
+      resumed++;
+      event.reset();
+      yield event;
+      resumed++;
+    });
+    const done = waiter().start();
+    await flush();
+    expect(resumed).toBe(0);
+    event.set();
+    await flush();
+    expect(resumed).toBe(1);
+    event.set();
+    await done;
+    expect(resumed).toBe(2);
   });
 });

@@ -9,6 +9,16 @@
 //
 // The count of pending resumptions has one owner: it grows here and drops when a drain takes
 // the batch.
+//
+// Coroutine tasks (generator bodies, see @coro/task) resume without a promise: the promises
+// handed out here are suspendables, so a coroutine that yields one is queued itself, and the
+// drain calls its `resume()` — a plain call, no promise reaction. It runs in the batch of the
+// run it joined, after the run's awaiting callers are released (they continue once the
+// batch's callback returns, with the microtasks, so the coroutine is not ahead of them by more
+// than the batch).
+import { type Continuation, type Suspendable, suspend } from '@coro/task';
+
+type Item = (() => void) | Continuation<void>;
 
 /** What the scheduler queues work on: `join()` to resume a caller, `push(fn)` to run a function. */
 export interface WorkQueue {
@@ -28,9 +38,9 @@ export class RunQueue implements WorkQueue {
   // Two arrays used in turn, each with its own fill count: a drain clears the slots it ran and
   // keeps the array (setting `length = 0` would give the backing store back, and the next
   // turn's first push would allocate a new one).
-  #items: ((() => void) | undefined)[] = [];
+  #items: (Item | undefined)[] = [];
   #filled = 0;
-  #spare: ((() => void) | undefined)[] = [];
+  #spare: (Item | undefined)[] = [];
   #count = 0;
   /** The promise of the trailing shared run, while the last item is its resolver. */
   #run: Promise<void> | undefined = undefined;
@@ -40,10 +50,19 @@ export class RunQueue implements WorkQueue {
     this.#append(resolve);
   };
   readonly #onFirst: () => void;
+  /** The suspend protocol of every run promise: `this` is the promise a coroutine yielded. */
+  readonly #suspendOnRun: Suspendable<void>[typeof suspend];
 
   /** `onFirst` is called when the queue stops being empty: the driver plans a drain. */
   constructor(onFirst: () => void) {
     this.#onFirst = onFirst;
+    const queue = this;
+    this.#suspendOnRun = function (this: Promise<void>, waiting: Continuation<void>): void {
+      // The coroutine joined this run (and was counted): it resumes in the same drain. A run
+      // that drained already has resolved; its promise resumes the caller as for `await`.
+      if (this === queue.#run) queue.#append(waiting);
+      else this.then(() => waiting.resume());
+    };
   }
 
   /** Pending resumptions (every caller of a shared run counts). */
@@ -57,6 +76,7 @@ export class RunQueue implements WorkQueue {
     let run = this.#run;
     if (run === undefined) {
       run = new Promise<void>(this.#queueResolver);
+      (run as unknown as Suspendable<void>)[suspend] = this.#suspendOnRun;
       this.#run = run;
     }
     return run;
@@ -82,15 +102,16 @@ export class RunQueue implements WorkQueue {
     this.#count = 0;
     this.#run = undefined;
     for (let i = 0; i < n; i++) {
-      const fn = batch[i] as () => void;
+      const item = batch[i] as Item;
       batch[i] = undefined;
-      fn();
+      if (typeof item === 'function') item();
+      else item.resume();
     }
     this.#spare = n > keepAtMost ? [] : batch;
     return true;
   }
 
-  #append(fn: () => void): void {
+  #append(fn: Item): void {
     const n = this.#filled++;
     this.#items[n] = fn;
     if (n === 0) this.#onFirst();
@@ -98,6 +119,20 @@ export class RunQueue implements WorkQueue {
 }
 
 const resolved = Promise.resolve();
+// Coroutines that yield `schedule()`'s promise resume in one microtask for all of them, by plain
+// calls: the first one queues it, at the place an `await` would have had. Callers that `await`
+// in between resume after that batch; among coroutines, and among awaiting callers, the order
+// is first come, first served.
+let soon: Continuation<void>[] = [];
+function resumeSoon(): void {
+  const batch = soon;
+  soon = [];
+  for (let i = 0; i < batch.length; i++) (batch[i] as Continuation<void>).resume();
+}
+(resolved as unknown as Suspendable<void>)[suspend] = (waiting: Continuation<void>): void => {
+  if (soon.length === 0) queueMicrotask(resumeSoon);
+  soon.push(waiting);
+};
 
 /**
  * The event loop's ready queue is the microtask queue itself: `join()` returns a resolved
