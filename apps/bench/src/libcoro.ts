@@ -23,6 +23,8 @@ interface Case {
   run(n: number): Promise<number>;
   /** Iterations for coro's loop (libcoro's are fixed in bench.cpp: 5,000,000). */
   readonly iterations: number;
+  /** The same loop with coroutine tasks (generator bodies), where coro has one. */
+  runCoroutines?(n: number): Promise<number>;
 }
 
 let sink = 0;
@@ -106,6 +108,21 @@ const cases: readonly Case[] = [
       check(counter, n);
       return n * 2; // as bench.cpp counts it: the resume after the yield is an op too
     },
+    async runCoroutines(n) {
+      const s = new IoScheduler();
+      let counter = 0;
+      const body = task(function* () {
+        yield s.schedule();
+        yield s.yield();
+        counter++;
+      });
+      const tasks = new Array(n);
+      for (let i = 0; i < n; i++) tasks[i] = body();
+      await syncWait(whenAll(tasks));
+      await s.shutdown();
+      check(counter, n);
+      return n * 2;
+    },
   },
   {
     libcoro: 'benchmark counter task scheduler{1} yield_for',
@@ -156,6 +173,30 @@ const cases: readonly Case[] = [
       await s.shutdown();
       check(counter, n);
       return n * 3; // two tasks and the event's resume
+    },
+    async runCoroutines(n) {
+      const s = new IoScheduler();
+      const events = new Array<Event>(n);
+      for (let i = 0; i < n; i++) events[i] = new Event();
+      let counter = 0;
+      const waiter = task(function* (i: number) {
+        yield s.schedule();
+        yield events[i] as Event;
+        counter++;
+      });
+      const setter = task(function* (i: number) {
+        yield s.schedule();
+        (events[i] as Event).set();
+      });
+      const tasks = new Array(n * 2);
+      for (let i = 0; i < n; i++) {
+        tasks[2 * i] = waiter(i);
+        tasks[2 * i + 1] = setter(i);
+      }
+      await syncWait(whenAll(tasks));
+      await s.shutdown();
+      check(counter, n);
+      return n * 3;
     },
   },
   {
@@ -242,13 +283,24 @@ export function libcoroScenarios(buildDir: string): Scenario[] {
         { name: 'libcoro', value: libcoro, unit: 'ops/s' },
         { name: 'coro', value: coro, unit: 'ops/s' },
       ];
+      const comparisons = [{ subject: 'coro', baseline: 'libcoro', ratio: coro / libcoro }];
+      if (c.runCoroutines !== undefined) {
+        await c.runCoroutines(Math.max(1, Math.round(n / 10)));
+        (globalThis as { gc?: () => void }).gc?.();
+        const start = performance.now();
+        const done = await c.runCoroutines(n);
+        const value = (done * 1000) / (performance.now() - start);
+        const name = 'coro (coroutine tasks)';
+        measurements.push({ name, value, unit: 'ops/s' });
+        comparisons.push({ subject: name, baseline: 'libcoro', ratio: value / libcoro });
+      }
       return {
         id: c.id,
         group: 'libcoro',
         title: `libcoro bench.cpp: ${c.title}`,
         lowerIsBetter: false,
         measurements,
-        comparisons: [{ subject: 'coro', baseline: 'libcoro', ratio: coro / libcoro }],
+        comparisons,
       };
     },
   }));
