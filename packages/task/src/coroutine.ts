@@ -14,6 +14,7 @@
 // A coroutine is its own continuation (methods, not closures): waiting costs no allocation
 // beyond what the suspendable stores. Closures are made only for promises, which need them.
 
+import { currentOwner, runWithin } from './context.ts';
 import { InvalidArgumentError } from './errors.ts';
 import { keepShape } from './internal/shapes.ts';
 
@@ -113,11 +114,22 @@ export class Coroutine<T = unknown> implements Observer, Continuation<unknown> {
   #reject: ((error: unknown) => void) | undefined = undefined;
   /** `resume` and `fail` as functions, for promises (made on first need). */
   #callbacks: [(value: unknown) => void, (error: unknown) => void] | undefined = undefined;
+  /**
+   * The task whose body this is, while tracing or implicit stop inheritance is on: every step
+   * runs with it as the current task, whoever resumes the coroutine (a drain, an event).
+   */
+  #owner: object | undefined;
 
-  constructor(gen: Generator<unknown, unknown, unknown>, observer?: Observer, index = 0) {
+  constructor(
+    gen: Generator<unknown, unknown, unknown>,
+    observer?: Observer,
+    index = 0,
+    owner?: object,
+  ) {
     this.#gen = gen;
     this.#observer = observer;
     this.#index = index;
+    this.#owner = owner;
   }
 
   /** Runs the body up to its first suspension. */
@@ -175,6 +187,13 @@ export class Coroutine<T = unknown> implements Observer, Continuation<unknown> {
   }
 
   #step(value: unknown, isError: boolean): void {
+    const owner = this.#owner;
+    if (owner !== undefined && currentOwner() !== owner) {
+      runWithin(owner, () => this.#loop(value, isError));
+    } else this.#loop(value, isError);
+  }
+
+  #loop(value: unknown, isError: boolean): void {
     const gen = this.#gen as Generator<unknown, unknown, unknown>;
     for (;;) {
       this.#flags = ACTIVE;
@@ -266,6 +285,7 @@ export class Coroutine<T = unknown> implements Observer, Continuation<unknown> {
 
   #settle(state: State, value: unknown): void {
     this.#gen = undefined;
+    this.#owner = undefined;
     this.#state = state;
     this.#value = value;
     this.#callbacks = undefined;

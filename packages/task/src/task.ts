@@ -435,7 +435,13 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
       return Promise.reject(error);
     }
     if (def.coroutine || (!(result instanceof Promise) && isGenerator(result))) {
-      const coroutine = new Coroutine<T>(result as Generator<unknown, unknown, unknown>);
+      const owner = switches.tracing || switches.implicitStop ? this : undefined;
+      const coroutine = new Coroutine<T>(
+        result as Generator<unknown, unknown, unknown>,
+        undefined,
+        0,
+        owner,
+      );
       const promise = coroutine.promise();
       coroutine.start();
       return promise;

@@ -4,7 +4,9 @@ import {
   type Continuation,
   dumpTasks,
   enableTracing,
+  currentTask,
   InvalidArgumentError,
+  setImplicitStopInheritance,
   StopSource,
   type Suspendable,
   suspend,
@@ -191,6 +193,40 @@ describe('coroutine tasks (generator bodies)', () => {
       expect(await t).toBe(1);
     } finally {
       enableTracing(false);
+    }
+  });
+});
+
+describe('coroutine tasks and implicit stop inheritance', () => {
+  it('run every step as their own task, whoever resumes them', async () => {
+    setImplicitStopInheritance(true);
+    try {
+      const gate = new Gate();
+      let childStopped = false;
+      const childGate = new Gate();
+      const child = task(function* (this: TaskContext) {
+        yield childGate;
+        childStopped = this.stopRequested;
+      });
+      let seen: unknown;
+      const parent = task(function* () {
+        yield gate;
+        seen = currentTask();
+        yield child();
+      });
+      const p = parent();
+      const done = p.start();
+      await flush();
+      // Resumed from outside any task (a plain call here), the body still runs as `p`.
+      gate.open();
+      expect(seen).toBe(p);
+      // The child started after the resume is linked to `p`: stopping `p` stops it.
+      p.requestStop();
+      childGate.open();
+      await done;
+      expect(childStopped).toBe(true);
+    } finally {
+      setImplicitStopInheritance(false);
     }
   });
 });
