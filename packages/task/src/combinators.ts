@@ -4,7 +4,8 @@ import type { Expected } from './expected.ts';
 import type { StopSource } from './stop.ts';
 import type { Observer } from './coroutine.ts';
 import {
-  canObserve,
+  CoroutineTask,
+  coroutinesInUse,
   isAwaitable,
   NO_ARGS,
   observeTask,
@@ -133,7 +134,9 @@ function whenAllBody(items: readonly PromiseLike<unknown>[]): Promise<unknown[]>
   const n = items.length;
   if (n === 0) return Promise.resolve([]);
   // Coroutine tasks report to the gather by plain calls: no promise per child.
-  for (let i = 0; i < n; i++) if (canObserve(items[i])) return gatherDirect(items);
+  if (coroutinesInUse) {
+    for (let i = 0; i < n; i++) if (items[i] instanceof CoroutineTask) return gatherDirect(items);
+  }
   if (n > GATHER_WITH_PROMISE_ALL) return gatherMany(items);
   return new Promise<unknown[]>((resolve, reject) => {
     const results = new Array<unknown>(n);

@@ -140,8 +140,6 @@ let adoptPromise: <T>(task: Task<T>, promise: Promise<T>) => void;
  * by plain calls and making no promise; `false` (nothing done) for any other task or awaitable.
  */
 export let observeTask: (value: unknown, observer: Observer, index: number) => boolean;
-/** @internal Whether `observeTask` would start `value` (it starts nothing). */
-export let canObserve: (value: unknown) => boolean;
 
 /**
  * A lazy unit of asynchronous work, libcoro's `coro::task<T>`. Nothing runs until the task is
@@ -161,11 +159,12 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
   // Five fields and no private methods (a private method costs every instance a brand slot):
   // a task is allocated per call, and its size is most of what it costs over a plain promise.
   // The helpers are static private methods, which cost instances nothing.
+  /** The body and how it is called, until the task starts. */
+  #def: TaskDef | undefined;
   /**
-   * The body and how it is called, until the task starts; a coroutine task started without a
-   * promise (by `whenAll`, or by a parent coroutine) keeps its driver here.
+   * The arguments, until the task starts; a coroutine task started without a promise (by
+   * `whenAll`, or by a parent coroutine) keeps its driver here, with `#def` cleared.
    */
-  #def: TaskDef | Coroutine<T> | undefined;
   #args: unknown;
   #promise: Promise<T> | undefined = undefined;
   #stop: StopToken | undefined = undefined;
@@ -178,19 +177,15 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
     adoptPromise = (task, promise) => {
       task.#promise = promise;
     };
-    canObserve = (value) => {
-      if (!(value instanceof Task) || value.#promise !== undefined) return false;
+    observeTask = (value, observer, index) => {
+      // Only `CoroutineTask`s (made by `task(function* …)`), not subclasses of them.
+      if (!(value instanceof CoroutineTask) || value.#promise !== undefined) return false;
+      if (Object.getPrototypeOf(value) !== CoroutineTask.prototype) return false;
       const def = value.#def;
       if (!(def instanceof TaskDef) || !def.coroutine) return false;
-      // Tracing, implicit stop, stop links and subclasses (which may override `_run`) keep the
-      // promise path, where all of them are handled.
+      // Tracing, implicit stop and stop links keep the promise path, where they are handled.
       if (switches.tracing || switches.implicitStop || value.#links !== undefined) return false;
-      return Object.getPrototypeOf(value) === Task.prototype;
-    };
-    observeTask = (value, observer, index) => {
-      if (!canObserve(value)) return false;
-      const started = value as Task<unknown>;
-      Task.#startCoroutine(started, started.#def as TaskDef, observer, index);
+      Task.#startCoroutine(value as Task<unknown>, def, observer, index);
       return true;
     };
     setTaskHooks({
@@ -274,7 +269,7 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
 
   /** Whether the task has started running. */
   get isStarted(): boolean {
-    return this.#promise !== undefined || this.#def instanceof Coroutine;
+    return this.#promise !== undefined || this.#args instanceof Coroutine;
   }
 
   /**
@@ -336,7 +331,7 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
     (links.parents ??= []).push(source);
     // A running coroutine task started without a promise gets one (linking it now, and
     // unlinking it once it settles).
-    if (this.#def instanceof Coroutine) {
+    if (this.#args instanceof Coroutine) {
       Task.#start(this);
       return this;
     }
@@ -372,9 +367,7 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
   /** Runs the body once (unless it runs already, as a coroutine) and records its promise. */
   static #start<T>(task: Task<T>): Promise<T> {
     let promise: Promise<T>;
-    const def = task.#def;
-    if (def instanceof Coroutine) promise = def.promise();
-    else if (switches.tracing || switches.implicitStop) promise = Task.#startInContext(task);
+    if (switches.tracing || switches.implicitStop) promise = Task.#startInContext(task);
     else promise = task._run();
     task.#promise = promise;
     const links = task.#links;
@@ -388,6 +381,7 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
   /** Starts a coroutine task that reports to `observer` (no promise is made). */
   static #startCoroutine<T>(task: Task<T>, def: TaskDef, observer: Observer, index: number): void {
     const args = task.#args;
+    task.#def = undefined;
     task.#args = undefined;
     let gen: Generator<unknown, unknown, unknown>;
     try {
@@ -395,14 +389,13 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
         def.mode === ARROW ? callArrow(def.body, args) : Task.#call(task, def, args)
       ) as Generator<unknown, unknown, unknown>;
     } catch (error) {
-      task.#def = undefined;
       task.#promise = Promise.reject(error);
       task.#promise.then(undefined, markHandled);
       observer.rejected(index, error);
       return;
     }
     const coroutine = new Coroutine<T>(gen, observer, index);
-    task.#def = coroutine;
+    task.#args = coroutine;
     coroutine.start();
   }
 
@@ -425,28 +418,38 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
     const args = this.#args;
     this.#def = undefined;
     this.#args = undefined;
-    if (def === undefined || def instanceof Coroutine) {
-      return Promise.reject(new InvalidArgumentError('task has no body'));
-    }
+    if (def === undefined) return Task.#noBody(args);
     let result: unknown;
     try {
       result = def.mode === ARROW ? callArrow(def.body, args) : Task.#call(this, def, args);
     } catch (error) {
       return Promise.reject(error);
     }
-    if (def.coroutine || (!(result instanceof Promise) && isGenerator(result))) {
-      const owner = switches.tracing || switches.implicitStop ? this : undefined;
-      const coroutine = new Coroutine<T>(
-        result as Generator<unknown, unknown, unknown>,
-        undefined,
-        0,
-        owner,
-      );
-      const promise = coroutine.promise();
-      coroutine.start();
-      return promise;
-    }
-    return (result instanceof Promise ? result : Promise.resolve(result)) as Promise<T>;
+    if (result instanceof Promise) return result as Promise<T>;
+    if (def.coroutine || isGenerator(result)) return Task.#drive(this, result);
+    return Promise.resolve(result) as Promise<T>;
+  }
+
+  // Out of `_run`, which stays small enough for V8 to inline where async tasks start.
+
+  /** `_run` without a body: a coroutine started without a promise (see observeTask), or none. */
+  static #noBody<T>(args: unknown): Promise<T> {
+    if (args instanceof Coroutine) return args.promise() as Promise<T>;
+    return Promise.reject(new InvalidArgumentError('task has no body'));
+  }
+
+  /** Drives a generator body (a coroutine task started through its promise). */
+  static #drive<T>(task: Task<T>, gen: unknown): Promise<T> {
+    const owner = switches.tracing || switches.implicitStop ? task : undefined;
+    const coroutine = new Coroutine<T>(
+      gen as Generator<unknown, unknown, unknown>,
+      undefined,
+      0,
+      owner,
+    );
+    const promise = coroutine.promise();
+    coroutine.start();
+    return promise;
   }
 
   /**
@@ -491,6 +494,48 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
 keepShape(new Task(undefined, NO_ARGS, undefined));
 keepShape(new Task(undefined, 0, undefined));
 keepShape(new Context(new Task(undefined, NO_ARGS, undefined)));
+
+/**
+ * A coroutine task: a `Task` whose body is a generator function (see coroutine.ts). Its own
+ * class only so that `whenAll` and parent coroutines can tell one with an `instanceof`, which
+ * costs the async tasks they also handle next to nothing.
+ */
+export class CoroutineTask<T = unknown> extends Task<T> {
+  // An explicit constructor: the implicit one forwards its arguments as a spread.
+  constructor(body: TaskDef | undefined, args: unknown, name: string | undefined) {
+    super(body, args, name);
+  }
+}
+
+/**
+ * @internal Whether any coroutine task factory was made: until then `whenAll` does not look for
+ * coroutine children, so a process that uses none pays nothing for them.
+ */
+export let coroutinesInUse = false;
+
+/** The first coroutine factory: from now on `whenAll` looks for coroutine children. */
+function useCoroutines(): void {
+  if (coroutinesInUse) return;
+  coroutinesInUse = true;
+  // The shapes kept across full GCs (see shapes.ts), made only once coroutines are in use, so
+  // that a process with none never shows the task constructor a second class.
+  keepShape(new CoroutineTask(undefined, NO_ARGS, undefined));
+  keepShape(new CoroutineTask(undefined, 0, undefined));
+}
+
+/** Makes coroutine tasks for a factory (a closure of its own: the async one stays monomorphic). */
+function coroutineFactory(def: TaskDef, name: string | undefined): Function {
+  useCoroutines();
+  const many = (...args: unknown[]) => new CoroutineTask(def, args, name);
+  return function makeCoroutineTask(this: unknown, first: unknown) {
+    // biome-ignore lint/complexity/noArguments: only the count is read; no arguments object.
+    const n = arguments.length;
+    if (n === 1) return new CoroutineTask(def, oneArg(first), name);
+    if (n === 0) return new CoroutineTask(def, NO_ARGS, name);
+    // biome-ignore lint/complexity/noArguments: forwarding `arguments` avoids copying it.
+    return many.apply(undefined, arguments as unknown as unknown[]);
+  };
+}
 
 /** Whether `value` is a generator object (what calling a generator function returns). */
 function isGenerator(value: unknown): boolean {
@@ -545,6 +590,7 @@ function taskFactory<A extends unknown[], R>(
   // is read, which V8 does without making an arguments object. More arguments are forwarded
   // to a rest-parameter function, which V8 also does without one.
   const def = new TaskDef(fn as Body, isArrow(fn) ? ARROW : THIS_CONTEXT);
+  if (def.coroutine) return coroutineFactory(def, name) as TaskFactory<A, TaskResult<R>>;
   const many = (...args: unknown[]) => new Task<TaskResult<R>>(def, args, name);
   return function makeTask(this: unknown, first: unknown) {
     // biome-ignore lint/complexity/noArguments: only the count is read; no arguments object.
@@ -574,6 +620,7 @@ function withContext<A extends unknown[], R>(
   checkFunction(fn, 'task.withContext()');
   const name = options?.name ?? (fn.name || undefined);
   const def = new TaskDef(fn as Body, WITH_CONTEXT);
+  if (def.coroutine) return coroutineFactory(def, name) as TaskFactory<A, TaskResult<R>>;
   const many = (...args: unknown[]) => new Task<TaskResult<R>>(def, args, name);
   return function makeContextTask(this: unknown, first: unknown) {
     // biome-ignore lint/complexity/noArguments: only the count is read; no arguments object.
@@ -602,7 +649,10 @@ export function invoke<A extends unknown[], R>(
   ...args: A
 ): Task<TaskResult<R>> {
   checkFunction(fn, 'invoke()');
-  return new Task<TaskResult<R>>(
+  const coroutine = isGeneratorFunction(fn);
+  if (coroutine) useCoroutines();
+  const Kind = coroutine ? CoroutineTask : Task;
+  return new Kind<TaskResult<R>>(
     fn as Body,
     args.length === 0 ? NO_ARGS : args,
     fn.name || undefined,
