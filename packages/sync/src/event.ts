@@ -21,15 +21,25 @@ function captureFirst(resolve: (value: true) => void): void {
 
 // Coroutine waiters (`yield event` in a generator task body) are resumed after `set()` returns,
 // as promise waiters are, all of one microtask in one batch: plain calls, no promise.
-let soon: Continuation<true>[] = [];
+// Two arrays used in turn with their own fill count: a batch keeps its array (up to 1,024 slots).
+let soon: (Continuation<true> | undefined)[] = [];
+let soonFilled = 0;
+let soonSpare: (Continuation<true> | undefined)[] = [];
 function resumeSoon(): void {
   const batch = soon;
-  soon = [];
-  for (let i = 0; i < batch.length; i++) (batch[i] as Continuation<true>).resume(true);
+  const n = soonFilled;
+  soon = soonSpare;
+  soonFilled = 0;
+  for (let i = 0; i < n; i++) {
+    const waiting = batch[i] as Continuation<true>;
+    batch[i] = undefined;
+    waiting.resume(true);
+  }
+  soonSpare = n > 1024 ? [] : batch;
 }
 function resumeLater(waiting: Continuation<true>): void {
-  if (soon.length === 0) queueMicrotask(resumeSoon);
-  soon.push(waiting);
+  if (soonFilled === 0) queueMicrotask(resumeSoon);
+  soon[soonFilled++] = waiting;
 }
 
 /** The order in which `Event.set()` resumes its waiters. */

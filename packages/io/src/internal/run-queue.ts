@@ -123,15 +123,25 @@ const resolved = Promise.resolve();
 // calls: the first one queues it, at the place an `await` would have had. Callers that `await`
 // in between resume after that batch; among coroutines, and among awaiting callers, the order
 // is first come, first served.
-let soon: Continuation<void>[] = [];
+// Two arrays used in turn with their own fill count, as in RunQueue: a batch keeps its array.
+let soon: (Continuation<void> | undefined)[] = [];
+let soonFilled = 0;
+let soonSpare: (Continuation<void> | undefined)[] = [];
 function resumeSoon(): void {
   const batch = soon;
-  soon = [];
-  for (let i = 0; i < batch.length; i++) (batch[i] as Continuation<void>).resume();
+  const n = soonFilled;
+  soon = soonSpare;
+  soonFilled = 0;
+  for (let i = 0; i < n; i++) {
+    const waiting = batch[i] as Continuation<void>;
+    batch[i] = undefined;
+    waiting.resume();
+  }
+  soonSpare = n > keepAtMost ? [] : batch;
 }
 (resolved as unknown as Suspendable<void>)[suspend] = (waiting: Continuation<void>): void => {
-  if (soon.length === 0) queueMicrotask(resumeSoon);
-  soon.push(waiting);
+  if (soonFilled === 0) queueMicrotask(resumeSoon);
+  soon[soonFilled++] = waiting;
 };
 
 /**
