@@ -1,16 +1,9 @@
 import { task, whenAll } from '@coro/task';
-import { afterEach, describe, expect, it } from 'vitest';
-import { IoScheduler, TaskGroup } from '../src/index.ts';
+import { describe, expect, it } from 'vitest';
+import { TaskGroup } from '../src/index.ts';
+import { schedulerFactory } from './utils/schedulers.ts';
 
-const schedulers: IoScheduler[] = [];
-function make(options?: ConstructorParameters<typeof IoScheduler>[0]): IoScheduler {
-  const s = new IoScheduler(options);
-  schedulers.push(s);
-  return s;
-}
-afterEach(async () => {
-  for (const s of schedulers.splice(0)) await s.shutdown();
-});
+const make = schedulerFactory();
 
 describe('coroutine tasks on the IoScheduler', () => {
   it('schedule() and yield() resume them by plain calls, one drain each, in order', async () => {

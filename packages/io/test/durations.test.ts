@@ -1,18 +1,12 @@
 import { PassThrough } from 'node:stream';
 import { InvalidArgumentError, StopSource } from '@coro/task';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { IoScheduler } from '../src/index.ts';
+import { schedulerFactory } from './utils/schedulers.ts';
 
-const schedulers: IoScheduler[] = [];
-function make(options?: ConstructorParameters<typeof IoScheduler>[0]): IoScheduler {
-  const s = new IoScheduler(options);
-  schedulers.push(s);
-  return s;
-}
+const make = schedulerFactory();
 
-afterEach(async () => {
+afterEach(() => {
   vi.useRealTimers();
-  for (const s of schedulers.splice(0)) await s.shutdown();
 });
 
 function busy(ms: number): void {

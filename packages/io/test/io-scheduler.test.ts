@@ -1,18 +1,10 @@
 import { once } from 'node:events';
 import { CancelledError, InvalidArgumentError, StopSource, task, whenAll } from '@coro/task';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { IoScheduler, SchedulerModeError, SchedulerShutdownError } from '../src/index.ts';
+import { schedulerFactory } from './utils/schedulers.ts';
 
-const schedulers: IoScheduler[] = [];
-function make(options?: ConstructorParameters<typeof IoScheduler>[0]): IoScheduler {
-  const s = new IoScheduler(options);
-  schedulers.push(s);
-  return s;
-}
-
-afterEach(async () => {
-  for (const s of schedulers.splice(0)) await s.shutdown();
-});
+const make = schedulerFactory();
 
 /**
  * Timers of the whole process. Other code's timers may end while a test runs, so tests check

@@ -3,6 +3,7 @@ import {
   isTracing,
   readWaitOptions,
   type Continuation,
+  resumeSoon,
   type Suspendable,
   suspend,
   traceAwait,
@@ -20,27 +21,8 @@ function captureFirst(resolve: (value: true) => void): void {
 }
 
 // Coroutine waiters (`yield event` in a generator task body) are resumed after `set()` returns,
-// as promise waiters are, all of one microtask in one batch: plain calls, no promise.
-// Two arrays used in turn with their own fill count: a batch keeps its array (up to 1,024 slots).
-let soon: (Continuation<true> | undefined)[] = [];
-let soonFilled = 0;
-let soonSpare: (Continuation<true> | undefined)[] = [];
-function resumeSoon(): void {
-  const batch = soon;
-  const n = soonFilled;
-  soon = soonSpare;
-  soonFilled = 0;
-  for (let i = 0; i < n; i++) {
-    const waiting = batch[i] as Continuation<true>;
-    batch[i] = undefined;
-    waiting.resume(true);
-  }
-  soonSpare = n > 1024 ? [] : batch;
-}
-function resumeLater(waiting: Continuation<true>): void {
-  if (soonFilled === 0) queueMicrotask(resumeSoon);
-  soon[soonFilled++] = waiting;
-}
+// as promise waiters are, all of one microtask in one batch: plain calls, no promise
+// (`resumeSoon`).
 
 /** The order in which `Event.set()` resumes its waiters. */
 export type ResumeOrder = 'fifo' | 'lifo';
@@ -114,7 +96,7 @@ export class Event implements Suspendable<true> {
   #resumeFirst(first: ((value: true) => void) | Continuation<true>): void {
     if (this.#firstIsCoroutine) {
       this.#firstIsCoroutine = false;
-      resumeLater(first as Continuation<true>);
+      resumeSoon(first as Continuation<true>, true);
     } else (first as (value: true) => void)(true);
   }
 

@@ -41,6 +41,40 @@ export interface Suspendable<T = unknown> {
   [suspend](continuation: Continuation<T>): void;
 }
 
+// Resumptions queued by `resumeSoon`: continuation, value, continuation, value… Two arrays used
+// in turn with their own fill count, so that a batch keeps its array (up to `keepAtMost`).
+const keepAtMost = 2048;
+let batch: unknown[] = [];
+let filled = 0;
+let spareBatch: unknown[] = [];
+
+function resumeBatch(): void {
+  const items = batch;
+  const n = filled;
+  batch = spareBatch;
+  filled = 0;
+  for (let i = 0; i < n; i += 2) {
+    const continuation = items[i] as Continuation<unknown>;
+    const value = items[i + 1];
+    items[i] = undefined;
+    items[i + 1] = undefined;
+    continuation.resume(value);
+  }
+  spareBatch = n > keepAtMost ? [] : items;
+}
+
+/**
+ * Resumes `continuation` with `value` after the current job, as a settled promise would resume
+ * an `await` — but every resumption queued before the next microtask runs in one microtask, by
+ * plain calls, in the order queued. For suspendables that must not resume their waiters inside
+ * the call that releases them (an event's `set()`, a run queue's batch).
+ */
+export function resumeSoon<T>(continuation: Continuation<T>, value: T): void {
+  if (filled === 0) queueMicrotask(resumeBatch);
+  batch[filled++] = continuation;
+  batch[filled++] = value;
+}
+
 /** @internal Receives the outcome of a coroutine (or task) by plain calls, with its index. */
 export interface Observer {
   fulfilled(index: number, value: unknown): void;

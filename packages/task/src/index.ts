@@ -9,7 +9,13 @@ export {
   whenAny,
   whenAnyIndexed,
 } from './combinators.ts';
-export { type Continuation, type Suspendable, suspend, until } from './coroutine.ts';
+export {
+  type Continuation,
+  resumeSoon,
+  type Suspendable,
+  suspend,
+  until,
+} from './coroutine.ts';
 export { CancelledError, CoroError, InvalidArgumentError, TimeoutError } from './errors.ts';
 export { type CoroErrorClass, errorClassForCode, registerErrorClass } from './error-registry.ts';
 export { type Executor, InlineExecutor, type InlineExecutorOptions } from './executor.ts';

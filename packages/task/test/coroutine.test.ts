@@ -6,6 +6,7 @@ import {
   enableTracing,
   currentTask,
   InvalidArgumentError,
+  resumeSoon,
   setImplicitStopInheritance,
   StopSource,
   type Suspendable,
@@ -312,6 +313,33 @@ describe('the suspend protocol', () => {
     await flush();
     gate.break(new Error('failed'));
     expect(await t).toEqual(['failed', 'suspend threw']);
+  });
+
+  it('resumeSoon resumes after the current job, every one queued in one batch, in order', async () => {
+    const log: string[] = [];
+    const waiting: Continuation<string>[] = [];
+    const gate: Suspendable<string> = {
+      [suspend](c) {
+        waiting.push(c);
+      },
+    };
+    const co = task(function* (id: number) {
+      const v = (yield gate) as string;
+      log.push(`${id}:${v}`);
+    });
+    const all = whenAll([co(1), co(2), co(3)]).start();
+    expect(waiting).toHaveLength(3);
+    let microtaskRan = false;
+    queueMicrotask(() => {
+      microtaskRan = true;
+    });
+    for (const [i, c] of waiting.entries()) resumeSoon(c, `v${i + 1}`);
+    log.push('released');
+    // A microtask queued before the batch runs before it; the batch resumes all three.
+    await Promise.resolve();
+    expect(microtaskRan).toBe(true);
+    await all;
+    expect(log).toEqual(['released', '1:v1', '2:v2', '3:v3']);
   });
 
   it('until() waits on anything yieldable and is typed', async () => {

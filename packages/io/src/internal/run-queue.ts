@@ -16,7 +16,7 @@
 // run it joined, after the run's awaiting callers are released (they continue once the
 // batch's callback returns, with the microtasks, so the coroutine is not ahead of them by more
 // than the batch).
-import { type Continuation, type Suspendable, suspend } from '@coro/task';
+import { type Continuation, resumeSoon, type Suspendable, suspend } from '@coro/task';
 
 type Item = (() => void) | Continuation<void>;
 
@@ -120,28 +120,11 @@ export class RunQueue implements WorkQueue {
 
 const resolved = Promise.resolve();
 // Coroutines that yield `schedule()`'s promise resume in one microtask for all of them, by plain
-// calls: the first one queues it, at the place an `await` would have had. Callers that `await`
-// in between resume after that batch; among coroutines, and among awaiting callers, the order
-// is first come, first served.
-// Two arrays used in turn with their own fill count, as in RunQueue: a batch keeps its array.
-let soon: (Continuation<void> | undefined)[] = [];
-let soonFilled = 0;
-let soonSpare: (Continuation<void> | undefined)[] = [];
-function resumeSoon(): void {
-  const batch = soon;
-  const n = soonFilled;
-  soon = soonSpare;
-  soonFilled = 0;
-  for (let i = 0; i < n; i++) {
-    const waiting = batch[i] as Continuation<void>;
-    batch[i] = undefined;
-    waiting.resume();
-  }
-  soonSpare = n > keepAtMost ? [] : batch;
-}
+// calls (`resumeSoon`): the first one queues it, at the place an `await` would have had. Callers
+// that `await` in between resume after that batch; among coroutines, and among awaiting
+// callers, the order is first come, first served.
 (resolved as unknown as Suspendable<void>)[suspend] = (waiting: Continuation<void>): void => {
-  if (soonFilled === 0) queueMicrotask(resumeSoon);
-  soon[soonFilled++] = waiting;
+  resumeSoon(waiting, undefined);
 };
 
 /**
