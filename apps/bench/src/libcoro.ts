@@ -93,36 +93,22 @@ const cases: readonly Case[] = [
     id: 'libcoro/scheduler-yield',
     title: 'scheduler: schedule + yield per task, all at once',
     iterations: 200_000,
-    async run(n) {
-      const s = new IoScheduler();
-      let counter = 0;
-      const body = task(async () => {
-        await s.schedule();
-        await s.yield();
-        counter++;
-      });
-      const tasks = new Array(n);
-      for (let i = 0; i < n; i++) tasks[i] = body();
-      await syncWait(whenAll(tasks));
-      await s.shutdown();
-      check(counter, n);
-      return n * 2; // as bench.cpp counts it: the resume after the yield is an op too
-    },
-    async runCoroutines(n) {
-      const s = new IoScheduler();
-      let counter = 0;
-      const body = task(function* () {
-        yield s.schedule();
-        yield s.yield();
-        counter++;
-      });
-      const tasks = new Array(n);
-      for (let i = 0; i < n; i++) tasks[i] = body();
-      await syncWait(whenAll(tasks));
-      await s.shutdown();
-      check(counter, n);
-      return n * 2;
-    },
+    run: (n) =>
+      yieldLoop(n, (s, count) =>
+        task(async () => {
+          await s.schedule();
+          await s.yield();
+          count();
+        }),
+      ),
+    runCoroutines: (n) =>
+      yieldLoop(n, (s, count) =>
+        task(function* () {
+          yield s.schedule();
+          yield s.yield();
+          count();
+        }),
+      ),
   },
   {
     libcoro: 'benchmark counter task scheduler{1} yield_for',
@@ -150,54 +136,36 @@ const cases: readonly Case[] = [
     id: 'libcoro/scheduler-event',
     title: 'scheduler: one task waits on an event another sets',
     iterations: 200_000,
-    async run(n) {
-      const s = new IoScheduler();
-      const events = new Array<Event>(n);
-      for (let i = 0; i < n; i++) events[i] = new Event();
-      let counter = 0;
-      const waiter = task(async (i: number) => {
-        await s.schedule();
-        await events[i]!.wait();
-        counter++;
-      });
-      const setter = task(async (i: number) => {
-        await s.schedule();
-        events[i]!.set();
-      });
-      const tasks = new Array(n * 2);
-      for (let i = 0; i < n; i++) {
-        tasks[2 * i] = waiter(i);
-        tasks[2 * i + 1] = setter(i);
-      }
-      await syncWait(whenAll(tasks));
-      await s.shutdown();
-      check(counter, n);
-      return n * 3; // two tasks and the event's resume
-    },
-    async runCoroutines(n) {
-      const s = new IoScheduler();
-      const events = new Array<Event>(n);
-      for (let i = 0; i < n; i++) events[i] = new Event();
-      let counter = 0;
-      const waiter = task(function* (i: number) {
-        yield s.schedule();
-        yield events[i] as Event;
-        counter++;
-      });
-      const setter = task(function* (i: number) {
-        yield s.schedule();
-        (events[i] as Event).set();
-      });
-      const tasks = new Array(n * 2);
-      for (let i = 0; i < n; i++) {
-        tasks[2 * i] = waiter(i);
-        tasks[2 * i + 1] = setter(i);
-      }
-      await syncWait(whenAll(tasks));
-      await s.shutdown();
-      check(counter, n);
-      return n * 3;
-    },
+    run: (n) =>
+      eventLoop(
+        n,
+        (s, events, count) =>
+          task(async (i: number) => {
+            await s.schedule();
+            await (events[i] as Event).wait();
+            count();
+          }),
+        (s, events) =>
+          task(async (i: number) => {
+            await s.schedule();
+            (events[i] as Event).set();
+          }),
+      ),
+    runCoroutines: (n) =>
+      eventLoop(
+        n,
+        (s, events, count) =>
+          task(function* (i: number) {
+            yield s.schedule();
+            yield events[i] as Event;
+            count();
+          }),
+        (s, events) =>
+          task(function* (i: number) {
+            yield s.schedule();
+            (events[i] as Event).set();
+          }),
+      ),
   },
   {
     libcoro: 'benchmark thread_pool{1} counter task',
@@ -222,6 +190,53 @@ const cases: readonly Case[] = [
     },
   },
 ];
+
+/** libcoro's "scheduler yield": `n` tasks made by `make`, all at once; ops as bench.cpp counts. */
+async function yieldLoop(
+  n: number,
+  make: (s: IoScheduler, count: () => void) => () => PromiseLike<unknown>,
+): Promise<number> {
+  const s = new IoScheduler();
+  let counter = 0;
+  const body = make(s, () => {
+    counter++;
+  });
+  const tasks = new Array(n);
+  for (let i = 0; i < n; i++) tasks[i] = body();
+  await syncWait(whenAll(tasks));
+  await s.shutdown();
+  check(counter, n);
+  return n * 2; // as bench.cpp counts it: the resume after the yield is an op too
+}
+
+/** libcoro's "await event from another coroutine": `n` waiters and `n` setters. */
+async function eventLoop(
+  n: number,
+  makeWaiter: (
+    s: IoScheduler,
+    events: Event[],
+    count: () => void,
+  ) => (i: number) => PromiseLike<unknown>,
+  makeSetter: (s: IoScheduler, events: Event[]) => (i: number) => PromiseLike<unknown>,
+): Promise<number> {
+  const s = new IoScheduler();
+  const events = new Array<Event>(n);
+  for (let i = 0; i < n; i++) events[i] = new Event();
+  let counter = 0;
+  const waiter = makeWaiter(s, events, () => {
+    counter++;
+  });
+  const setter = makeSetter(s, events);
+  const tasks = new Array(n * 2);
+  for (let i = 0; i < n; i++) {
+    tasks[2 * i] = waiter(i);
+    tasks[2 * i + 1] = setter(i);
+  }
+  await syncWait(whenAll(tasks));
+  await s.shutdown();
+  check(counter, n);
+  return n * 3; // two tasks and the event's resume
+}
 
 function check(actual: number, expected: number): void {
   if (actual !== expected)
