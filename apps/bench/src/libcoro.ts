@@ -115,21 +115,14 @@ const cases: readonly Case[] = [
     id: 'libcoro/scheduler-yield-for',
     title: 'scheduler: schedule + yield_for(5 ms) per task, all at once',
     iterations: 200_000,
-    async run(n) {
-      const s = new IoScheduler();
-      let counter = 0;
-      const body = task(async () => {
-        await s.schedule();
-        await s.yieldFor(5);
-        counter++;
-      });
-      const tasks = new Array(n);
-      for (let i = 0; i < n; i++) tasks[i] = body();
-      await syncWait(whenAll(tasks));
-      await s.shutdown();
-      check(counter, n);
-      return n * 2;
-    },
+    run: (n) =>
+      yieldLoop(n, (s, count) =>
+        task(async () => {
+          await s.schedule();
+          await s.yieldFor(5);
+          count();
+        }),
+      ),
   },
   {
     libcoro: 'benchmark counter task scheduler await event from another coroutine',
@@ -191,7 +184,10 @@ const cases: readonly Case[] = [
   },
 ];
 
-/** libcoro's "scheduler yield": `n` tasks made by `make`, all at once; ops as bench.cpp counts. */
+/**
+ * libcoro's "scheduler yield" and "yield_for": `n` tasks made by `make`, all at once, two ops
+ * each as bench.cpp counts them (the resume after the yield is an op too).
+ */
 async function yieldLoop(
   n: number,
   make: (s: IoScheduler, count: () => void) => () => PromiseLike<unknown>,
@@ -206,7 +202,7 @@ async function yieldLoop(
   await syncWait(whenAll(tasks));
   await s.shutdown();
   check(counter, n);
-  return n * 2; // as bench.cpp counts it: the resume after the yield is an op too
+  return n * 2;
 }
 
 /** libcoro's "await event from another coroutine": `n` waiters and `n` setters. */
