@@ -4,9 +4,9 @@ import type { Expected } from './expected.ts';
 import type { StopSource } from './stop.ts';
 import type { Observer } from './coroutine.ts';
 import {
-  CoroutineTask,
   coroutinesInUse,
   isAwaitable,
+  isFreshCoroutine,
   NO_ARGS,
   observeTask,
   startAwaitable,
@@ -133,11 +133,14 @@ const GATHER_WITH_PROMISE_ALL = 32;
 function whenAllBody(items: readonly PromiseLike<unknown>[]): Promise<unknown[]> {
   const n = items.length;
   if (n === 0) return Promise.resolve([]);
-  // Coroutine tasks report to the gather by plain calls: no promise per child.
-  if (coroutinesInUse) {
-    for (let i = 0; i < n; i++) if (items[i] instanceof CoroutineTask) return gatherDirect(items);
+  if (n > GATHER_WITH_PROMISE_ALL) {
+    // Many coroutine children report to the gather by plain calls: no promise per child. (A
+    // few go through their promises: scanning for them would cost every small whenAll.)
+    if (coroutinesInUse) {
+      for (let i = 0; i < n; i++) if (isFreshCoroutine(items[i])) return gatherDirect(items);
+    }
+    return gatherMany(items);
   }
-  if (n > GATHER_WITH_PROMISE_ALL) return gatherMany(items);
   return new Promise<unknown[]>((resolve, reject) => {
     const results = new Array<unknown>(n);
     let remaining = n;

@@ -140,6 +140,8 @@ let adoptPromise: <T>(task: Task<T>, promise: Promise<T>) => void;
  * by plain calls and making no promise; `false` (nothing done) for any other task or awaitable.
  */
 export let observeTask: (value: unknown, observer: Observer, index: number) => boolean;
+/** @internal Whether `observeTask` would start `value` (it starts nothing). */
+export let isFreshCoroutine: (value: unknown) => boolean;
 
 /**
  * A lazy unit of asynchronous work, libcoro's `coro::task<T>`. Nothing runs until the task is
@@ -177,15 +179,19 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
     adoptPromise = (task, promise) => {
       task.#promise = promise;
     };
-    observeTask = (value, observer, index) => {
-      // Only `CoroutineTask`s (made by `task(function* …)`), not subclasses of them.
-      if (!(value instanceof CoroutineTask) || value.#promise !== undefined) return false;
-      if (Object.getPrototypeOf(value) !== CoroutineTask.prototype) return false;
+    isFreshCoroutine = (value) => {
+      if (!(value instanceof Task) || value.#promise !== undefined) return false;
       const def = value.#def;
-      if (!(def instanceof TaskDef) || !def.coroutine) return false;
-      // Tracing, implicit stop and stop links keep the promise path, where they are handled.
+      if (def === undefined || !def.coroutine) return false;
+      // Tracing, implicit stop, stop links and subclasses (which may override `_run`) keep the
+      // promise path, where all of them are handled.
       if (switches.tracing || switches.implicitStop || value.#links !== undefined) return false;
-      Task.#startCoroutine(value as Task<unknown>, def, observer, index);
+      return Object.getPrototypeOf(value) === Task.prototype;
+    };
+    observeTask = (value, observer, index) => {
+      if (!isFreshCoroutine(value)) return false;
+      const fresh = value as Task<unknown>;
+      Task.#startCoroutine(fresh, fresh.#def as TaskDef, observer, index);
       return true;
     };
     setTaskHooks({
@@ -496,46 +502,10 @@ keepShape(new Task(undefined, 0, undefined));
 keepShape(new Context(new Task(undefined, NO_ARGS, undefined)));
 
 /**
- * A coroutine task: a `Task` whose body is a generator function (see coroutine.ts). Its own
- * class only so that `whenAll` and parent coroutines can tell one with an `instanceof`, which
- * costs the async tasks they also handle next to nothing.
- */
-export class CoroutineTask<T = unknown> extends Task<T> {
-  // An explicit constructor: the implicit one forwards its arguments as a spread.
-  constructor(body: TaskDef | undefined, args: unknown, name: string | undefined) {
-    super(body, args, name);
-  }
-}
-
-/**
  * @internal Whether any coroutine task factory was made: until then `whenAll` does not look for
  * coroutine children, so a process that uses none pays nothing for them.
  */
 export let coroutinesInUse = false;
-
-/** The first coroutine factory: from now on `whenAll` looks for coroutine children. */
-function useCoroutines(): void {
-  if (coroutinesInUse) return;
-  coroutinesInUse = true;
-  // The shapes kept across full GCs (see shapes.ts), made only once coroutines are in use, so
-  // that a process with none never shows the task constructor a second class.
-  keepShape(new CoroutineTask(undefined, NO_ARGS, undefined));
-  keepShape(new CoroutineTask(undefined, 0, undefined));
-}
-
-/** Makes coroutine tasks for a factory (a closure of its own: the async one stays monomorphic). */
-function coroutineFactory(def: TaskDef, name: string | undefined): Function {
-  useCoroutines();
-  const many = (...args: unknown[]) => new CoroutineTask(def, args, name);
-  return function makeCoroutineTask(this: unknown, first: unknown) {
-    // biome-ignore lint/complexity/noArguments: only the count is read; no arguments object.
-    const n = arguments.length;
-    if (n === 1) return new CoroutineTask(def, oneArg(first), name);
-    if (n === 0) return new CoroutineTask(def, NO_ARGS, name);
-    // biome-ignore lint/complexity/noArguments: forwarding `arguments` avoids copying it.
-    return many.apply(undefined, arguments as unknown as unknown[]);
-  };
-}
 
 /** Whether `value` is a generator object (what calling a generator function returns). */
 function isGenerator(value: unknown): boolean {
@@ -590,7 +560,7 @@ function taskFactory<A extends unknown[], R>(
   // is read, which V8 does without making an arguments object. More arguments are forwarded
   // to a rest-parameter function, which V8 also does without one.
   const def = new TaskDef(fn as Body, isArrow(fn) ? ARROW : THIS_CONTEXT);
-  if (def.coroutine) return coroutineFactory(def, name) as TaskFactory<A, TaskResult<R>>;
+  if (def.coroutine) coroutinesInUse = true;
   const many = (...args: unknown[]) => new Task<TaskResult<R>>(def, args, name);
   return function makeTask(this: unknown, first: unknown) {
     // biome-ignore lint/complexity/noArguments: only the count is read; no arguments object.
@@ -620,7 +590,7 @@ function withContext<A extends unknown[], R>(
   checkFunction(fn, 'task.withContext()');
   const name = options?.name ?? (fn.name || undefined);
   const def = new TaskDef(fn as Body, WITH_CONTEXT);
-  if (def.coroutine) return coroutineFactory(def, name) as TaskFactory<A, TaskResult<R>>;
+  if (def.coroutine) coroutinesInUse = true;
   const many = (...args: unknown[]) => new Task<TaskResult<R>>(def, args, name);
   return function makeContextTask(this: unknown, first: unknown) {
     // biome-ignore lint/complexity/noArguments: only the count is read; no arguments object.
@@ -649,10 +619,8 @@ export function invoke<A extends unknown[], R>(
   ...args: A
 ): Task<TaskResult<R>> {
   checkFunction(fn, 'invoke()');
-  const coroutine = isGeneratorFunction(fn);
-  if (coroutine) useCoroutines();
-  const Kind = coroutine ? CoroutineTask : Task;
-  return new Kind<TaskResult<R>>(
+  if (isGeneratorFunction(fn)) coroutinesInUse = true;
+  return new Task<TaskResult<R>>(
     fn as Body,
     args.length === 0 ? NO_ARGS : args,
     fn.name || undefined,
