@@ -53,8 +53,6 @@ export class Event implements Suspendable<true> {
   #first: ((value: true) => void) | Continuation<true> | undefined = undefined;
   /** The other waiters, made on first need. */
   #waiters: WaitList<boolean> | undefined = undefined;
-  /** `#first` is a coroutine's resume function (see `[suspend]`), not a promise's resolver. */
-  #firstIsCoroutine = false;
 
   /** Creates an event, unset unless `initiallySet` is `true`. */
   constructor(initiallySet = false) {
@@ -93,11 +91,10 @@ export class Event implements Suspendable<true> {
     }
   }
 
+  /** The oldest waiter: a promise's resolver, or a coroutine (see `[suspend]`). */
   #resumeFirst(first: ((value: true) => void) | Continuation<true>): void {
-    if (this.#firstIsCoroutine) {
-      this.#firstIsCoroutine = false;
-      resumeSoon(first as Continuation<true>, true);
-    } else (first as (value: true) => void)(true);
+    if (typeof first === 'function') first(true);
+    else resumeSoon(first, true);
   }
 
   /**
@@ -111,7 +108,6 @@ export class Event implements Suspendable<true> {
     }
     if (this.#first === undefined && (this.#waiters === undefined || this.#waiters.length === 0)) {
       this.#first = waiting;
-      this.#firstIsCoroutine = true;
       return;
     }
     this.#list()

@@ -108,6 +108,12 @@ function isArrow(fn: Function): boolean {
 }
 
 /**
+ * @internal Whether any coroutine task body was seen (set by `TaskDef`): until then `whenAll`
+ * does not look for coroutine children, so a process that uses none pays nothing for them.
+ */
+export let coroutinesInUse = false;
+
+/**
  * What a factory's tasks share: the body and how it is called. One per factory (`task(fn)`), so
  * a task itself stores only what differs between calls.
  */
@@ -121,6 +127,7 @@ class TaskDef {
     this.body = body;
     this.mode = mode;
     this.coroutine = isGeneratorFunction(body);
+    if (this.coroutine) coroutinesInUse = true;
   }
 }
 
@@ -501,12 +508,6 @@ keepShape(new Task(undefined, NO_ARGS, undefined));
 keepShape(new Task(undefined, 0, undefined));
 keepShape(new Context(new Task(undefined, NO_ARGS, undefined)));
 
-/**
- * @internal Whether any coroutine task factory was made: until then `whenAll` does not look for
- * coroutine children, so a process that uses none pays nothing for them.
- */
-export let coroutinesInUse = false;
-
 /** Whether `value` is a generator object (what calling a generator function returns). */
 function isGenerator(value: unknown): boolean {
   return (
@@ -560,7 +561,6 @@ function taskFactory<A extends unknown[], R>(
   // is read, which V8 does without making an arguments object. More arguments are forwarded
   // to a rest-parameter function, which V8 also does without one.
   const def = new TaskDef(fn as Body, isArrow(fn) ? ARROW : THIS_CONTEXT);
-  if (def.coroutine) coroutinesInUse = true;
   const many = (...args: unknown[]) => new Task<TaskResult<R>>(def, args, name);
   return function makeTask(this: unknown, first: unknown) {
     // biome-ignore lint/complexity/noArguments: only the count is read; no arguments object.
@@ -590,7 +590,6 @@ function withContext<A extends unknown[], R>(
   checkFunction(fn, 'task.withContext()');
   const name = options?.name ?? (fn.name || undefined);
   const def = new TaskDef(fn as Body, WITH_CONTEXT);
-  if (def.coroutine) coroutinesInUse = true;
   const many = (...args: unknown[]) => new Task<TaskResult<R>>(def, args, name);
   return function makeContextTask(this: unknown, first: unknown) {
     // biome-ignore lint/complexity/noArguments: only the count is read; no arguments object.
@@ -619,7 +618,6 @@ export function invoke<A extends unknown[], R>(
   ...args: A
 ): Task<TaskResult<R>> {
   checkFunction(fn, 'invoke()');
-  if (isGeneratorFunction(fn)) coroutinesInUse = true;
   return new Task<TaskResult<R>>(
     fn as Body,
     args.length === 0 ? NO_ARGS : args,
