@@ -10,6 +10,26 @@ declare const peer: udp.Peer;
 declare const resolver: dns.Resolver;
 
 describe('@coro/net types', () => {
+  it('types the coroutine operations of client.co (yield* gives the result)', () => {
+    function* body() {
+      const [status, view] = yield* client.co.readSome(Buffer.alloc(1));
+      expectTypeOf(status).toEqualTypeOf<IoStatus>();
+      expectTypeOf(view).toEqualTypeOf<Uint8Array>();
+      const written = yield* client.co.writeAll(view, { timeout: 10 });
+      expectTypeOf(written).toEqualTypeOf<tcp.WriteResult>();
+      const exact = yield* client.co.readExact(Buffer.alloc(1));
+      expectTypeOf(exact).toEqualTypeOf<tcp.ReadResult>();
+      return status;
+    }
+    expectTypeOf(body().next().value).toMatchTypeOf<
+      tcp.SocketOp<tcp.ReadResult> | tcp.SocketOp<tcp.WriteResult> | IoStatus
+    >();
+    expectTypeOf(client.co.writeSome(Buffer.alloc(1))).toMatchTypeOf<
+      PromiseLike<tcp.WriteResult>
+    >();
+    expectTypeOf(client.co.client).toEqualTypeOf<tcp.Client>();
+  });
+
   it('types the TCP surface', () => {
     expectTypeOf(client.connect()).toEqualTypeOf<Promise<tcp.ConnectStatus>>();
     expectTypeOf(client.readSome(Buffer.alloc(1))).toEqualTypeOf<Promise<tcp.ReadResult>>();

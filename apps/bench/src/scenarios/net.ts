@@ -40,6 +40,7 @@ function contenders(kind: 'http' | 'echo'): ServerContender[] {
     kind === 'http'
       ? [
           { name: '@coro/net', start: () => startServer('coro-http') },
+          { name: '@coro/net coroutine', start: () => startServer('coro-http-coroutine') },
           { name: 'node:net', start: () => startServer('net-http') },
           { name: 'node:http', start: () => startServer('node-http') },
         ]
@@ -171,23 +172,31 @@ function http(connections: number): Scenario {
         },
         'req',
       );
-      return result(id, title, false, measurementsOf(list, samples, 'req'), [
-        {
-          subject: '@coro/net',
-          baseline: 'node:net',
-          target: { min: 1, text: 'at least 1.0× plain node:net' },
-        },
-        {
-          subject: '@coro/net',
-          baseline: 'node:http',
-          target: { min: 2, text: 'at least 2× node:http' },
-        },
-        {
-          subject: '@coro/net',
-          baseline: 'libcoro',
-          target: { min: 0.8, text: "at least 0.8× libcoro's http_200_ok_server" },
-        },
-      ]);
+      // The same targets for both handlers: the async function (promise per read and write)
+      // and the coroutine task on client.co (no promise).
+      return result(
+        id,
+        title,
+        false,
+        measurementsOf(list, samples, 'req'),
+        ['@coro/net', '@coro/net coroutine'].flatMap((subject): CompareSpec[] => [
+          {
+            subject,
+            baseline: 'node:net',
+            target: { min: 1, text: 'at least 1.0× plain node:net' },
+          },
+          {
+            subject,
+            baseline: 'node:http',
+            target: { min: 2, text: 'at least 2× node:http' },
+          },
+          {
+            subject,
+            baseline: 'libcoro',
+            target: { min: 0.8, text: "at least 0.8× libcoro's http_200_ok_server" },
+          },
+        ]),
+      );
     },
   };
 }

@@ -48,8 +48,7 @@ export function acceptedChannel(
   ) {
     return new Channel(scheduler, socket);
   }
-  let channel: Channel | undefined;
-  const onread = Channel.createOnread(() => channel);
+  const onread = Channel.createOnread();
   let adopted: Socket;
   try {
     adopted = new Socket({
@@ -77,6 +76,7 @@ export function acceptedChannel(
     onreadBroken = true;
     return new Channel(scheduler, adopted);
   }
-  channel = new Channel(scheduler, adopted, true);
+  const channel = new Channel(scheduler, adopted, true);
+  onread.attach(channel);
   return channel;
 }

@@ -1,9 +1,11 @@
 import type { Socket } from 'node:net';
 import type { IoScheduler, PollOp, PollStatus, ScheduledCall } from '@coro/io';
 import {
+  type Continuation,
   InvalidArgumentError,
   isStopRequested,
   onStop,
+  resumeSoon,
   type StopRegistration,
   type WaitOptions,
 } from '@coro/task';
@@ -32,31 +34,41 @@ const sharedReadBuffer = Buffer.allocUnsafe(64 * 1024);
 const stashLimit = 64 * 1024;
 
 const empty = new Uint8Array(0);
-// What every write that went out at once resolves with: one shared, settled promise.
-const allWritten: Promise<WriteResult> = Promise.resolve(
-  Object.freeze([IoStatus.ok, empty]) as unknown as WriteResult,
-);
+// What every write that went out at once resolves with: one shared result (frozen: callers
+// all get the same array) and one shared, settled promise of it.
+const allWrittenResult = Object.freeze([IoStatus.ok, empty]) as unknown as WriteResult;
+const allWritten: Promise<WriteResult> = Promise.resolve(allWrittenResult);
 
 interface Guards {
   timer: ScheduledCall | undefined;
   registration: StopRegistration | undefined;
 }
 
+// A channel's read and write waiters are made once and reused by every call that waits: the
+// channel lives long (in the old generation), so a waiter made per call would be a young
+// object kept alive across the wait — copied by every scavenge meanwhile, and one more cold
+// object to reach per read when thousands of connections take turns. `seq` tells a deadline
+// or a stop armed for one call from the next call's.
 interface ReadWaiter extends Guards {
+  seq: number;
   buf: Uint8Array;
   filled: number;
   exact: boolean;
-  resolve: (result: ReadResult) => void;
+  // Exactly one of the two: a promise's resolver, or a coroutine waiting (suspend protocol).
+  resolve: ((result: ReadResult) => void) | undefined;
+  continuation: Continuation<ReadResult> | undefined;
 }
 
 interface WriteWaiter extends Guards {
+  seq: number;
   bytes: Uint8Array;
   // The chunk in flight is bytes[offset, end).
   offset: number;
   end: number;
   all: boolean;
   target: number;
-  resolve: (result: WriteResult) => void;
+  resolve: ((result: WriteResult) => void) | undefined;
+  continuation: Continuation<WriteResult> | undefined;
 }
 
 interface PollWaiter extends Guards {
@@ -102,9 +114,36 @@ export class Channel {
   #ended = false;
   #closed = false;
   #error: IoStatus | undefined;
+  /** The pending read: `#readWaiter` while one waits. */
   #reader: ReadWaiter | undefined;
+  /** The pending write: `#writeWaiter` while one waits. */
   #writer: WriteWaiter | undefined;
+  readonly #readWaiter: ReadWaiter = {
+    seq: 0,
+    buf: empty,
+    filled: 0,
+    exact: false,
+    resolve: undefined,
+    continuation: undefined,
+    timer: undefined,
+    registration: undefined,
+  };
+  readonly #writeWaiter: WriteWaiter = {
+    seq: 0,
+    bytes: empty,
+    offset: 0,
+    end: 0,
+    all: false,
+    target: 0,
+    resolve: undefined,
+    continuation: undefined,
+    timer: undefined,
+    registration: undefined,
+  };
   #pollers: PollWaiter[] = [];
+  // `#pollers.length`, kept here: every read checks it, and the channel's own field is in a
+  // cache line the read touches anyway (the array is not).
+  #polling = 0;
   #issued = 0;
   #done = 0;
   /** Called once, when the socket is gone (closed, reset or failed). */
@@ -129,18 +168,21 @@ export class Channel {
   }
 
   /**
-   * The `onread` option for a new socket whose channel will be made with `onread: true`;
-   * `target` returns that channel once it exists.
+   * The `onread` option for a new socket whose channel will be made with `onread: true`, and
+   * `attach`, to call with that channel once it exists. The callback reaches the channel
+   * through its own closure alone: it runs for every read of every connection.
    */
-  static createOnread(target: () => Channel | undefined): {
+  static createOnread(): {
     buffer: Buffer;
     callback: (n: number, buf: Buffer) => boolean;
+    attach: (channel: Channel) => void;
   } {
+    let target: Channel | undefined;
     return {
       buffer: sharedReadBuffer,
-      callback: (n: number) => {
-        const channel = target();
-        return channel === undefined ? false : channel.#onData(n);
+      callback: (n: number) => (target === undefined ? false : target.#onData(n)),
+      attach: (channel: Channel) => {
+        target = channel;
       },
     };
   }
@@ -148,6 +190,16 @@ export class Channel {
   /** The read mode in use. */
   get readMode(): 'onread' | 'readable' {
     return this.#onread ? 'onread' : 'readable';
+  }
+
+  /** Whether a read waits. */
+  get readPending(): boolean {
+    return this.#reader !== undefined;
+  }
+
+  /** Whether a write waits. */
+  get writePending(): boolean {
+    return this.#writer !== undefined;
   }
 
   /** The error that ended the connection, if one did. */
@@ -169,42 +221,72 @@ export class Channel {
   // ---- reads ----------------------------------------------------------------------------------
 
   readSome(buf: Uint8Array, options: WaitOptions | undefined, exact: boolean): Promise<ReadResult> {
+    const ready = this.#startRead(buf, options, exact);
+    if (ready !== undefined) return Promise.resolve(ready);
+    const waiter = this.#reader as ReadWaiter;
+    return new Promise<ReadResult>((resolve) => {
+      waiter.resolve = resolve;
+    });
+  }
+
+  /**
+   * `readSome` for a coroutine (the suspend protocol): `continuation` is resumed with the
+   * result — at once when it is ready, else from the socket callback that completes the read.
+   */
+  suspendRead(
+    buf: Uint8Array,
+    options: WaitOptions | undefined,
+    exact: boolean,
+    continuation: Continuation<ReadResult>,
+  ): void {
+    const ready = this.#startRead(buf, options, exact);
+    if (ready !== undefined) continuation.resume(ready);
+    else (this.#reader as ReadWaiter).continuation = continuation;
+  }
+
+  /**
+   * The checks and the attempt of a read: the result when it is settled at once, otherwise
+   * `undefined` with the waiter (its deadline and stop armed) in `#reader`, for the caller to
+   * give a resolver or a continuation before anything can settle it.
+   */
+  #startRead(
+    buf: Uint8Array,
+    options: WaitOptions | undefined,
+    exact: boolean,
+  ): ReadResult | undefined {
     checkBuffer(buf, exact ? 'readExact' : 'readSome');
     const { signal, timeout } = readOptions(options);
     if (this.#reader !== undefined) {
       throw new SocketBusyError('a read is already pending on this socket');
     }
-    if (buf.length === 0) return Promise.resolve([IoStatus.ok, buf]);
+    if (buf.length === 0) return [IoStatus.ok, buf];
     if (!this.#onread) this.#pull();
     const filled = this.#take(buf, 0);
     if (filled === buf.length || (filled > 0 && !exact)) {
-      return Promise.resolve([IoStatus.ok, buf.subarray(0, filled)]);
+      return [IoStatus.ok, buf.subarray(0, filled)];
     }
     const failure = this.#readFailure();
-    if (failure !== undefined) return Promise.resolve([failure, buf.subarray(0, filled)]);
-    if (isStopRequested(signal))
-      return Promise.resolve([IoStatus.cancelled, buf.subarray(0, filled)]);
-    if (timeout === 0) return Promise.resolve([IoStatus.timeout, buf.subarray(0, filled)]);
-    return new Promise<ReadResult>((resolve) => {
-      const waiter: ReadWaiter = {
-        buf,
-        filled,
-        exact,
-        resolve,
-        timer: undefined,
-        registration: undefined,
-      };
-      this.#reader = waiter;
-      if (timeout !== undefined) {
-        waiter.timer = this.#scheduler.callAfter(timeout, () =>
-          this.#settleRead(waiter, IoStatus.timeout),
-        );
-      }
-      if (signal !== undefined) {
-        waiter.registration = onStop(signal, () => this.#settleRead(waiter, IoStatus.cancelled));
-      }
-      this.#resumeReading();
-    });
+    if (failure !== undefined) return [failure, buf.subarray(0, filled)];
+    if (isStopRequested(signal)) return [IoStatus.cancelled, buf.subarray(0, filled)];
+    if (timeout === 0) return [IoStatus.timeout, buf.subarray(0, filled)];
+    const waiter = this.#readWaiter;
+    const seq = ++waiter.seq;
+    waiter.buf = buf;
+    waiter.filled = filled;
+    waiter.exact = exact;
+    this.#reader = waiter;
+    if (timeout !== undefined) {
+      waiter.timer = this.#scheduler.callAfter(timeout, () => {
+        if (waiter.seq === seq) this.#settleRead(waiter, IoStatus.timeout);
+      });
+    }
+    if (signal !== undefined) {
+      waiter.registration = onStop(signal, () => {
+        if (waiter.seq === seq) this.#settleRead(waiter, IoStatus.cancelled);
+      });
+    }
+    this.#resumeReading();
+    return undefined;
   }
 
   /** One immediate attempt: `[ok, view]`, `[wouldBlock, empty]`, or the failure. */
@@ -282,12 +364,12 @@ export class Channel {
   #onData(n: number): boolean {
     let taken = 0;
     const reader = this.#reader;
+    let done = false;
     if (reader !== undefined) {
       taken = Math.min(n, reader.buf.length - reader.filled);
       sharedReadBuffer.copy(reader.buf, reader.filled, 0, taken);
       reader.filled += taken;
-      if (reader.filled === reader.buf.length || !reader.exact)
-        this.#settleRead(reader, IoStatus.ok);
+      done = reader.filled === reader.buf.length || !reader.exact;
     }
     if (taken < n) {
       // Aside into this connection's spare buffer, grown to the largest leftover seen and
@@ -299,23 +381,25 @@ export class Channel {
       }
       sharedReadBuffer.copy(spare, 0, taken, n);
       this.#leftover = spare.subarray(0, need);
+      this.#readingPaused = true;
     }
-    if (this.#pollers.length > 0) this.#wakePollers();
-    if (this.#leftover === undefined) return true;
-    this.#readingPaused = true;
-    return false;
+    // Settled once the connection's state is complete: a coroutine resumes right here and may
+    // read again (taking the leftover, which resumes reading) before this returns.
+    if (done) this.#settleRead(reader as ReadWaiter, IoStatus.ok, true);
+    if (this.#polling > 0) this.#wakePollers();
+    return this.#leftover === undefined;
   }
 
   // readable mode: a chunk from the flowing stream. A waiting reader means nothing is aside.
   readonly #onChunk = (chunk: Buffer): void => {
     let offset = 0;
     const reader = this.#reader;
+    let done = false;
     if (reader !== undefined && this.#leftover === undefined) {
       offset = Math.min(chunk.length, reader.buf.length - reader.filled);
       chunk.copy(reader.buf, reader.filled, 0, offset);
       reader.filled += offset;
-      if (reader.filled === reader.buf.length || !reader.exact)
-        this.#settleRead(reader, IoStatus.ok);
+      done = reader.filled === reader.buf.length || !reader.exact;
     }
     if (offset < chunk.length) {
       const rest = offset === 0 ? chunk : chunk.subarray(offset);
@@ -327,7 +411,9 @@ export class Channel {
         this.socket.pause();
       }
     }
-    if (this.#pollers.length > 0) this.#wakePollers();
+    // As in #onData: settled once the stash is complete (a coroutine resumes here).
+    if (done) this.#settleRead(reader as ReadWaiter, IoStatus.ok, true);
+    if (this.#polling > 0) this.#wakePollers();
   };
 
   #feed(reader: ReadWaiter): void {
@@ -340,28 +426,71 @@ export class Channel {
     if (failure !== undefined) this.#settleRead(reader, failure);
   }
 
-  #settleRead(reader: ReadWaiter, status: IoStatus): void {
+  /**
+   * Ends a pending read. A coroutine resumes in this call when `now` (the socket callback that
+   * completed the read), otherwise after the current job, as an awaiting caller would.
+   */
+  #settleRead(reader: ReadWaiter, status: IoStatus, now = false): void {
     if (this.#reader !== reader) return;
     this.#reader = undefined;
     clearGuards(reader);
-    reader.resolve([status, reader.buf.subarray(0, reader.filled)]);
+    const result: ReadResult = [status, reader.buf.subarray(0, reader.filled)];
+    const { continuation, resolve } = reader;
+    // The waiter is free before anyone resumes: the next read reuses it.
+    reader.buf = empty;
+    reader.resolve = undefined;
+    reader.continuation = undefined;
+    if (continuation === undefined) (resolve as (result: ReadResult) => void)(result);
+    else if (now) continuation.resume(result);
+    else resumeSoon(continuation, result);
   }
 
   // ---- writes ---------------------------------------------------------------------------------
 
   write(bytes: Uint8Array, options: WaitOptions | undefined, all: boolean): Promise<WriteResult> {
+    const done = this.#startWrite(bytes, options, all);
+    if (done === allWrittenResult) return allWritten;
+    if (done !== undefined) return Promise.resolve(done);
+    const waiter = this.#writer as WriteWaiter;
+    return new Promise<WriteResult>((resolve) => {
+      waiter.resolve = resolve;
+    });
+  }
+
+  /** `write` for a coroutine (the suspend protocol), as `suspendRead` is for reads. */
+  suspendWrite(
+    bytes: Uint8Array,
+    options: WaitOptions | undefined,
+    all: boolean,
+    continuation: Continuation<WriteResult>,
+  ): void {
+    const done = this.#startWrite(bytes, options, all);
+    if (done !== undefined) continuation.resume(done);
+    else (this.#writer as WriteWaiter).continuation = continuation;
+  }
+
+  /**
+   * The checks and the first attempt of a write: the result when it is settled at once,
+   * otherwise `undefined` with the waiter (bytes in flight, deadline and stop armed) in
+   * `#writer`, for the caller to give a resolver or a continuation.
+   */
+  #startWrite(
+    bytes: Uint8Array,
+    options: WaitOptions | undefined,
+    all: boolean,
+  ): WriteResult | undefined {
     checkBuffer(bytes, all ? 'writeAll' : 'writeSome');
     const { signal, timeout } = readOptions(options);
     if (this.#writer !== undefined) {
       throw new SocketBusyError('a write is already pending on this socket');
     }
     const failure = this.#writeFailure();
-    if (failure !== undefined) return Promise.resolve([failure, bytes]);
-    if (bytes.length === 0) return Promise.resolve([IoStatus.ok, bytes]);
-    if (isStopRequested(signal)) return Promise.resolve([IoStatus.cancelled, bytes]);
+    if (failure !== undefined) return [failure, bytes];
+    if (bytes.length === 0) return [IoStatus.ok, bytes];
+    if (isStopRequested(signal)) return [IoStatus.cancelled, bytes];
     const socket = this.socket;
     if (timeout === 0 && (socket.connecting || socket.writableNeedDrain)) {
-      return Promise.resolve([IoStatus.timeout, bytes]);
+      return [IoStatus.timeout, bytes];
     }
     let offset = 0;
     // Fast path: while libuv writes each chunk straight into the kernel (or TLS encrypts it
@@ -382,16 +511,18 @@ export class Channel {
           // libuv holds the rest: an empty write queued behind it calls back once it is out.
           socket.write(empty, this.#onWritten);
           this.#issued++;
-          return this.#waitWrite(bytes, offset, end, all, signal, timeout);
+          this.#waitWrite(bytes, offset, end, all, signal, timeout);
+          return undefined;
         }
       } else {
         socket.write(chunk, this.#onWritten);
         this.#issued++;
-        return this.#waitWrite(bytes, offset, end, all, signal, timeout);
+        this.#waitWrite(bytes, offset, end, all, signal, timeout);
+        return undefined;
       }
       offset = end;
-      if (offset === bytes.length) return allWritten;
-      if (!all) return Promise.resolve([IoStatus.ok, bytes.subarray(offset)]);
+      if (offset === bytes.length) return allWrittenResult;
+      if (!all) return [IoStatus.ok, bytes.subarray(offset)];
     }
   }
 
@@ -402,28 +533,25 @@ export class Channel {
     all: boolean,
     signal: ReturnType<typeof readOptions>['signal'],
     timeout: number | undefined,
-  ): Promise<WriteResult> {
-    return new Promise<WriteResult>((resolve) => {
-      const waiter: WriteWaiter = {
-        bytes,
-        offset,
-        end,
-        all,
-        target: this.#issued,
-        resolve,
-        timer: undefined,
-        registration: undefined,
-      };
-      this.#writer = waiter;
-      if (timeout !== undefined) {
-        waiter.timer = this.#scheduler.callAfter(timeout, () =>
-          this.#abandonWrite(waiter, IoStatus.timeout),
-        );
-      }
-      if (signal !== undefined) {
-        waiter.registration = onStop(signal, () => this.#abandonWrite(waiter, IoStatus.cancelled));
-      }
-    });
+  ): void {
+    const waiter = this.#writeWaiter;
+    const seq = ++waiter.seq;
+    waiter.bytes = bytes;
+    waiter.offset = offset;
+    waiter.end = end;
+    waiter.all = all;
+    waiter.target = this.#issued;
+    this.#writer = waiter;
+    if (timeout !== undefined) {
+      waiter.timer = this.#scheduler.callAfter(timeout, () => {
+        if (waiter.seq === seq) this.#abandonWrite(waiter, IoStatus.timeout);
+      });
+    }
+    if (signal !== undefined) {
+      waiter.registration = onStop(signal, () => {
+        if (waiter.seq === seq) this.#abandonWrite(waiter, IoStatus.cancelled);
+      });
+    }
   }
 
   readonly #onWritten = (error?: Error | null): void => {
@@ -432,7 +560,7 @@ export class Channel {
     const writer = this.#writer;
     if (writer === undefined || this.#done < writer.target) return;
     if (error != null) {
-      this.#settleWrite(writer, this.#error ?? IoStatus.closed);
+      this.#settleWrite(writer, this.#error ?? IoStatus.closed, true);
       return;
     }
     const socket = this.socket;
@@ -440,12 +568,12 @@ export class Channel {
     for (;;) {
       writer.offset = writer.end;
       if (writer.offset === bytes.length || !writer.all) {
-        this.#settleWrite(writer, IoStatus.ok);
+        this.#settleWrite(writer, IoStatus.ok, true);
         return;
       }
       const failure = this.#writeFailure();
       if (failure !== undefined) {
-        this.#settleWrite(writer, failure);
+        this.#settleWrite(writer, failure, true);
         return;
       }
       writer.end = Math.min(bytes.length, writer.offset + writeChunk);
@@ -464,11 +592,23 @@ export class Channel {
     if (!this.socket.destroyed) this.#reset();
   }
 
-  #settleWrite(writer: WriteWaiter, status: IoStatus): void {
+  /** Ends a pending write; a coroutine resumes as `#settleRead` says. */
+  #settleWrite(writer: WriteWaiter, status: IoStatus, now = false): void {
     if (this.#writer !== writer) return;
     this.#writer = undefined;
     clearGuards(writer);
-    writer.resolve([status, writer.bytes.subarray(writer.offset)]);
+    const bytes = writer.bytes;
+    const result: WriteResult = [
+      status,
+      writer.offset === bytes.length ? empty : bytes.subarray(writer.offset),
+    ];
+    const { continuation, resolve } = writer;
+    writer.bytes = empty;
+    writer.resolve = undefined;
+    writer.continuation = undefined;
+    if (continuation === undefined) (resolve as (result: WriteResult) => void)(result);
+    else if (now) continuation.resume(result);
+    else resumeSoon(continuation, result);
   }
 
   #writeFailure(): IoStatus | undefined {
@@ -514,7 +654,7 @@ export class Channel {
     if (op !== 'write') this.#resumeReading();
     return new Promise<PollStatus>((resolve) => {
       const waiter: PollWaiter = { op, resolve, timer: undefined, registration: undefined };
-      this.#pollers.push(waiter);
+      this.#polling = this.#pollers.push(waiter);
       if (timeout !== undefined) {
         waiter.timer = this.#scheduler.callAfter(timeout, () =>
           this.#settlePoll(waiter, 'timeout'),
@@ -555,6 +695,7 @@ export class Channel {
     const index = this.#pollers.indexOf(waiter);
     if (index < 0) return;
     this.#pollers.splice(index, 1);
+    this.#polling = this.#pollers.length;
     clearGuards(waiter);
     waiter.resolve(status);
   }
@@ -614,7 +755,7 @@ export class Channel {
     this.#ended = true;
     const reader = this.#reader;
     if (reader !== undefined) this.#feed(reader);
-    if (this.#pollers.length > 0) this.#wakePollers();
+    if (this.#polling > 0) this.#wakePollers();
   };
 
   readonly #onClose = (): void => {
@@ -626,7 +767,7 @@ export class Channel {
   };
 
   readonly #onWritable = (): void => {
-    if (this.#pollers.length > 0) this.#wakePollers();
+    if (this.#polling > 0) this.#wakePollers();
   };
 
   #wakeAll(): void {
@@ -637,6 +778,6 @@ export class Channel {
       const failure = this.#writeFailure();
       if (failure !== undefined) this.#settleWrite(writer, failure);
     }
-    if (this.#pollers.length > 0) this.#wakePollers();
+    if (this.#polling > 0) this.#wakePollers();
   }
 }

@@ -1,9 +1,17 @@
 import { Socket } from 'node:net';
 import type { IoScheduler, PollOp, PollStatus } from '@coro/io';
-import { InvalidArgumentError, isStopRequested, onStop, type WaitOptions } from '@coro/task';
+import {
+  type Continuation,
+  InvalidArgumentError,
+  isStopRequested,
+  onStop,
+  type Suspendable,
+  suspend,
+  type WaitOptions,
+} from '@coro/task';
 import { SocketBusyError } from '../errors.ts';
 import { Channel, type ReadResult, type WriteResult } from '../internal/channel.ts';
-import { checkBoolean, checkScheduler, readOptions } from '../internal/options.ts';
+import { checkBoolean, checkBuffer, checkScheduler, readOptions } from '../internal/options.ts';
 import { IoStatus } from '../io-status.ts';
 import { IpAddress } from '../ip-address.ts';
 import { type Endpoint, SocketAddress } from '../socket-address.ts';
@@ -76,6 +84,7 @@ export class Client implements AsyncDisposable {
   #localPort: number | undefined;
   #peer: SocketAddress | undefined;
   #local: SocketAddress | undefined;
+  #ops: ClientOps | undefined;
 
   /**
    * A client that will connect to `endpoint` (a `SocketAddress`, or `{ address, port }` with
@@ -118,6 +127,7 @@ export class Client implements AsyncDisposable {
 
   #attach(channel: Channel): void {
     this.#channel = channel;
+    this.#ops?.attach(channel);
     const socket = channel.socket;
     this.#readAddresses(socket);
     if (this.#peerAddress === undefined && socket.connecting) {
@@ -195,13 +205,13 @@ export class Client implements AsyncDisposable {
     this.#connecting = true;
     this.#connectError = undefined;
     return new Promise<ConnectStatus>((resolve) => {
-      let channel: Channel | undefined;
-      const onread = Channel.createOnread(() => channel);
+      const onread = Channel.createOnread();
       const socket = new Socket({
         allowHalfOpen: true,
         onread: { buffer: onread.buffer, callback: onread.callback },
       });
-      channel = new Channel(this.#scheduler, socket, true);
+      const channel = new Channel(this.#scheduler, socket, true);
+      onread.attach(channel);
       let settled = false;
       const finish = (status: ConnectStatus, error?: IoStatus) => {
         if (settled) return;
@@ -212,7 +222,7 @@ export class Client implements AsyncDisposable {
         timer?.cancel();
         registration?.unregister();
         if (status === 'connected') {
-          this.#attach(channel!);
+          this.#attach(channel);
         } else {
           this.#connectError = error;
           socket.destroy();
@@ -249,6 +259,17 @@ export class Client implements AsyncDisposable {
         });
       }
     });
+  }
+
+  /**
+   * The reads and writes of this client for coroutine task bodies: each returns an operation
+   * to wait on with `yield*` (typed) or `yield`, instead of a promise. Same checks, results
+   * and statuses as the promise methods; the coroutine resumes in the socket callback that
+   * completes the call, with no promise in between. See the README, "Coroutine handlers".
+   */
+  get co(): ClientOps {
+    this.#ops ??= new ClientOps(this, this.#channel);
+    return this.#ops;
   }
 
   /**
@@ -378,5 +399,248 @@ export class Client implements AsyncDisposable {
     }
     readOptions(options);
     return Promise.resolve([notConnected, bytes]);
+  }
+}
+
+const empty = new Uint8Array(0);
+// The iterator results of `yield*` over an operation: `yield*` reads them at once and never
+// keeps them, so two objects serve every operation (an operation makes no garbage).
+const yielding: { value: unknown; done: false } = { value: undefined, done: false };
+const returning: { value: unknown; done: true } = { value: undefined, done: true };
+const READ_SOME = 0;
+const READ_EXACT = 1;
+const WRITE_SOME = 2;
+const WRITE_ALL = 3;
+
+/**
+ * One read or write of `Client.co`, for a coroutine to wait on, once: `yield* op` (typed) or
+ * `yield op` (the suspend protocol). It is also a thenable, so that an `await` by mistake still
+ * gets the result (through a promise, as the promise methods give it).
+ */
+export class SocketOp<T extends ReadResult | WriteResult>
+  implements Suspendable<T>, Iterator<SocketOp<T>, T, T>, PromiseLike<T>
+{
+  #channel: Channel | undefined;
+  #kind: number;
+  #bytes: Uint8Array;
+  #options: WaitOptions | undefined;
+  // 0: not waited on; 1: yielded (yield*: between the two next() calls); 2: used.
+  #state = 0;
+
+  /** @internal */
+  constructor(
+    channel: Channel | undefined,
+    kind: number,
+    bytes: Uint8Array,
+    options: WaitOptions | undefined,
+  ) {
+    this.#channel = channel;
+    this.#kind = kind;
+    this.#bytes = bytes;
+    this.#options = options;
+  }
+
+  /**
+   * @internal The operation again, for a new call of the same kind, if it can be: once it was
+   * used and its call is over (a caller still holding it could only wait on it again, which
+   * is an error anyway). `ClientOps` reuses its last operation of each kind this way.
+   */
+  static reuse<T extends ReadResult | WriteResult>(
+    op: SocketOp<T> | undefined,
+    channel: Channel | undefined,
+    kind: number,
+    bytes: Uint8Array,
+    options: WaitOptions | undefined,
+  ): SocketOp<T> | undefined {
+    if (op === undefined || op.#state !== 2) return undefined;
+    const busy = op.#kind <= READ_EXACT ? op.#channel?.readPending : op.#channel?.writePending;
+    if (busy === true) return undefined;
+    op.#channel = channel;
+    op.#kind = kind;
+    op.#bytes = bytes;
+    op.#options = options;
+    op.#state = 0;
+    return op;
+  }
+
+  /** The suspend protocol: starts the call; `continuation` gets its result. */
+  [suspend](continuation: Continuation<T>): void {
+    this.#use();
+    const channel = this.#channel;
+    const kind = this.#kind;
+    const bytes = this.#bytes;
+    const options = this.#options;
+    // Kept no longer than the call needs them (the channel keeps what it needs).
+    this.#bytes = empty;
+    this.#options = undefined;
+    if (channel === undefined) {
+      continuation.resume(notConnectedResult(kind, bytes, options) as T);
+    } else if (kind <= READ_EXACT) {
+      channel.suspendRead(
+        bytes,
+        options,
+        kind === READ_EXACT,
+        continuation as Continuation<ReadResult>,
+      );
+    } else {
+      channel.suspendWrite(
+        bytes,
+        options,
+        kind === WRITE_ALL,
+        continuation as Continuation<WriteResult>,
+      );
+    }
+  }
+
+  /** `yield*` support: the operation yields itself once and returns its result. */
+  [Symbol.iterator](): Iterator<SocketOp<T>, T, T> {
+    return this;
+  }
+
+  /** @internal `yield*` support. */
+  next(...[value]: [] | [T]): IteratorResult<SocketOp<T>, T> {
+    if (this.#state === 0) {
+      this.#state = 1;
+      yielding.value = this;
+      return yielding as IteratorResult<SocketOp<T>, T>;
+    }
+    returning.value = value;
+    return returning as IteratorResult<SocketOp<T>, T>;
+  }
+
+  /** @internal `yield*` support: an error the call threw is thrown at the `yield*`. */
+  throw(error?: unknown): IteratorResult<SocketOp<T>, T> {
+    throw error;
+  }
+
+  /** The same call through a promise (for `await`; a coroutine should `yield` instead). */
+  // biome-ignore lint/suspicious/noThenProperty: the operation is deliberately awaitable.
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    let promise: Promise<T>;
+    try {
+      this.#use();
+      promise = this.#promise();
+    } catch (error) {
+      promise = Promise.reject(error);
+    }
+    return promise.then(onFulfilled, onRejected);
+  }
+
+  #use(): void {
+    if (this.#state === 2) {
+      throw new InvalidArgumentError('a socket operation of client.co can be waited on only once');
+    }
+    this.#state = 2;
+  }
+
+  #promise(): Promise<T> {
+    const channel = this.#channel;
+    const kind = this.#kind;
+    const bytes = this.#bytes;
+    const options = this.#options;
+    this.#bytes = empty;
+    this.#options = undefined;
+    if (channel === undefined) {
+      return Promise.resolve(notConnectedResult(kind, bytes, options) as T);
+    }
+    if (kind <= READ_EXACT) {
+      return channel.readSome(bytes, options, kind === READ_EXACT) as Promise<T>;
+    }
+    return channel.write(bytes, options, kind === WRITE_ALL) as Promise<T>;
+  }
+}
+
+const opNames = ['readSome', 'readExact', 'writeSome', 'writeAll'];
+
+/** What an operation of a client that is not connected gives, after the usual checks. */
+function notConnectedResult(
+  kind: number,
+  bytes: Uint8Array,
+  options: WaitOptions | undefined,
+): ReadResult | WriteResult {
+  checkBuffer(bytes, opNames[kind] as string);
+  readOptions(options);
+  return kind <= READ_EXACT ? [notConnected, bytes.subarray(0, 0)] : [notConnected, bytes];
+}
+
+/**
+ * `Client.co`: the client's reads and writes as suspendables, for coroutine task bodies.
+ *
+ * @example
+ * const serve = task(function* (client: tcp.Client) {
+ *   const buffer = Buffer.alloc(1024);
+ *   for (;;) {
+ *     const [status, bytes] = yield* client.co.readSome(buffer);
+ *     if (!status.isOk()) return;
+ *     const [written] = yield* client.co.writeAll(bytes);
+ *     if (!written.isOk()) return;
+ *   }
+ * });
+ */
+export class ClientOps {
+  readonly #client: Client;
+  // The client's channel, kept here (set again when a connect succeeds): an operation reaches
+  // it without going through the client.
+  #channel: Channel | undefined;
+  // The last operation of each direction, reused once its call is over: a connection's
+  // operations then cost no allocation (see SocketOp.reuse).
+  #read: SocketOp<ReadResult> | undefined;
+  #write: SocketOp<WriteResult> | undefined;
+
+  /** @internal */
+  constructor(client: Client, channel: Channel | undefined) {
+    this.#client = client;
+    this.#channel = channel;
+  }
+
+  /** @internal The client connected: its channel. */
+  attach(channel: Channel): void {
+    this.#channel = channel;
+  }
+
+  /** The client these operations belong to. */
+  get client(): Client {
+    return this.#client;
+  }
+
+  /** `Client.readSome` for a coroutine: `const [status, view] = yield* client.co.readSome(buf)`. */
+  readSome(buffer: Uint8Array, options?: WaitOptions): SocketOp<ReadResult> {
+    return this.#readOp(READ_SOME, buffer, options);
+  }
+
+  /** `Client.readExact` for a coroutine. */
+  readExact(buffer: Uint8Array, options?: WaitOptions): SocketOp<ReadResult> {
+    return this.#readOp(READ_EXACT, buffer, options);
+  }
+
+  /** `Client.writeSome` for a coroutine. */
+  writeSome(bytes: Uint8Array, options?: WaitOptions): SocketOp<WriteResult> {
+    return this.#writeOp(WRITE_SOME, bytes, options);
+  }
+
+  /** `Client.writeAll` for a coroutine: `const [status, rest] = yield* client.co.writeAll(bytes)`. */
+  writeAll(bytes: Uint8Array, options?: WaitOptions): SocketOp<WriteResult> {
+    return this.#writeOp(WRITE_ALL, bytes, options);
+  }
+
+  #readOp(kind: number, buffer: Uint8Array, options: WaitOptions | undefined) {
+    const channel = this.#channel;
+    const op: SocketOp<ReadResult> =
+      SocketOp.reuse(this.#read, channel, kind, buffer, options) ??
+      new SocketOp(channel, kind, buffer, options);
+    this.#read = op;
+    return op;
+  }
+
+  #writeOp(kind: number, bytes: Uint8Array, options: WaitOptions | undefined) {
+    const channel = this.#channel;
+    const op: SocketOp<WriteResult> =
+      SocketOp.reuse(this.#write, channel, kind, bytes, options) ??
+      new SocketOp(channel, kind, bytes, options);
+    this.#write = op;
+    return op;
   }
 }

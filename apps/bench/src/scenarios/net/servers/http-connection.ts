@@ -1,8 +1,11 @@
-// The HTTP 200 OK connection handler every coro contender runs (the single-thread server in
-// coro-http.ts and each thread of serve() in ../../net-threads/tpc-connection.ts): readSome,
-// count "\r\n\r\n", writeAll one fixed response per request. It returns when the client is
-// done or a read or write fails; the caller closes the client.
+// The HTTP 200 OK connection handlers the coro contenders run: readSome, count "\r\n\r\n",
+// writeAll one fixed response per request, until the client is done or a read or write fails
+// (the caller closes the client). `onConnection` is an async function (the single-thread server
+// in coro-http.ts and each thread of serve() in ../../net-threads/tpc-connection.ts);
+// `coroutineConnection` is the same handler as a coroutine task on client.co
+// (coro-http-coroutine.ts).
 import type { tcp } from '@coro/net';
+import { task } from '@coro/task';
 
 const response = Buffer.from(
   'HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: keep-alive\r\n\r\n',
@@ -23,24 +26,53 @@ export async function onConnection(client: tcp.Client): Promise<void> {
 }
 
 async function serve(client: tcp.Client, buffer: Buffer): Promise<void> {
-  let matched = 0;
+  const scan = { matched: 0 };
   for (;;) {
     const [status, bytes] = await client.readSome(buffer);
     if (!status.isOk()) return;
-    let count = 0;
-    for (let i = 0; i < bytes.length; i++) {
-      const byte = bytes[i];
-      if (byte === (matched % 2 === 0 ? 13 : 10)) matched++;
-      else matched = byte === 13 ? 1 : 0;
-      if (matched === 4) {
-        count++;
-        matched = 0;
-      }
-    }
-    if (count === 0) continue;
-    const out =
-      count === 1 ? response : Buffer.concat(Array.from({ length: count }, () => response));
+    const out = responsesFor(bytes, scan);
+    if (out === undefined) continue;
     const [written] = await client.writeAll(out);
     if (!written.isOk()) return;
   }
+}
+
+/** `onConnection` as a coroutine task: the same reads and writes through `client.co`. */
+export const coroutineConnection = task(function* (client: tcp.Client) {
+  const buffer = spare.pop() ?? Buffer.allocUnsafe(16 * 1024);
+  const io = client.co;
+  const scan = { matched: 0 };
+  try {
+    for (;;) {
+      const [status, bytes] = yield* io.readSome(buffer);
+      if (!status.isOk()) return;
+      const out = responsesFor(bytes, scan);
+      if (out === undefined) continue;
+      const [written] = yield* io.writeAll(out);
+      if (!written.isOk()) return;
+    }
+  } finally {
+    spare.push(buffer);
+  }
+});
+
+/**
+ * Counts the request ends ("\r\n\r\n") in `bytes`, carrying a partial match across reads in
+ * `scan`; returns the responses to send, or `undefined` when no request ended.
+ */
+function responsesFor(bytes: Uint8Array, scan: { matched: number }): Buffer | undefined {
+  let matched = scan.matched;
+  let count = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i];
+    if (byte === (matched % 2 === 0 ? 13 : 10)) matched++;
+    else matched = byte === 13 ? 1 : 0;
+    if (matched === 4) {
+      count++;
+      matched = 0;
+    }
+  }
+  scan.matched = matched;
+  if (count === 0) return undefined;
+  return count === 1 ? response : Buffer.concat(Array.from({ length: count }, () => response));
 }

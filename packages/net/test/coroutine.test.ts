@@ -1,0 +1,276 @@
+// client.co: reads and writes as operations a coroutine task waits on without a promise.
+import { createConnection } from 'node:net';
+import { InvalidArgumentError, task } from '@coro/task';
+import { describe, expect, it } from 'vitest';
+import { IoStatus, SocketBusyError, tcp } from '../src/index.ts';
+import {
+  connectPair,
+  freePort,
+  listen,
+  makeScheduler,
+  pattern,
+  readAll,
+  track,
+} from './utils/net.ts';
+
+/** Echoes with a coroutine until the peer closes; resolves with the bytes echoed. */
+const coEcho = task(function* (client: tcp.Client, chunk: number) {
+  const buffer = Buffer.allocUnsafe(chunk);
+  let total = 0;
+  for (;;) {
+    const [status, view] = yield* client.co.readSome(buffer, { timeout: 30_000 });
+    if (!status.isOk()) break;
+    const [written, rest] = yield* client.co.writeAll(view, { timeout: 30_000 });
+    if (!written.isOk()) throw new Error(`write failed: ${written} (${rest.length} left)`);
+    total += view.length;
+  }
+  client.shutdown();
+  return total;
+});
+
+describe('client.co (coroutine reads and writes)', () => {
+  for (const mode of ['auto', 'readable'] as const) {
+    it(`echoes 1 B to 8 MiB through a coroutine (${mode} read mode)`, async () => {
+      const scheduler = makeScheduler();
+      const server = await listen(scheduler, { readMode: mode });
+      for (const size of [1, 36, 64 * 1024 + 3, 8 * 1024 * 1024]) {
+        const { client, peer } = await connectPair(scheduler, server);
+        expect(peer.readMode).toBe(mode === 'auto' ? 'onread' : 'readable');
+        const serving = coEcho(peer, 16 * 1024).start();
+        const data = pattern(size, size);
+        const [reading, [sent]] = await Promise.all([
+          readAll(client, size),
+          client.writeAll(data, { timeout: 30_000 }),
+        ]);
+        expect(sent).toBe(IoStatus.ok);
+        expect(reading.bytes.equals(data)).toBe(true);
+        client.shutdown();
+        expect(await serving).toBe(size);
+        client.close();
+      }
+    });
+  }
+
+  it('reads exactly, many times within one arrival (the rest stays aside in order)', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const { client, peer } = await connectPair(scheduler, server);
+    const data = pattern(200_003, 7);
+    const reader = task(function* () {
+      const parts: Buffer[] = [];
+      const piece = Buffer.alloc(7);
+      let reads = 0;
+      for (;;) {
+        const [status, view] = yield* peer.co.readExact(piece, { timeout: 30_000 });
+        if (view.length > 0) parts.push(Buffer.from(view));
+        if (!status.isOk()) return { status, bytes: Buffer.concat(parts), reads };
+        reads++;
+      }
+    })().start();
+    // Many small writes and one large one: arrivals hold many pieces, and end mid-piece.
+    for (let offset = 0; offset < 100_000; offset += 1000) {
+      const [sent] = await client.writeAll(data.subarray(offset, offset + 1000));
+      expect(sent).toBe(IoStatus.ok);
+    }
+    await client.writeAll(data.subarray(100_000));
+    client.shutdown();
+    const { status, bytes, reads } = await reader;
+    expect(status.kind).toBe('closed');
+    expect(reads).toBe(Math.floor(data.length / 7));
+    // The last partial piece comes with the closed status.
+    expect(bytes.equals(data)).toBe(true);
+  });
+
+  it('waits with a deadline, then reads on (timeout resumes the coroutine, not the socket)', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const { client, peer } = await connectPair(scheduler, server);
+    const result = task(function* () {
+      const buffer = Buffer.alloc(16);
+      const [first, empty] = yield* peer.co.readSome(buffer, { timeout: 30 });
+      const [second, view] = yield* peer.co.readSome(buffer, { timeout: 10_000 });
+      return { first, empty: empty.length, second, text: Buffer.from(view).toString() };
+    })().start();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await client.writeAll(Buffer.from('late'));
+    const { first, empty, second, text } = await result;
+    expect(first).toBe(IoStatus.timeout);
+    expect(empty).toBe(0);
+    expect(second).toBe(IoStatus.ok);
+    expect(text).toBe('late');
+  });
+
+  it('ends a read with cancelled when the signal stops, and with closed on close()', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const { peer } = await connectPair(scheduler, server);
+    const controller = new AbortController();
+    const cancelled = task(function* () {
+      const [status] = yield* peer.co.readSome(Buffer.alloc(8), { signal: controller.signal });
+      return status;
+    })().start();
+    setTimeout(() => controller.abort(), 20);
+    expect(await cancelled).toBe(IoStatus.cancelled);
+    const closed = task(function* () {
+      const [status] = yield* peer.co.readSome(Buffer.alloc(8));
+      return status;
+    })().start();
+    setTimeout(() => peer.close(), 20);
+    expect((await closed).kind).toBe('closed');
+  });
+
+  it('gives a reset peer as connectionReset, and a write to it as a failure', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const { client, peer } = await connectPair(scheduler, server);
+    const result = task(function* () {
+      const [status] = yield* peer.co.readSome(Buffer.alloc(8), { timeout: 10_000 });
+      const [written] = yield* peer.co.writeAll(Buffer.from('x'));
+      return { status, written };
+    })().start();
+    client.reset();
+    const { status, written } = await result;
+    expect(status.kind).toBe('connectionReset');
+    expect(written.isOk()).toBe(false);
+  });
+
+  it('times out a write to a peer that does not read, with the unsent rest', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    // A raw peer that never reads: the kernel's buffers fill, then the write waits.
+    const port = server.port;
+    const raw = createConnection({ port, host: '127.0.0.1' });
+    raw.pause();
+    const accepted = await server.accept({ timeout: 10_000 });
+    if (!accepted.ok) throw new Error(String(accepted.error));
+    const peer = track(accepted.value);
+    const data = Buffer.alloc(64 * 1024 * 1024, 1);
+    const [status, rest] = await task(function* () {
+      return yield* peer.co.writeAll(data, { timeout: 200 });
+    })();
+    expect(status).toBe(IoStatus.timeout);
+    expect(rest.length).toBeGreaterThan(0);
+    expect(rest.length).toBeLessThan(data.length);
+    expect(peer.isConnected).toBe(false);
+    raw.destroy();
+  });
+
+  it('throws bad input and a busy socket at the yield, where the body can catch it', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const { peer } = await connectPair(scheduler, server);
+    const errors = await task(function* () {
+      const caught: unknown[] = [];
+      for (const op of [
+        () => peer.co.readSome('text' as never),
+        () => peer.co.readSome(Buffer.alloc(4), { timeout: -1 }),
+        () => peer.co.writeAll(42 as never),
+      ]) {
+        try {
+          yield* op();
+        } catch (error) {
+          caught.push(error);
+        }
+      }
+      const pending = peer.readSome(Buffer.alloc(4));
+      try {
+        yield* peer.co.readSome(Buffer.alloc(4));
+      } catch (error) {
+        caught.push(error);
+      }
+      peer.close();
+      yield pending;
+      return caught;
+    })();
+    expect(errors).toHaveLength(4);
+    expect(errors.slice(0, 3).every((e) => e instanceof InvalidArgumentError)).toBe(true);
+    expect(errors[3]).toBeInstanceOf(SocketBusyError);
+  });
+
+  it('waits on an operation once; await gets its result through a promise', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const { client, peer } = await connectPair(scheduler, server);
+    const op = peer.co.readSome(Buffer.alloc(8));
+    await client.writeAll(Buffer.from('hi'));
+    const [status, view] = await op;
+    expect(status).toBe(IoStatus.ok);
+    expect(Buffer.from(view).toString()).toBe('hi');
+    await expect(Promise.resolve().then(() => op.then())).rejects.toBeInstanceOf(
+      InvalidArgumentError,
+    );
+    const again = await task(function* () {
+      try {
+        yield op;
+        return 'resumed';
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(again).toBeInstanceOf(InvalidArgumentError);
+  });
+
+  it('gives a client that is not connected the same status as the promise methods', async () => {
+    const scheduler = makeScheduler();
+    const client = track(
+      new tcp.Client(scheduler, { address: '127.0.0.1', port: await freePort(scheduler) }),
+    );
+    const [promised] = await client.readSome(Buffer.alloc(4));
+    const [read, written] = await task(function* () {
+      const [r] = yield* client.co.readSome(Buffer.alloc(4));
+      const [w] = yield* client.co.writeAll(Buffer.from('x'));
+      return [r, w] as const;
+    })();
+    expect(read.isOk()).toBe(false);
+    expect(read.errno).toBe(promised.errno);
+    expect(written.errno).toBe(promised.errno);
+  });
+
+  it('works with a plain yield (the suspend protocol) as with yield*', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const { client, peer } = await connectPair(scheduler, server);
+    const result = task(function* () {
+      const [status, view] = (yield peer.co.readExact(Buffer.alloc(5))) as tcp.ReadResult;
+      const [written] = (yield peer.co.writeAll(view)) as tcp.WriteResult;
+      return { status, written, text: Buffer.from(view).toString() };
+    })().start();
+    await client.writeAll(Buffer.from('hello'));
+    const { status, written, text } = await result;
+    expect([status, written, text]).toEqual([IoStatus.ok, IoStatus.ok, 'hello']);
+    const [echoed, back] = await client.readExact(Buffer.alloc(5), { timeout: 10_000 });
+    expect(echoed.isOk() && Buffer.from(back).toString()).toBe('hello');
+  });
+
+  it('serves 500 concurrent connections from coroutine handlers', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler, { backlog: 1024 });
+    const served: Promise<number>[] = [];
+    const accepting = (async () => {
+      for (let i = 0; i < 500; i++) {
+        const accepted = await server.accept({ timeout: 30_000 });
+        if (!accepted.ok) throw new Error(String(accepted.error));
+        served.push(coEcho(track(accepted.value), 1024).start());
+      }
+    })();
+    const clients = await Promise.all(
+      Array.from({ length: 500 }, async (_, i) => {
+        const client = track(
+          new tcp.Client(scheduler, { address: '127.0.0.1', port: server.port }),
+        );
+        expect(await client.connect({ timeout: 30_000 })).toBe('connected');
+        const message = pattern(100 + (i % 50), i + 1);
+        await client.writeAll(message);
+        const [status, view] = await client.readExact(Buffer.alloc(message.length), {
+          timeout: 30_000,
+        });
+        expect(status.isOk() && Buffer.from(view).equals(message)).toBe(true);
+        client.shutdown();
+        return message.length;
+      }),
+    );
+    await accepting;
+    const totals = await Promise.all(served);
+    expect(totals.reduce((a, b) => a + b, 0)).toBe(clients.reduce((a, b) => a + b, 0));
+  });
+});
