@@ -119,6 +119,30 @@ describe('client.co (coroutine reads and writes)', () => {
     expect((await closed).kind).toBe('closed');
   });
 
+  it('may close its client in the step a read resumed (inside the socket callback)', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const { client, peer } = await connectPair(scheduler, server);
+    const result = task(function* () {
+      const buffer = Buffer.alloc(4);
+      // 10 bytes arrive at once: 4 read, 6 left aside, and the client closed right there.
+      const [first, view] = yield* peer.co.readSome(buffer, { timeout: 10_000 });
+      const text = Buffer.from(view).toString();
+      peer.close();
+      const [after] = yield* peer.co.readSome(buffer);
+      const [written] = yield* peer.co.writeAll(Buffer.from('x'));
+      return { first, text, after, written };
+    })().start();
+    await client.writeAll(Buffer.from('0123456789'));
+    const { first, text, after, written } = await result;
+    expect(first).toBe(IoStatus.ok);
+    expect(text).toBe('0123');
+    expect(after.kind).toBe('closed');
+    expect(written.kind).toBe('closed');
+    const [end] = await client.readSome(Buffer.alloc(4), { timeout: 10_000 });
+    expect(end.isOk()).toBe(false);
+  });
+
   it('gives a reset peer as connectionReset, and a write to it as a failure', async () => {
     const scheduler = makeScheduler();
     const server = await listen(scheduler);

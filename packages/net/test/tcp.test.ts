@@ -41,6 +41,22 @@ describe('tcp.Client and tcp.Server', () => {
     await serving;
   });
 
+  it('close() discards what arrived and was not read: later calls say closed', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const { client, peer } = await connectPair(scheduler, server);
+    await client.writeAll(Buffer.from('0123456789'));
+    const [first, view] = await peer.readSome(Buffer.alloc(4), { timeout: 10_000 });
+    expect(first.isOk() && Buffer.from(view).toString()).toBe('0123');
+    // Let the rest arrive (it is kept aside, the read buffer being full), then close.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    peer.close();
+    const [after, rest] = await peer.readSome(Buffer.alloc(16));
+    expect(after.kind).toBe('closed');
+    expect(rest.length).toBe(0);
+    expect(peer.recv(Buffer.alloc(16))[0].kind).toBe('closed');
+  });
+
   it('works over ::1', async () => {
     const scheduler = makeScheduler();
     const server = await listen(scheduler, { address: '::1', ipv6Only: true });

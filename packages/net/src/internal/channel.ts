@@ -714,9 +714,18 @@ export class Channel {
   close(): void {
     if (!this.#closed) {
       this.#closed = true;
+      this.#discardReceived();
       this.socket.destroy();
       this.#wakeAll();
     }
+  }
+
+  // Closed from this side: what arrived and was not read goes with the socket, as with a closed
+  // descriptor (a peer's end of stream, by contrast, comes after the bytes it sent).
+  #discardReceived(): void {
+    this.#leftover = undefined;
+    this.#queue = [];
+    this.#stashed = 0;
   }
 
   /** Abortive close: the peer gets a RST. */
@@ -726,6 +735,7 @@ export class Channel {
 
   #reset(): void {
     this.#closed = true;
+    this.#discardReceived();
     try {
       this.socket.resetAndDestroy();
     } catch {
