@@ -490,6 +490,8 @@ describe('tcp.Client and tcp.Server', () => {
     socket.connect(port, '127.0.0.1');
     const client = track(tcp.Client.from(scheduler, socket));
     expect(client.readMode).toBe('readable');
+    // A socket belongs to one client: a second wrap would read it twice.
+    expect(() => tcp.Client.from(scheduler, socket)).toThrow(/belongs to a client already/);
     const accepted = await server.accept({ timeout: 10_000 });
     expect(accepted.ok).toBe(true);
     if (!accepted.ok) return;

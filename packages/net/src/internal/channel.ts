@@ -34,6 +34,8 @@ const sharedReadBuffer = Buffer.allocUnsafe(64 * 1024);
 const stashLimit = 64 * 1024;
 
 const empty = new Uint8Array(0);
+/** Each socket's channel, for the listener functions all channels share. */
+const channels = new WeakMap<Socket, Channel>();
 // What every write that went out at once resolves with: one shared result (frozen: callers
 // all get the same array) and one shared, settled promise of it.
 const allWrittenResult = Object.freeze([IoStatus.ok, empty]) as unknown as WriteResult;
@@ -146,6 +148,7 @@ export class Channel {
   #polling = 0;
   #issued = 0;
   #done = 0;
+  #writtenCallback: ((error?: Error | null) => void) | undefined;
   /** Called once, when the socket is gone (closed, reset or failed). */
   onGone: (() => void) | undefined;
 
@@ -154,11 +157,12 @@ export class Channel {
     this.socket = socket;
     this.#onread = onread;
     this.#encrypts = (socket as Socket & { encrypted?: unknown }).encrypted === true;
-    socket.on('error', this.#onError);
-    socket.on('end', this.#onEnd);
-    socket.on('close', this.#onClose);
-    socket.on('drain', this.#onWritable);
-    socket.on('connect', this.#onWritable);
+    channels.set(socket, this);
+    socket.on('error', Channel.#socketError);
+    socket.on('end', Channel.#socketEnd);
+    socket.on('close', Channel.#socketClose);
+    socket.on('drain', Channel.#socketWritable);
+    socket.on('connect', Channel.#socketWritable);
     if (socket.destroyed) this.#closed = true;
     if (!onread) {
       socket.on('data', this.#onChunk);
@@ -185,6 +189,11 @@ export class Channel {
         target = channel;
       },
     };
+  }
+
+  /** Whether `socket` has a channel already (it belongs to a client). */
+  static owns(socket: Socket): boolean {
+    return channels.has(socket);
   }
 
   /** The read mode in use. */
@@ -509,13 +518,13 @@ export class Channel {
         // there cost an empty write through the TLS layer and a turn per message.)
         if (socket.writableLength !== 0 && !(consumed && !socket.destroyed)) {
           // libuv holds the rest: an empty write queued behind it calls back once it is out.
-          socket.write(empty, this.#onWritten);
+          socket.write(empty, this.#written);
           this.#issued++;
           this.#waitWrite(bytes, offset, end, all, signal, timeout);
           return undefined;
         }
       } else {
-        socket.write(chunk, this.#onWritten);
+        socket.write(chunk, this.#written);
         this.#issued++;
         this.#waitWrite(bytes, offset, end, all, signal, timeout);
         return undefined;
@@ -554,7 +563,13 @@ export class Channel {
     }
   }
 
-  readonly #onWritten = (error?: Error | null): void => {
+  /** The callback of a write that waits (made on the first one: most connections never wait). */
+  get #written(): (error?: Error | null) => void {
+    this.#writtenCallback ??= (error?: Error | null) => this.#onWritten(error);
+    return this.#writtenCallback;
+  }
+
+  #onWritten(error?: Error | null): void {
     this.#done++;
     if (error != null) this.#recordError(error);
     const writer = this.#writer;
@@ -577,11 +592,11 @@ export class Channel {
         return;
       }
       writer.end = Math.min(bytes.length, writer.offset + writeChunk);
-      socket.write(bytes.subarray(writer.offset, writer.end), this.#onWritten);
+      socket.write(bytes.subarray(writer.offset, writer.end), this.#written);
       writer.target = ++this.#issued;
       if (socket.writableLength !== 0) return;
     }
-  };
+  }
 
   // A deadline or a stop with bytes in flight: Node.js holds a reference to them that cannot be
   // taken back, so the connection is reset (libuv then never touches them again) and the
@@ -756,29 +771,47 @@ export class Channel {
     if (this.#error === undefined && !this.#closed) this.#error = IoStatus.fromError(error);
   }
 
-  readonly #onError = (error: Error): void => {
+  // The socket's events, one listener function each for every channel (called with the socket
+  // as `this`): a connection costs no closure per event.
+  static #socketError(this: Socket, error: Error): void {
+    const channel = channels.get(this);
+    if (channel !== undefined) channel.#onError(error);
+  }
+
+  static #socketEnd(this: Socket): void {
+    const channel = channels.get(this);
+    if (channel !== undefined) channel.#onEnd();
+  }
+
+  static #socketClose(this: Socket): void {
+    const channel = channels.get(this);
+    if (channel !== undefined) channel.#onClose();
+  }
+
+  static #socketWritable(this: Socket): void {
+    const channel = channels.get(this);
+    if (channel !== undefined && channel.#polling > 0) channel.#wakePollers();
+  }
+
+  #onError(error: Error): void {
     this.#recordError(error);
     this.#wakeAll();
-  };
+  }
 
-  readonly #onEnd = (): void => {
+  #onEnd(): void {
     this.#ended = true;
     const reader = this.#reader;
     if (reader !== undefined) this.#feed(reader);
     if (this.#polling > 0) this.#wakePollers();
-  };
+  }
 
-  readonly #onClose = (): void => {
+  #onClose(): void {
     this.#closed = true;
     this.#wakeAll();
     const gone = this.onGone;
     this.onGone = undefined;
     gone?.();
-  };
-
-  readonly #onWritable = (): void => {
-    if (this.#polling > 0) this.#wakePollers();
-  };
+  }
 
   #wakeAll(): void {
     const reader = this.#reader;

@@ -112,6 +112,9 @@ export class Client implements AsyncDisposable {
     if (!(socket instanceof Socket)) {
       throw new InvalidArgumentError('tcp.Client.from expects a net.Socket');
     }
+    if (Channel.owns(socket)) {
+      throw new InvalidArgumentError('tcp.Client.from: this socket belongs to a client already');
+    }
     return Client.#wrap(scheduler, new Channel(scheduler, socket));
   }
 
