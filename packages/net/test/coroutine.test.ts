@@ -98,6 +98,8 @@ describe('client.co (coroutine reads and writes)', () => {
     expect(empty).toBe(0);
     expect(second).toBe(IoStatus.ok);
     expect(text).toBe('late');
+    // Both deadlines are gone: the one that fired and the one the data beat.
+    expect(scheduler.isEmpty).toBe(true);
   });
 
   it('ends a read with cancelled when the signal stops, and with closed on close()', async () => {
@@ -111,6 +113,7 @@ describe('client.co (coroutine reads and writes)', () => {
     })().start();
     setTimeout(() => controller.abort(), 20);
     expect(await cancelled).toBe(IoStatus.cancelled);
+    expect(scheduler.isEmpty).toBe(true);
     const closed = task(function* () {
       const [status] = yield* peer.co.readSome(Buffer.alloc(8));
       return status;
@@ -232,6 +235,42 @@ describe('client.co (coroutine reads and writes)', () => {
       }
     })();
     expect(again).toBeInstanceOf(InvalidArgumentError);
+  });
+
+  it('reuses an operation once its call is over, never one whose call is pending', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const { client, peer } = await connectPair(scheduler, server);
+    const first = Buffer.alloc(2);
+    const second = Buffer.alloc(2);
+    const result = task(function* () {
+      const a = peer.co.readExact(first);
+      yield* a;
+      // a's call is over: the next read is the same object, reading into its own buffer.
+      const b = peer.co.readExact(second);
+      const [status] = yield* b;
+      // While a call waits, another read is a new operation (and a busy socket).
+      const pending = peer.readSome(Buffer.alloc(1));
+      const c = peer.co.readSome(Buffer.alloc(1));
+      let busy: unknown;
+      try {
+        yield* c;
+      } catch (error) {
+        busy = error;
+      }
+      peer.close();
+      yield pending;
+      return { same: a === b, fresh: c !== b, status, busy };
+    })().start();
+    await client.writeAll(Buffer.from('ab'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await client.writeAll(Buffer.from('cd'));
+    const { same, fresh, status, busy } = await result;
+    expect(same).toBe(true);
+    expect(fresh).toBe(true);
+    expect(status).toBe(IoStatus.ok);
+    expect([first.toString(), second.toString()]).toEqual(['ab', 'cd']);
+    expect(busy).toBeInstanceOf(SocketBusyError);
   });
 
   it('gives a client that is not connected the same status as the promise methods', async () => {

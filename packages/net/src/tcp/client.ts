@@ -282,7 +282,7 @@ export class Client implements AsyncDisposable {
    */
   readSome(buffer: Uint8Array, options?: WaitOptions): Promise<ReadResult> {
     const channel = this.#channel;
-    if (channel === undefined) return this.#notConnectedRead(buffer, options);
+    if (channel === undefined) return notConnectedCall(READ_SOME, buffer, options);
     return channel.readSome(buffer, options, false);
   }
 
@@ -292,7 +292,7 @@ export class Client implements AsyncDisposable {
    */
   readExact(buffer: Uint8Array, options?: WaitOptions): Promise<ReadResult> {
     const channel = this.#channel;
-    if (channel === undefined) return this.#notConnectedRead(buffer, options);
+    if (channel === undefined) return notConnectedCall(READ_EXACT, buffer, options);
     return channel.readSome(buffer, options, true);
   }
 
@@ -302,7 +302,7 @@ export class Client implements AsyncDisposable {
    */
   writeSome(bytes: Uint8Array, options?: WaitOptions): Promise<WriteResult> {
     const channel = this.#channel;
-    if (channel === undefined) return this.#notConnectedWrite(bytes, options);
+    if (channel === undefined) return notConnectedCall(WRITE_SOME, bytes, options);
     return channel.write(bytes, options, false);
   }
 
@@ -314,7 +314,7 @@ export class Client implements AsyncDisposable {
    */
   writeAll(bytes: Uint8Array, options?: WaitOptions): Promise<WriteResult> {
     const channel = this.#channel;
-    if (channel === undefined) return this.#notConnectedWrite(bytes, options);
+    if (channel === undefined) return notConnectedCall(WRITE_ALL, bytes, options);
     return channel.write(bytes, options, true);
   }
 
@@ -386,22 +386,6 @@ export class Client implements AsyncDisposable {
     if (channel === undefined) return;
     channel.close();
     await channel.whenClosed();
-  }
-
-  #notConnectedRead(buffer: Uint8Array, options: WaitOptions | undefined): Promise<ReadResult> {
-    if (!(buffer instanceof Uint8Array)) {
-      throw new InvalidArgumentError('a read expects a Uint8Array or Buffer');
-    }
-    readOptions(options);
-    return Promise.resolve([notConnected, buffer.subarray(0, 0)]);
-  }
-
-  #notConnectedWrite(bytes: Uint8Array, options: WaitOptions | undefined): Promise<WriteResult> {
-    if (!(bytes instanceof Uint8Array)) {
-      throw new InvalidArgumentError('a write expects a Uint8Array or Buffer');
-    }
-    readOptions(options);
-    return Promise.resolve([notConnected, bytes]);
   }
 }
 
@@ -522,14 +506,11 @@ export class SocketOp<T extends ReadResult | WriteResult>
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    let promise: Promise<T>;
-    try {
-      this.#use();
-      promise = this.#promise();
-    } catch (error) {
-      promise = Promise.reject(error);
-    }
-    return promise.then(onFulfilled, onRejected);
+    // The suspend protocol with the promise's resolvers as the continuation (a second wait
+    // throws in the executor, which rejects the promise).
+    return new Promise<T>((resolve, reject) => {
+      this[suspend]({ resume: resolve, fail: reject });
+    }).then(onFulfilled, onRejected);
   }
 
   #use(): void {
@@ -538,25 +519,18 @@ export class SocketOp<T extends ReadResult | WriteResult>
     }
     this.#state = 2;
   }
-
-  #promise(): Promise<T> {
-    const channel = this.#channel;
-    const kind = this.#kind;
-    const bytes = this.#bytes;
-    const options = this.#options;
-    this.#bytes = empty;
-    this.#options = undefined;
-    if (channel === undefined) {
-      return Promise.resolve(notConnectedResult(kind, bytes, options) as T);
-    }
-    if (kind <= READ_EXACT) {
-      return channel.readSome(bytes, options, kind === READ_EXACT) as Promise<T>;
-    }
-    return channel.write(bytes, options, kind === WRITE_ALL) as Promise<T>;
-  }
 }
 
 const opNames = ['readSome', 'readExact', 'writeSome', 'writeAll'];
+
+/** A promise method of a client that is not connected: the usual checks, then the status. */
+function notConnectedCall<T extends ReadResult | WriteResult>(
+  kind: number,
+  bytes: Uint8Array,
+  options: WaitOptions | undefined,
+): Promise<T> {
+  return Promise.resolve(notConnectedResult(kind, bytes, options) as T);
+}
 
 /** What an operation of a client that is not connected gives, after the usual checks. */
 function notConnectedResult(
