@@ -40,7 +40,7 @@ function contenders(kind: 'http' | 'echo'): ServerContender[] {
     kind === 'http'
       ? [
           { name: '@coro/net', start: () => startServer('coro-http') },
-          { name: '@coro/net coroutine', start: () => startServer('coro-http-coroutine') },
+          { name: '@coro/net coroutine', start: () => startServer('coro-http', 'coroutine') },
           { name: 'node:net', start: () => startServer('net-http') },
           { name: 'node:http', start: () => startServer('node-http') },
         ]

@@ -44,10 +44,13 @@ function stopper(child: ChildProcess): () => Promise<void> {
     });
 }
 
-/** Starts `servers/<name>.ts` on an ephemeral port; resolves once it prints "listening PORT". */
-export function startServer(name: string): Promise<ServerProcess> {
+/**
+ * Starts `servers/<name>.ts` on an ephemeral port (`args` follow the port); resolves once it
+ * prints "listening PORT".
+ */
+export function startServer(name: string, ...args: string[]): Promise<ServerProcess> {
   const file = fileURLToPath(new URL(`./servers/${name}.ts`, import.meta.url));
-  const child = spawn(process.execPath, ['--conditions=@coro/source', file, '0'], {
+  const child = spawn(process.execPath, ['--conditions=@coro/source', file, '0', ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {

@@ -3,7 +3,7 @@
 // (the caller closes the client). `onConnection` is an async function (the single-thread server
 // in coro-http.ts and each thread of serve() in ../../net-threads/tpc-connection.ts);
 // `coroutineConnection` is the same handler as a coroutine task on client.co
-// (coro-http-coroutine.ts).
+// (coro-http.ts PORT coroutine).
 import type { tcp } from '@coro/net';
 import { task } from '@coro/task';
 
