@@ -46,21 +46,11 @@ interface Guards {
   registration: StopRegistration | undefined;
 }
 
-// A channel's read and write waiters are made once and reused by every call that waits: the
-// channel lives long (in the old generation), so a waiter made per call would be a young
-// object kept alive across the wait — copied by every scavenge meanwhile, and one more cold
-// object to reach per read when thousands of connections take turns. `seq` tells a deadline
-// or a stop armed for one call from the next call's.
-interface ReadWaiter extends Guards {
-  seq: number;
-  buf: Uint8Array;
-  filled: number;
-  exact: boolean;
-  // Exactly one of the two: a promise's resolver, or a coroutine waiting (suspend protocol).
-  resolve: ((result: ReadResult) => void) | undefined;
-  continuation: Continuation<ReadResult> | undefined;
-}
-
+// A channel's write waiter is made once and reused by every write that waits (the read's state
+// is in the channel's own fields): the channel lives long (in the old generation), so a waiter
+// made per call would be a young object kept alive across the wait — copied by every scavenge
+// meanwhile, and one more cold object to reach when thousands of connections take turns. `seq`
+// tells a deadline or a stop armed for one call from the next call's.
 interface WriteWaiter extends Guards {
   seq: number;
   bytes: Uint8Array;
@@ -102,34 +92,41 @@ function clearGuards(waiter: Guards): void {
  *   every buffered chunk into a new Buffer per call: one more copy of every byte.)
  */
 export class Channel {
+  // Field order is layout order: what every read and write touches comes first, so that a
+  // request's work stays in the channel's first cache lines (with thousands of connections
+  // taking turns, each object a request touches is a likely cache miss).
   readonly socket: Socket;
-  readonly #scheduler: IoScheduler;
+  // The pending read, in the channel's own fields (no waiter object to reach): `#reading`
+  // while one waits, the caller's buffer and how much of it is filled, and who waits — a
+  // promise's resolver or a coroutine (suspend protocol), exactly one of the two.
+  #reading = false;
+  #readExact = false;
+  #readBuf: Uint8Array = empty;
+  #readFilled = 0;
+  #readContinuation: Continuation<ReadResult> | undefined = undefined;
+  #readResolve: ((result: ReadResult) => void) | undefined = undefined;
+  #leftover: Buffer | undefined = undefined;
+  // `#pollers.length`, kept here: every read checks it.
+  #polling = 0;
+  /** The pending write: `#writeWaiter` while one waits. */
+  #writer: WriteWaiter | undefined = undefined;
+  #error: IoStatus | undefined = undefined;
+  #ended = false;
+  #closed = false;
   readonly #onread: boolean;
   // A TLS socket: its handle encrypts (or copies) what it is given before write() returns.
   readonly #encrypts: boolean;
   #readingPaused = false;
-  #leftover: Buffer | undefined;
+  // The pending read's deadline and stop, and its sequence number: a deadline or a stop armed
+  // for one read is told from the next read's by it.
+  #readSeq = 0;
+  #readTimer: ScheduledCall | undefined = undefined;
+  #readStop: StopRegistration | undefined = undefined;
+  readonly #scheduler: IoScheduler;
   // readable mode: chunks after #leftover, and the bytes of both.
   #queue: Buffer[] = [];
   #stashed = 0;
-  #spare: Buffer | undefined;
-  #ended = false;
-  #closed = false;
-  #error: IoStatus | undefined;
-  /** The pending read: `#readWaiter` while one waits. */
-  #reader: ReadWaiter | undefined;
-  /** The pending write: `#writeWaiter` while one waits. */
-  #writer: WriteWaiter | undefined;
-  readonly #readWaiter: ReadWaiter = {
-    seq: 0,
-    buf: empty,
-    filled: 0,
-    exact: false,
-    resolve: undefined,
-    continuation: undefined,
-    timer: undefined,
-    registration: undefined,
-  };
+  #spare: Buffer | undefined = undefined;
   readonly #writeWaiter: WriteWaiter = {
     seq: 0,
     bytes: empty,
@@ -143,9 +140,6 @@ export class Channel {
     registration: undefined,
   };
   #pollers: PollWaiter[] = [];
-  // `#pollers.length`, kept here: every read checks it, and the channel's own field is in a
-  // cache line the read touches anyway (the array is not).
-  #polling = 0;
   #issued = 0;
   #done = 0;
   #writtenCallback: ((error?: Error | null) => void) | undefined;
@@ -203,7 +197,7 @@ export class Channel {
 
   /** Whether a read waits. */
   get readPending(): boolean {
-    return this.#reader !== undefined;
+    return this.#reading;
   }
 
   /** Whether a write waits. */
@@ -232,9 +226,8 @@ export class Channel {
   readSome(buf: Uint8Array, options: WaitOptions | undefined, exact: boolean): Promise<ReadResult> {
     const ready = this.#startRead(buf, options, exact);
     if (ready !== undefined) return Promise.resolve(ready);
-    const waiter = this.#reader as ReadWaiter;
     return new Promise<ReadResult>((resolve) => {
-      waiter.resolve = resolve;
+      this.#readResolve = resolve;
     });
   }
 
@@ -250,13 +243,13 @@ export class Channel {
   ): void {
     const ready = this.#startRead(buf, options, exact);
     if (ready !== undefined) continuation.resume(ready);
-    else (this.#reader as ReadWaiter).continuation = continuation;
+    else this.#readContinuation = continuation;
   }
 
   /**
    * The checks and the attempt of a read: the result when it is settled at once, otherwise
-   * `undefined` with the waiter (its deadline and stop armed) in `#reader`, for the caller to
-   * give a resolver or a continuation before anything can settle it.
+   * `undefined` with the read pending (its deadline and stop armed), for the caller to give a
+   * resolver or a continuation before anything can settle it.
    */
   #startRead(
     buf: Uint8Array,
@@ -265,7 +258,7 @@ export class Channel {
   ): ReadResult | undefined {
     checkBuffer(buf, exact ? 'readExact' : 'readSome');
     const { signal, timeout } = readOptions(options);
-    if (this.#reader !== undefined) {
+    if (this.#reading) {
       throw new SocketBusyError('a read is already pending on this socket');
     }
     if (buf.length === 0) return [IoStatus.ok, buf];
@@ -278,30 +271,33 @@ export class Channel {
     if (failure !== undefined) return [failure, buf.subarray(0, filled)];
     if (isStopRequested(signal)) return [IoStatus.cancelled, buf.subarray(0, filled)];
     if (timeout === 0) return [IoStatus.timeout, buf.subarray(0, filled)];
-    const waiter = this.#readWaiter;
-    const seq = ++waiter.seq;
-    waiter.buf = buf;
-    waiter.filled = filled;
-    waiter.exact = exact;
-    this.#reader = waiter;
+    this.#reading = true;
+    this.#readBuf = buf;
+    this.#readFilled = filled;
+    this.#readExact = exact;
+    if (timeout !== undefined || signal !== undefined) this.#guardRead(signal, timeout);
+    this.#resumeReading();
+    return undefined;
+  }
+
+  #guardRead(signal: ReturnType<typeof readOptions>['signal'], timeout: number | undefined): void {
+    const seq = ++this.#readSeq;
     if (timeout !== undefined) {
-      waiter.timer = this.#scheduler.callAfter(timeout, () => {
-        if (waiter.seq === seq) this.#settleRead(waiter, IoStatus.timeout);
+      this.#readTimer = this.#scheduler.callAfter(timeout, () => {
+        if (this.#readSeq === seq) this.#settleRead(IoStatus.timeout);
       });
     }
     if (signal !== undefined) {
-      waiter.registration = onStop(signal, () => {
-        if (waiter.seq === seq) this.#settleRead(waiter, IoStatus.cancelled);
+      this.#readStop = onStop(signal, () => {
+        if (this.#readSeq === seq) this.#settleRead(IoStatus.cancelled);
       });
     }
-    this.#resumeReading();
-    return undefined;
   }
 
   /** One immediate attempt: `[ok, view]`, `[wouldBlock, empty]`, or the failure. */
   recv(buf: Uint8Array): ReadResult {
     checkBuffer(buf, 'recv');
-    if (this.#reader !== undefined) {
+    if (this.#reading) {
       throw new SocketBusyError('a read is already pending on this socket');
     }
     if (buf.length === 0) return [IoStatus.ok, buf];
@@ -372,13 +368,14 @@ export class Channel {
   // left over: reading stops while something is). They must be out of it before returning.
   #onData(n: number): boolean {
     let taken = 0;
-    const reader = this.#reader;
     let done = false;
-    if (reader !== undefined) {
-      taken = Math.min(n, reader.buf.length - reader.filled);
-      sharedReadBuffer.copy(reader.buf, reader.filled, 0, taken);
-      reader.filled += taken;
-      done = reader.filled === reader.buf.length || !reader.exact;
+    if (this.#reading) {
+      const buf = this.#readBuf;
+      const filled = this.#readFilled;
+      taken = Math.min(n, buf.length - filled);
+      sharedReadBuffer.copy(buf, filled, 0, taken);
+      this.#readFilled = filled + taken;
+      done = filled + taken === buf.length || !this.#readExact;
     }
     if (taken < n) {
       // Aside into this connection's spare buffer, grown to the largest leftover seen and
@@ -394,7 +391,7 @@ export class Channel {
     }
     // Settled once the connection's state is complete: a coroutine resumes right here and may
     // read again (taking the leftover, which resumes reading) before this returns.
-    if (done) this.#settleRead(reader as ReadWaiter, IoStatus.ok, true);
+    if (done) this.#settleRead(IoStatus.ok, true);
     if (this.#polling > 0) this.#wakePollers();
     return this.#leftover === undefined;
   }
@@ -402,13 +399,14 @@ export class Channel {
   // readable mode: a chunk from the flowing stream. A waiting reader means nothing is aside.
   readonly #onChunk = (chunk: Buffer): void => {
     let offset = 0;
-    const reader = this.#reader;
     let done = false;
-    if (reader !== undefined && this.#leftover === undefined) {
-      offset = Math.min(chunk.length, reader.buf.length - reader.filled);
-      chunk.copy(reader.buf, reader.filled, 0, offset);
-      reader.filled += offset;
-      done = reader.filled === reader.buf.length || !reader.exact;
+    if (this.#reading && this.#leftover === undefined) {
+      const buf = this.#readBuf;
+      const filled = this.#readFilled;
+      offset = Math.min(chunk.length, buf.length - filled);
+      chunk.copy(buf, filled, 0, offset);
+      this.#readFilled = filled + offset;
+      done = filled + offset === buf.length || !this.#readExact;
     }
     if (offset < chunk.length) {
       const rest = offset === 0 ? chunk : chunk.subarray(offset);
@@ -421,37 +419,48 @@ export class Channel {
       }
     }
     // As in #onData: settled once the stash is complete (a coroutine resumes here).
-    if (done) this.#settleRead(reader as ReadWaiter, IoStatus.ok, true);
+    if (done) this.#settleRead(IoStatus.ok, true);
     if (this.#polling > 0) this.#wakePollers();
   };
 
-  #feed(reader: ReadWaiter): void {
-    reader.filled = this.#take(reader.buf, reader.filled);
-    if (reader.filled === reader.buf.length || (reader.filled > 0 && !reader.exact)) {
-      this.#settleRead(reader, IoStatus.ok);
+  /** The pending read takes what is here; settled if that completes it, or it cannot be. */
+  #feed(): void {
+    const buf = this.#readBuf;
+    const filled = (this.#readFilled = this.#take(buf, this.#readFilled));
+    if (filled === buf.length || (filled > 0 && !this.#readExact)) {
+      this.#settleRead(IoStatus.ok);
       return;
     }
     const failure = this.#readFailure();
-    if (failure !== undefined) this.#settleRead(reader, failure);
+    if (failure !== undefined) this.#settleRead(failure);
   }
 
   /**
    * Ends a pending read. A coroutine resumes in this call when `now` (the socket callback that
    * completed the read), otherwise after the current job, as an awaiting caller would.
    */
-  #settleRead(reader: ReadWaiter, status: IoStatus, now = false): void {
-    if (this.#reader !== reader) return;
-    this.#reader = undefined;
-    clearGuards(reader);
-    const result: ReadResult = [status, reader.buf.subarray(0, reader.filled)];
-    const { continuation, resolve } = reader;
-    // The waiter is free before anyone resumes: the next read reuses it.
-    reader.buf = empty;
-    reader.resolve = undefined;
-    reader.continuation = undefined;
+  #settleRead(status: IoStatus, now = false): void {
+    if (!this.#reading) return;
+    this.#reading = false;
+    if (this.#readTimer !== undefined || this.#readStop !== undefined) this.#unguardRead();
+    const result: ReadResult = [status, this.#readBuf.subarray(0, this.#readFilled)];
+    const continuation = this.#readContinuation;
+    const resolve = this.#readResolve;
+    // The read's fields are free before anyone resumes: the next read may start at once.
+    this.#readBuf = empty;
+    this.#readResolve = undefined;
+    this.#readContinuation = undefined;
     if (continuation === undefined) (resolve as (result: ReadResult) => void)(result);
     else if (now) continuation.resume(result);
     else resumeSoon(continuation, result);
+  }
+
+  #unguardRead(): void {
+    this.#readSeq++;
+    this.#readTimer?.cancel();
+    this.#readStop?.unregister();
+    this.#readTimer = undefined;
+    this.#readStop = undefined;
   }
 
   // ---- writes ---------------------------------------------------------------------------------
@@ -800,8 +809,7 @@ export class Channel {
 
   #onEnd(): void {
     this.#ended = true;
-    const reader = this.#reader;
-    if (reader !== undefined) this.#feed(reader);
+    if (this.#reading) this.#feed();
     if (this.#polling > 0) this.#wakePollers();
   }
 
@@ -814,8 +822,7 @@ export class Channel {
   }
 
   #wakeAll(): void {
-    const reader = this.#reader;
-    if (reader !== undefined) this.#feed(reader);
+    if (this.#reading) this.#feed();
     const writer = this.#writer;
     if (writer !== undefined) {
       const failure = this.#writeFailure();
