@@ -46,6 +46,7 @@ function contenders(kind: 'http' | 'echo'): ServerContender[] {
         ]
       : [
           { name: '@coro/net', start: () => startServer('coro-echo') },
+          { name: '@coro/net coroutine', start: () => startServer('coro-echo', 'coroutine') },
           { name: 'node:net', start: () => startServer('net-echo') },
         ];
   const binary = libcoroExample(
@@ -221,18 +222,25 @@ const echo: Scenario = {
       },
       'msg',
     );
-    return result(echo.id, echo.title, false, measurementsOf(list, samples, 'msg'), [
-      {
-        subject: '@coro/net',
-        baseline: 'node:net',
-        target: { min: 1, text: 'at least 1.0× a node:net echo server' },
-      },
-      {
-        subject: '@coro/net',
-        baseline: 'libcoro',
-        target: { min: 0.7, text: "at least 0.7× libcoro's tcp_echo_server" },
-      },
-    ]);
+    // Both handlers, as for HTTP: the async function and the coroutine task on client.co.
+    return result(
+      echo.id,
+      echo.title,
+      false,
+      measurementsOf(list, samples, 'msg'),
+      ['@coro/net', '@coro/net coroutine'].flatMap((subject): CompareSpec[] => [
+        {
+          subject,
+          baseline: 'node:net',
+          target: { min: 1, text: 'at least 1.0× a node:net echo server' },
+        },
+        {
+          subject,
+          baseline: 'libcoro',
+          target: { min: 0.7, text: "at least 0.7× libcoro's tcp_echo_server" },
+        },
+      ]),
+    );
   },
 };
 
