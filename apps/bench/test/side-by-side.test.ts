@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { median, parseSpec } from '../src/side-by-side.ts';
+
+describe('side-by-side', () => {
+  it('reads a server spec: environment first, then the server and its arguments', () => {
+    expect(parseSpec('PLAIN=1 BUF=1024 coro-http coroutine', '/checkout')).toEqual({
+      root: '/checkout',
+      server: 'coro-http',
+      args: ['coroutine'],
+      env: { PLAIN: '1', BUF: '1024' },
+    });
+    expect(parseSpec('  net-http ', '/x')).toEqual({
+      root: '/x',
+      server: 'net-http',
+      args: [],
+      env: {},
+    });
+  });
+
+  it('refuses a spec without a server name, or with a path for one', () => {
+    expect(() => parseSpec('A=1')).toThrow(/SERVER/);
+    expect(() => parseSpec('')).toThrow(/SERVER/);
+    expect(() => parseSpec('../../evil')).toThrow(/SERVER/);
+  });
+
+  it('takes the median of the rounds', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+  });
+});
