@@ -347,6 +347,37 @@ describe('tcp.Client and tcp.Server', () => {
     expect(got.isOk() && Buffer.from(bytes).toString()).toBe('xyz');
   });
 
+  it("a read's deadline and stop belong to that read alone", async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const { client, peer } = await connectPair(scheduler, server);
+    const controller = new AbortController();
+    // Settled by data before its deadline and its stop: neither may reach the next read.
+    const first = client.readSome(Buffer.alloc(4), { timeout: 40, signal: controller.signal });
+    await peer.writeAll(Buffer.from('a'));
+    const [one, a] = await first;
+    expect(one.isOk() && Buffer.from(a).toString()).toBe('a');
+    let settled = false;
+    const second = client.readSome(Buffer.alloc(4)).then((result) => {
+      settled = true;
+      return result;
+    });
+    controller.abort();
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(settled).toBe(false);
+    await peer.writeAll(Buffer.from('b'));
+    const [two, b] = await second;
+    expect(two.isOk() && Buffer.from(b).toString()).toBe('b');
+    // Ended by its deadline: the next read waits on, with none of its own.
+    expect((await client.readSome(Buffer.alloc(4), { timeout: 20 }))[0].kind).toBe('timeout');
+    const fourth = client.readSome(Buffer.alloc(4));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(scheduler.isEmpty).toBe(true);
+    await peer.writeAll(Buffer.from('c'));
+    const [four, c] = await fourth;
+    expect(four.isOk() && Buffer.from(c).toString()).toBe('c');
+  });
+
   it('send says wouldBlock once the socket is full, and writeAll with a timeout resets', async () => {
     const scheduler = makeScheduler();
     const server = await listen(scheduler);
