@@ -13,12 +13,11 @@
 // variables for it. `--a-root` / `--b-root` take the server from another checkout (a
 // `git worktree` of the commit before, with its own `pnpm install`). Prints each round's
 // requests per server CPU-second and the median of the rounds' B/A ratios.
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from './harness.ts';
 import { settled } from './scenarios/common/settled.ts';
-import { hasWrk, runWrk } from './scenarios/net/processes.ts';
+import { hasWrk, runWrk, type ServerProcess, startServerIn } from './scenarios/net/processes.ts';
 
 /** One side: the checkout, the server, its arguments and environment. */
 export interface ServerSpec {
@@ -46,41 +45,8 @@ export function parseSpec(text: string, root = here): ServerSpec {
   return { root, server, args: words, env };
 }
 
-/** The median of `values` (the mean of the middle two for an even count). */
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-interface Running {
-  readonly port: number;
-  cpuSeconds(): number;
-  stop(): void;
-}
-
-function start(spec: ServerSpec): Promise<Running> {
-  const bench = join(spec.root, 'apps', 'bench');
-  const file = join(bench, 'src', 'scenarios', 'net', 'servers', `${spec.server}.ts`);
-  const child = spawn(process.execPath, ['--conditions=@coro/source', file, '0', ...spec.args], {
-    cwd: bench,
-    env: { ...process.env, ...spec.env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const cpuSeconds = () => {
-    const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  };
-  return new Promise((resolvePort, reject) => {
-    let out = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      const match = /listening (\d+)/.exec(out);
-      if (match) resolvePort({ port: Number(match[1]), cpuSeconds, stop: () => child.kill() });
-    });
-    child.once('exit', (code) => reject(new Error(`${spec.server} exited (${code}): ${out}`)));
-  });
+function start(spec: ServerSpec): Promise<ServerProcess> {
+  return startServerIn(join(spec.root, 'apps', 'bench'), spec.env, spec.server, ...spec.args);
 }
 
 /** One round: both servers up, warmed and measured at once; requests per CPU-second of each. */
@@ -93,8 +59,8 @@ async function round(
 ): Promise<[number, number]> {
   const [first, second] = aFirst ? [a, b] : [b, a];
   const s1 = await start(first);
-  const s2 = await start(second).catch((error: unknown) => {
-    s1.stop();
+  const s2 = await start(second).catch(async (error: unknown) => {
+    await s1.stop();
     throw error;
   });
   try {
@@ -111,8 +77,7 @@ async function round(
     const e2 = r2.requests / (s2.cpuSeconds() - c2);
     return aFirst ? [e1, e2] : [e2, e1];
   } finally {
-    s1.stop();
-    s2.stop();
+    await Promise.all([s1.stop(), s2.stop()]);
   }
 }
 

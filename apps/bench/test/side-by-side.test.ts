@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { median, parseSpec } from '../src/side-by-side.ts';
+import { median } from '../src/harness.ts';
+import { parseSpec } from '../src/side-by-side.ts';
 
 describe('side-by-side', () => {
   it('reads a server spec: environment first, then the server and its arguments', () => {

@@ -12,6 +12,7 @@ import {
   type CompareSpec,
   compare,
   type Measurement,
+  median,
   type Scenario,
   throughput,
 } from '../harness.ts';
@@ -460,12 +461,6 @@ function runChild(contender: string, count: number, mode: 'time' | 'heap'): Prom
       },
     );
   });
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 function millionTimers(mode: 'time' | 'heap'): Scenario {

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compare, type Measurement, type Scenario } from '../harness.ts';
+import { compare, type Measurement, median, type Scenario } from '../harness.ts';
 import {
   type LoadFigures,
   runWrk,
@@ -18,12 +18,6 @@ import {
 } from './net-threads/load.ts';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /** `--libcoro BUILD_DIR` (or CORO_BENCH_LIBCORO): libcoro's HTTP example in that build. */
 function libcoroHttp(argv = process.argv): string | undefined {

@@ -15,6 +15,7 @@ import {
   type CompareSpec,
   compare,
   type Measurement,
+  median,
   type RunContext,
   type Scenario,
   type ScenarioResult,
@@ -23,12 +24,6 @@ import { settled } from './common/settled.ts';
 import { bulkLoad, echoLoad } from './net/clients.ts';
 import { libcoroExample, libcoroPorts } from './net/libcoro.ts';
 import { hasWrk, runWrk, type ServerProcess, startBinary, startServer } from './net/processes.ts';
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 interface ServerContender {
   readonly name: string;

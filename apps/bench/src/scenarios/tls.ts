@@ -7,7 +7,7 @@
 // server spends per handshake or per byte hardly moves. Wall-clock rates are in each detail.
 import { makeTestCertificates, type TestCertificates } from '@coro/test-certs';
 import type { Measurement, RunContext, Scenario, ScenarioResult } from '../harness.ts';
-import { compare } from '../harness.ts';
+import { compare, median } from '../harness.ts';
 import { settled } from './common/settled.ts';
 import { bulkLoad, echoLoad, handshakeLoad } from './tls/clients.ts';
 import { startTlsServer } from './tls/process.ts';
@@ -16,12 +16,6 @@ const contenders = [
   { name: '@coro/tls', server: 'coro-tls-echo' },
   { name: 'node:tls', server: 'node-tls-echo' },
 ] as const;
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 let certificates: TestCertificates | undefined;
 function certs(): TestCertificates {

@@ -2,6 +2,7 @@
 // so that the load generator and the server never share a thread.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -49,8 +50,26 @@ function stopper(child: ChildProcess): () => Promise<void> {
  * prints "listening PORT".
  */
 export function startServer(name: string, ...args: string[]): Promise<ServerProcess> {
-  const file = fileURLToPath(new URL(`./servers/${name}.ts`, import.meta.url));
+  return startServerIn(undefined, {}, name, ...args);
+}
+
+/**
+ * `startServer` with the server taken from another checkout's `apps/bench` (`benchDir`;
+ * `undefined` for this one) and `env` added to its environment.
+ */
+export function startServerIn(
+  benchDir: string | undefined,
+  env: Readonly<Record<string, string>>,
+  name: string,
+  ...args: string[]
+): Promise<ServerProcess> {
+  const file =
+    benchDir === undefined
+      ? fileURLToPath(new URL(`./servers/${name}.ts`, import.meta.url))
+      : join(benchDir, 'src', 'scenarios', 'net', 'servers', `${name}.ts`);
   const child = spawn(process.execPath, ['--conditions=@coro/source', file, '0', ...args], {
+    cwd: benchDir,
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
