@@ -52,6 +52,16 @@ function contenders(kind: 'http' | 'echo'): ServerContender[] {
   return list;
 }
 
+/**
+ * The same targets for both coro handlers: the async function (a promise per read and write)
+ * and the coroutine task on client.co (no promise).
+ */
+function forBothHandlers(targets: Omit<CompareSpec, 'subject'>[]): CompareSpec[] {
+  return ['@coro/net', '@coro/net coroutine'].flatMap((subject) =>
+    targets.map((target) => ({ subject, ...target })),
+  );
+}
+
 function result(
   id: string,
   title: string,
@@ -168,26 +178,15 @@ function http(connections: number): Scenario {
         },
         'req',
       );
-      // The same targets for both handlers: the async function (promise per read and write)
-      // and the coroutine task on client.co (no promise).
       return result(
         id,
         title,
         false,
         measurementsOf(list, samples, 'req'),
-        ['@coro/net', '@coro/net coroutine'].flatMap((subject): CompareSpec[] => [
+        forBothHandlers([
+          { baseline: 'node:net', target: { min: 1, text: 'at least 1.0× plain node:net' } },
+          { baseline: 'node:http', target: { min: 2, text: 'at least 2× node:http' } },
           {
-            subject,
-            baseline: 'node:net',
-            target: { min: 1, text: 'at least 1.0× plain node:net' },
-          },
-          {
-            subject,
-            baseline: 'node:http',
-            target: { min: 2, text: 'at least 2× node:http' },
-          },
-          {
-            subject,
             baseline: 'libcoro',
             target: { min: 0.8, text: "at least 0.8× libcoro's http_200_ok_server" },
           },
@@ -217,20 +216,14 @@ const echo: Scenario = {
       },
       'msg',
     );
-    // Both handlers, as for HTTP: the async function and the coroutine task on client.co.
     return result(
       echo.id,
       echo.title,
       false,
       measurementsOf(list, samples, 'msg'),
-      ['@coro/net', '@coro/net coroutine'].flatMap((subject): CompareSpec[] => [
+      forBothHandlers([
+        { baseline: 'node:net', target: { min: 1, text: 'at least 1.0× a node:net echo server' } },
         {
-          subject,
-          baseline: 'node:net',
-          target: { min: 1, text: 'at least 1.0× a node:net echo server' },
-        },
-        {
-          subject,
           baseline: 'libcoro',
           target: { min: 0.7, text: "at least 0.7× libcoro's tcp_echo_server" },
         },
