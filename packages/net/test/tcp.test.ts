@@ -26,6 +26,10 @@ describe('tcp.Client and tcp.Server', () => {
     // changed `socket._handle` or the `handle` + `onread` options, and accepted sockets fell
     // back to paused mode. They still work; they are slower.
     expect(peer.readMode, 'accepted sockets no longer get onread').toBe('onread');
+    // The guard on the write fast path (internal/channel.ts, `directWrites`): if this fails,
+    // net.Socket's `_write` is not what it was, and writes fell back to `socket.write()`.
+    expect(client.writeMode, "writes no longer go to net.Socket's _write").toBe('direct');
+    expect(peer.writeMode).toBe('direct');
     expect(client.peerAddress?.toString()).toBe(`127.0.0.1:${server.port}`);
     expect(peer.peerAddress?.equals(client.localAddress!)).toBe(true);
     const serving = echo(peer);
@@ -400,6 +404,50 @@ describe('tcp.Client and tcp.Server', () => {
     expect(client.isConnected).toBe(false);
     const got = await readAll(peer);
     expect(['connectionReset', 'closed']).toContain(got.status.kind);
+  });
+
+  it('bytes keep their order across send (the stream queue) and writeAll (direct writes)', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const { client, peer } = await connectPair(scheduler, server);
+    expect(client.writeMode).toBe('direct');
+    const parts: Uint8Array[] = [];
+    let seed = 1;
+    const sendSome = (size: number): boolean => {
+      const part = pattern(size, seed++);
+      const [status, rest] = client.send(part);
+      if (status.kind === 'wouldBlock') return false;
+      expect(status.isOk()).toBe(true);
+      parts.push(part.subarray(0, part.length - rest.length));
+      return true;
+    };
+    // Nobody reads the peer: send() until the kernel is full, one write is in libuv's hands and
+    // the stream's queue holds the sends behind it (small ones: each fits under the
+    // stream's high-water mark).
+    let full = false;
+    for (let i = 0; i < 20_000 && !full; i++) {
+      full = !sendSome(4096);
+      if (i % 8 === 0) await scheduler.yield();
+    }
+    expect(full).toBe(true);
+    // Bytes wait in the stream: this write must go behind them, not around them.
+    const behind = pattern(1 << 20, seed++);
+    parts.push(behind);
+    const writing = client.writeAll(behind, { timeout: 60_000 });
+    const reading = readAll(peer);
+    const [written] = await writing;
+    expect(written.isOk()).toBe(true);
+    // Then direct writes and sends taking turns.
+    for (let i = 0; i < 16; i++) {
+      const part = pattern(100_000 + i, seed++);
+      parts.push(part);
+      expect((await client.writeAll(part, { timeout: 60_000 }))[0].isOk()).toBe(true);
+      sendSome(1000 + i);
+    }
+    client.shutdown();
+    const got = await reading;
+    expect(got.status.kind).toBe('closed');
+    expect(got.bytes.equals(Buffer.concat(parts))).toBe(true);
   });
 
   it('a writeAll the kernel cannot take whole resolves only once Node.js is done with the bytes', async () => {

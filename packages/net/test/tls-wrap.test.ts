@@ -62,6 +62,7 @@ describe('tcp.Client.from over TLS sockets', () => {
     });
     const client = track(tcp.Client.from(scheduler, socket));
     expect(client.readMode).toBe('readable');
+    expect(client.writeMode).toBe('stream');
     // Writes before the handshake completes wait for it.
     const data = pattern(3 << 20, 9);
     const writing = client.writeAll(data, { timeout: 60_000 });

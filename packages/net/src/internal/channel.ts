@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import { Socket as NetSocket, type Socket } from 'node:net';
 import type { IoScheduler, PollOp, PollStatus, ScheduledCall } from '@coro/io';
 import {
   type Continuation,
@@ -68,6 +68,27 @@ interface PollWaiter extends Guards {
   resolve: (status: PollStatus) => void;
 }
 
+interface DirectSocket {
+  _write(chunk: Uint8Array, encoding: 'buffer', callback: (error?: Error | null) => void): void;
+}
+
+const socketWrite = (NetSocket.prototype as unknown as Partial<DirectSocket>)._write;
+
+/**
+ * Whether writes to `socket` go to its `_write` directly. A channel waits for every write it
+ * makes anyway, so the stream's own queue, its state per write and its tick after each write
+ * are work nobody uses. `_write(chunk, encoding, callback)` is the documented contract a
+ * Writable implements: the callback once the chunk is handed on, at once or later. Taken for a
+ * plain net.Socket whose `_write` is Node.js's own, and only while the stream holds nothing
+ * (so that bytes written through `socket.write` by `send` keep their order).
+ */
+function directWrites(socket: Socket): boolean {
+  return (
+    typeof socketWrite === 'function' &&
+    (socket as unknown as Partial<DirectSocket>)._write === socketWrite
+  );
+}
+
 function clearGuards(waiter: Guards): void {
   waiter.timer?.cancel();
   waiter.registration?.unregister();
@@ -116,6 +137,8 @@ export class Channel {
   readonly #onread: boolean;
   // A TLS socket: its handle encrypts (or copies) what it is given before write() returns.
   readonly #encrypts: boolean;
+  // Writes go to the socket's `_write` (see `directWrites`).
+  readonly #direct: boolean;
   #readingPaused = false;
   // The pending read's deadline and stop, and its sequence number: a deadline or a stop armed
   // for one read is told from the next read's by it.
@@ -143,6 +166,7 @@ export class Channel {
   #issued = 0;
   #done = 0;
   #writtenCallback: ((error?: Error | null) => void) | undefined;
+  #directCallback: ((error?: Error | null) => void) | undefined;
   /** Called once, when the socket is gone (closed, reset or failed). */
   onGone: (() => void) | undefined;
 
@@ -151,6 +175,7 @@ export class Channel {
     this.socket = socket;
     this.#onread = onread;
     this.#encrypts = (socket as Socket & { encrypted?: unknown }).encrypted === true;
+    this.#direct = !this.#encrypts && directWrites(socket);
     channels.set(socket, this);
     socket.on('error', Channel.#socketError);
     socket.on('end', Channel.#socketEnd);
@@ -193,6 +218,11 @@ export class Channel {
   /** The read mode in use. */
   get readMode(): 'onread' | 'readable' {
     return this.#onread ? 'onread' : 'readable';
+  }
+
+  /** The write path in use: the socket's `_write` directly, or its `write()`. */
+  get writeMode(): 'direct' | 'stream' {
+    return this.#direct ? 'direct' : 'stream';
   }
 
   /** Whether a read waits. */
@@ -516,7 +546,15 @@ export class Channel {
     for (;;) {
       const end = Math.min(bytes.length, offset + writeChunk);
       const chunk = end - offset === bytes.length ? bytes : bytes.subarray(offset, end);
-      if (socket.writableLength === 0) {
+      if (this.#direct && socket.writableLength === 0) {
+        const issued = ++this.#issued;
+        (socket as unknown as DirectSocket)._write(chunk, 'buffer', this.#directWritten);
+        if (this.#done !== issued) {
+          this.#waitWrite(bytes, offset, end, all, signal, timeout);
+          return undefined;
+        }
+        if (this.#error !== undefined) return [this.#error, bytes.subarray(offset)];
+      } else if (socket.writableLength === 0) {
         // Nothing queued: libuv tries the kernel at once. Written without a callback, a chunk
         // the kernel takes whole costs Node.js's stream no tick and no callback afterwards.
         const consumed = this.#encrypts && socket.writableCorked === 0 && !socket.connecting;
@@ -578,6 +616,14 @@ export class Channel {
     return this.#writtenCallback;
   }
 
+  get #directWritten(): (error?: Error | null) => void {
+    this.#directCallback ??= (error?: Error | null) => {
+      if (error != null && !this.socket.destroyed) this.socket.destroy(error);
+      this.#onWritten(error);
+    };
+    return this.#directCallback;
+  }
+
   #onWritten(error?: Error | null): void {
     this.#done++;
     if (error != null) this.#recordError(error);
@@ -588,6 +634,10 @@ export class Channel {
       return;
     }
     const socket = this.socket;
+    if (socket.destroyed) {
+      this.#settleWrite(writer, this.#error ?? IoStatus.closed, true);
+      return;
+    }
     const bytes = writer.bytes;
     for (;;) {
       writer.offset = writer.end;
@@ -601,9 +651,17 @@ export class Channel {
         return;
       }
       writer.end = Math.min(bytes.length, writer.offset + writeChunk);
-      socket.write(bytes.subarray(writer.offset, writer.end), this.#written);
-      writer.target = ++this.#issued;
-      if (socket.writableLength !== 0) return;
+      const chunk = bytes.subarray(writer.offset, writer.end);
+      const issued = ++this.#issued;
+      writer.target = issued;
+      if (this.#direct && socket.writableLength === 0) {
+        // Its callback runs this again when done, now or later: nothing more to do here.
+        (socket as unknown as DirectSocket)._write(chunk, 'buffer', this.#directWritten);
+        return;
+      } else {
+        socket.write(chunk, this.#written);
+        if (socket.writableLength !== 0) return;
+      }
     }
   }
 

@@ -173,6 +173,15 @@ export class Client implements AsyncDisposable {
     return this.#channel?.readMode;
   }
 
+  /**
+   * How writes reach the socket: `'direct'` (to the socket's own `_write`, past the stream's
+   * queue: plain TCP sockets) or `'stream'` (through `socket.write()`: TLS sockets, and any
+   * socket whose `_write` is not Node.js's own).
+   */
+  get writeMode(): 'direct' | 'stream' | undefined {
+    return this.#channel?.writeMode;
+  }
+
   /** This end's address, once connected. */
   get localAddress(): SocketAddress | undefined {
     this.#local ??= toSocketAddress(this.#localAddress, this.#localPort);
