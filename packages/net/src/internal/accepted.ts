@@ -78,5 +78,6 @@ export function acceptedChannel(
   }
   const channel = new Channel(scheduler, adopted, true);
   onread.attach(channel);
+  channel.useHandle();
   return channel;
 }

@@ -11,6 +11,14 @@ import {
 } from '@coro/task';
 import { SocketBusyError } from '../errors.ts';
 import { IoStatus } from '../io-status.ts';
+import {
+  errnoError,
+  type HandleIo,
+  handleIo,
+  isTcpHandle,
+  type TcpHandle,
+  type WriteRequest,
+} from './handle-io.ts';
 import { checkBuffer, readOptions } from './options.ts';
 
 /** `[status, filled view of the caller's buffer]`. */
@@ -67,6 +75,16 @@ interface PollWaiter extends Guards {
   op: PollOp;
   resolve: (status: PollStatus) => void;
 }
+
+// A handle on the handle path: its channel, and Node.js's own read callback it replaced.
+const handleChannel = Symbol('coro.channel');
+const handleOnread = Symbol('coro.onread');
+interface HandleRecord {
+  [handleChannel]: Channel | undefined;
+  [handleOnread]: unknown;
+}
+// `handleIo()` once a channel took the handle path (the read callback reads it, hot).
+let detectedIo: HandleIo | null = null;
 
 interface DirectSocket {
   _write(chunk: Uint8Array, encoding: 'buffer', callback: (error?: Error | null) => void): void;
@@ -139,6 +157,8 @@ export class Channel {
   readonly #encrypts: boolean;
   // Writes go to the socket's `_write` (see `directWrites`).
   readonly #direct: boolean;
+  // The handle path (see `useHandle`): reads and writes on the socket's handle itself.
+  #handle: TcpHandle | undefined = undefined;
   #readingPaused = false;
   // The pending read's deadline and stop, and its sequence number: a deadline or a stop armed
   // for one read is told from the next read's by it.
@@ -220,8 +240,9 @@ export class Channel {
     return this.#onread ? 'onread' : 'readable';
   }
 
-  /** The write path in use: the socket's `_write` directly, or its `write()`. */
-  get writeMode(): 'direct' | 'stream' {
+  /** The write path in use: the handle, the socket's `_write` directly, or its `write()`. */
+  get writeMode(): 'handle' | 'direct' | 'stream' {
+    if (this.#handle !== undefined) return 'handle';
     return this.#direct ? 'direct' : 'stream';
   }
 
@@ -546,7 +567,15 @@ export class Channel {
     for (;;) {
       const end = Math.min(bytes.length, offset + writeChunk);
       const chunk = end - offset === bytes.length ? bytes : bytes.subarray(offset, end);
-      if (this.#direct && socket.writableLength === 0) {
+      const handle = this.#handle;
+      if (handle !== undefined && socket.writableLength === 0) {
+        const issued = this.#writeHandle(handle, chunk);
+        if (this.#done !== issued) {
+          this.#waitWrite(bytes, offset, end, all, signal, timeout);
+          return undefined;
+        }
+        if (this.#error !== undefined) return [this.#error, bytes.subarray(offset)];
+      } else if (this.#direct && socket.writableLength === 0) {
         const issued = ++this.#issued;
         (socket as unknown as DirectSocket)._write(chunk, 'buffer', this.#directWritten);
         if (this.#done !== issued) {
@@ -840,6 +869,102 @@ export class Channel {
 
   // The socket's events, one listener function each for every channel (called with the socket
   // as `this`): a connection costs no closure per event.
+  // ---- the handle path -------------------------------------------------------------------------
+
+  /**
+   * Reads and writes on the socket's handle from now on, where `handleIo()` allows it and the
+   * handle looks as expected (see handle-io.ts): called for `onread` sockets once connected.
+   * Each read goes from libuv to `#onData` with no `onStreamRead` and no `net.Socket` in
+   * between, each write from `#startWrite` to `handle.writeBuffer`. Bytes nobody asked for, the
+   * end of the stream and read errors still go to Node.js's own read callback, and the socket
+   * stays a complete `net.Socket` for everything else (`end()`, `destroy()`, its events). A
+   * `setTimeout` on the socket (`client.socket`) needs the stream's timer refreshes: it ends
+   * the handle path first.
+   */
+  useHandle(): void {
+    if (!this.#onread || this.#encrypts || !this.#direct || this.#closed) return;
+    const io = handleIo();
+    detectedIo = io;
+    const socket = this.socket;
+    const handle = (socket as unknown as { _handle?: unknown })._handle;
+    if (io === null || !isTcpHandle(handle) || socket.connecting || socket.destroyed) return;
+    const record = handle as unknown as HandleRecord;
+    record[handleChannel] = this;
+    record[handleOnread] = handle.onread;
+    handle.onread = Channel.#handleRead;
+    this.#handle = handle;
+    const channel = this;
+    socket.setTimeout = function setTimeout(this: Socket, ...args) {
+      channel.#leaveHandle();
+      return NetSocket.prototype.setTimeout.apply(this, args);
+    } as Socket['setTimeout'];
+  }
+
+  /** Back to the stream path (reads through Node.js's callback, writes through `_write`). */
+  #leaveHandle(): void {
+    const handle = this.#handle;
+    if (handle === undefined) return;
+    this.#handle = undefined;
+    const record = handle as unknown as HandleRecord;
+    handle.onread = record[handleOnread] as TcpHandle['onread'];
+    record[handleChannel] = undefined;
+  }
+
+  // The handle's read callback (`this` is the handle): a read's size is in the binding's state.
+  static #handleRead(this: TcpHandle, arrayBuffer: unknown): unknown {
+    const record = this as unknown as HandleRecord;
+    const channel = record[handleChannel];
+    const io = detectedIo as HandleIo;
+    const n = io.state[io.readBytes] as number;
+    if (n > 0 && channel !== undefined && !channel.#closed) {
+      if (!channel.#onData(n)) {
+        // A leftover waits: stop reading until it is taken, as Node.js does for `onread`.
+        this.reading = false;
+        const error = this.readStop();
+        if (error !== 0) channel.socket.destroy(errnoError(error, 'read'));
+      }
+      return undefined;
+    }
+    return (record[handleOnread] as TcpHandle['onread']).call(this, arrayBuffer);
+  }
+
+  /** One write on the handle; returns its number (`#done` reaches it once it is over). */
+  #writeHandle(handle: TcpHandle, chunk: Uint8Array): number {
+    const io = detectedIo as HandleIo;
+    const req = new io.WriteWrap();
+    req.oncomplete = Channel.#handleWritten;
+    req.owner = this;
+    const issued = ++this.#issued;
+    const error = handle.writeBuffer(req, chunk);
+    if (error !== 0) {
+      // As the stream does with a failed write: the socket is destroyed with the error.
+      const failure = errnoError(error, 'write');
+      this.#recordError(failure);
+      this.#done++;
+      if (!this.socket.destroyed) this.socket.destroy(failure);
+    } else if (io.state[io.lastWriteAsync] !== 0) {
+      // libuv holds the rest of the bytes until oncomplete: keep them alive until then.
+      req.buffer = chunk;
+    } else {
+      this.#done++;
+    }
+    return issued;
+  }
+
+  // The end of a write that went asynchronous (`this` is its request).
+  static #handleWritten(this: WriteRequest, status: number): void {
+    const channel = this.owner as Channel;
+    this.buffer = null;
+    this.owner = undefined;
+    if (status < 0) {
+      const failure = errnoError(status, 'write');
+      if (!channel.socket.destroyed) channel.socket.destroy(failure);
+      channel.#onWritten(failure);
+    } else {
+      channel.#onWritten(null);
+    }
+  }
+
   static #socketError(this: Socket, error: Error): void {
     const channel = channels.get(this);
     if (channel !== undefined) channel.#onError(error);

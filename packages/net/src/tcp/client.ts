@@ -174,11 +174,13 @@ export class Client implements AsyncDisposable {
   }
 
   /**
-   * How writes reach the socket: `'direct'` (to the socket's own `_write`, past the stream's
-   * queue: plain TCP sockets) or `'stream'` (through `socket.write()`: TLS sockets, and any
-   * socket whose `_write` is not Node.js's own).
+   * How writes (and, with `'handle'`, reads) reach the socket: `'handle'` (on the socket's
+   * libuv handle itself: connected and accepted clients where Node.js allows it, see the
+   * README, "How data moves"), `'direct'` (to the socket's own `_write`, past the stream's
+   * queue) or `'stream'` (through `socket.write()`: TLS sockets, and any socket whose `_write`
+   * is not Node.js's own).
    */
-  get writeMode(): 'direct' | 'stream' | undefined {
+  get writeMode(): 'handle' | 'direct' | 'stream' | undefined {
     return this.#channel?.writeMode;
   }
 
@@ -235,6 +237,7 @@ export class Client implements AsyncDisposable {
         registration?.unregister();
         if (status === 'connected') {
           this.#attach(channel);
+          channel.useHandle();
         } else {
           this.#connectError = error;
           socket.destroy();

@@ -1,0 +1,71 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { IoStatus } from '../src/index.ts';
+import { connectPair, listen, makeScheduler } from './utils/net.ts';
+
+const fixture = fileURLToPath(new URL('./fixtures/write-mode.ts', import.meta.url));
+
+/** Runs the fixture in a fresh Node.js with `flags` and `env`; returns what it printed. */
+function writeMode(flags: string[], env: Record<string, string> = {}) {
+  const out = execFileSync(process.execPath, ['--conditions=@coro/source', ...flags, fixture], {
+    env: { ...process.env, CORO_NET_HANDLE_IO: '', ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  return JSON.parse(out) as { client: string; peer: string; echoed: boolean; warnings: string[] };
+}
+
+describe('the handle path', () => {
+  it('is taken by default, and echoes', () => {
+    expect(writeMode([])).toEqual({
+      client: 'handle',
+      peer: 'handle',
+      echoed: true,
+      warnings: [],
+    });
+  });
+
+  it('is never taken under --pending-deprecation: no warning, writes go to _write', () => {
+    for (const run of [
+      writeMode(['--pending-deprecation']),
+      writeMode([], { NODE_PENDING_DEPRECATION: '1' }),
+    ]) {
+      expect(run).toEqual({ client: 'direct', peer: 'direct', echoed: true, warnings: [] });
+    }
+  });
+
+  it('is off with CORO_NET_HANDLE_IO=off', () => {
+    expect(writeMode([], { CORO_NET_HANDLE_IO: 'off' })).toMatchObject({
+      client: 'direct',
+      peer: 'direct',
+      echoed: true,
+    });
+  });
+
+  it("ends when the socket gets a timeout: the stream's timer sees every read and write", async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const { client, peer } = await connectPair(scheduler, server);
+    expect(client.writeMode).toBe('handle');
+    let timedOut = false;
+    client.socket?.setTimeout(150, () => {
+      timedOut = true;
+    });
+    expect(client.writeMode).toBe('direct');
+    // Traffic every 30 ms for 600 ms: the idle timeout must never fire.
+    const buffer = Buffer.alloc(16);
+    for (let i = 0; i < 20; i++) {
+      await peer.writeAll(Buffer.from('ping'));
+      const [status, view] = await client.readSome(buffer, { timeout: 10_000 });
+      expect(status.isOk() && Buffer.from(view).toString()).toBe('ping');
+      expect((await client.writeAll(Buffer.from('pong')))[0]).toBe(IoStatus.ok);
+      await peer.readExact(Buffer.alloc(4), { timeout: 10_000 });
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    expect(timedOut).toBe(false);
+    // Idle now: it fires.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(timedOut).toBe(true);
+  });
+});
