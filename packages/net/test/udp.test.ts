@@ -2,6 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { InvalidAddressError, IoStatus, SocketAddress, udp } from '../src/index.ts';
 import { makeScheduler, track } from './utils/net.ts';
 
+/** `promise`, or `'hung'` if it has not settled within `ms`. */
+async function within<T>(promise: Promise<T>, ms = 3000): Promise<T | 'hung'> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const hung = new Promise<'hung'>((resolve) => {
+    timer = setTimeout(() => resolve('hung'), ms);
+  });
+  try {
+    return await Promise.race([promise, hung]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function boundPeer(scheduler: ReturnType<typeof makeScheduler>, address = '127.0.0.1') {
   const peer = track(new udp.Peer(scheduler, { address, port: 0 }));
   expect((await peer.ready()).isOk()).toBe(true);
@@ -123,5 +136,35 @@ describe('udp.Peer', () => {
       got.push(view[0]!);
     }
     expect(got).toEqual([0, 1, 2, 3]);
+  });
+
+  it('a sendTo made while the bind fails, or before close(), resolves instead of hanging', async () => {
+    const scheduler = makeScheduler();
+    const a = await boundPeer(scheduler);
+    const b = await boundPeer(scheduler);
+    // node:dgram queues a send made while the socket binds, and forgets the queue (callbacks
+    // included) when the bind fails.
+    const clash = track(new udp.Peer(scheduler, a.localAddress!));
+    const whileBinding = clash.sendTo(b.localAddress!, Buffer.from('x'));
+    expect((await clash.ready()).errno).toBe('EADDRINUSE');
+    const status = await within(whileBinding);
+    expect(status !== 'hung' && status.errno).toBe('EADDRINUSE');
+    // close() ends a send still waiting for the bind with `closed`.
+    const closing = track(new udp.Peer(scheduler, { address: '127.0.0.1', port: 0 }));
+    const beforeClose = closing.sendTo(b.localAddress!, Buffer.from('y'));
+    closing.close();
+    expect(await within(beforeClose)).toBe(IoStatus.closed);
+  });
+
+  it('a peer whose bind failed sends nothing from another port', async () => {
+    const scheduler = makeScheduler();
+    const a = await boundPeer(scheduler);
+    const b = await boundPeer(scheduler);
+    const clash = track(new udp.Peer(scheduler, a.localAddress!));
+    expect((await clash.ready()).errno).toBe('EADDRINUSE');
+    // node:dgram would bind the socket again, to an ephemeral port, for this send.
+    const status = await within(clash.sendTo(b.localAddress!, Buffer.from('stray')));
+    expect(status !== 'hung' && status.errno).toBe('EADDRINUSE');
+    expect((await b.recvFrom(Buffer.alloc(8), { timeout: 200 }))[0].kind).toBe('timeout');
   });
 });

@@ -45,6 +45,11 @@ interface Poller {
   registration: StopRegistration | undefined;
 }
 
+interface Send {
+  readonly socket: Socket;
+  readonly finish: (status: IoStatus) => void;
+}
+
 const emptyView = new Uint8Array(0);
 
 function clear(waiter: Receiver | Poller): void {
@@ -72,8 +77,13 @@ export class Peer implements AsyncDisposable, AsyncIterable<Datagram> {
   readonly #sockets = new Map<IpFamily, Socket>();
   readonly #queue: { from: SocketAddress; data: Buffer }[] = [];
   readonly #pollers: Poller[] = [];
+  // Sends node:dgram has not called back yet: it forgets those queued while a socket binds
+  // when the bind fails, and close() must end them with `closed`.
+  readonly #sends = new Set<Send>();
   readonly #ready: Promise<IoStatus>;
   #receiver: Receiver | undefined;
+  #boundSocket: Socket | undefined;
+  #bindError: IoStatus | undefined;
   #error: IoStatus | undefined;
   #closed = false;
   #local: SocketAddress | undefined;
@@ -104,8 +114,15 @@ export class Peer implements AsyncDisposable, AsyncIterable<Datagram> {
       return;
     }
     const socket = this.#socketFor(endpoint.family);
+    this.#boundSocket = socket;
     this.#ready = new Promise((resolve) => {
-      const onError = (error: Error) => resolve(IoStatus.fromError(error));
+      const onError = (error: Error) => {
+        // node:dgram leaves a socket whose bind failed unbound, and would bind it to an
+        // ephemeral port for the next send: keep the error for every later send instead.
+        const status = IoStatus.fromError(error);
+        this.#bindError = status;
+        resolve(status);
+      };
       socket.once('error', onError);
       socket.bind({ address: endpoint.ip.toString(), port: endpoint.port, exclusive: true }, () => {
         socket.removeListener('error', onError);
@@ -119,8 +136,16 @@ export class Peer implements AsyncDisposable, AsyncIterable<Datagram> {
   #socketFor(family: IpFamily): Socket {
     let socket = this.#sockets.get(family);
     if (socket === undefined) {
-      socket = createSocket({ type: family === 'ipv4' ? 'udp4' : 'udp6' });
-      socket.on('error', this.#onError);
+      const created = createSocket({ type: family === 'ipv4' ? 'udp4' : 'udp6' });
+      socket = created;
+      socket.on('error', (error: Error) => {
+        // A failed bind (ours, or the one node:dgram makes for the first send) drops the
+        // socket's queued sends without calling them back.
+        if ((error as { syscall?: unknown }).syscall === 'bind') {
+          this.#endSends(created, IoStatus.fromError(error));
+        }
+        this.#onError(error);
+      });
       socket.on('message', this.#onMessage);
       this.#sockets.set(family, socket);
     }
@@ -196,6 +221,9 @@ export class Peer implements AsyncDisposable, AsyncIterable<Datagram> {
     if (this.#closed) return Promise.resolve(IoStatus.closed);
     if (isStopRequested(signal)) return Promise.resolve(IoStatus.cancelled);
     const socket = this.#socketFor(target.family);
+    if (socket === this.#boundSocket && this.#bindError !== undefined) {
+      return Promise.resolve(this.#bindError);
+    }
     return new Promise<IoStatus>((resolve) => {
       let settled = false;
       let timer: ScheduledCall | undefined;
@@ -203,10 +231,13 @@ export class Peer implements AsyncDisposable, AsyncIterable<Datagram> {
       const finish = (status: IoStatus) => {
         if (settled) return;
         settled = true;
+        this.#sends.delete(send);
         timer?.cancel();
         registration?.unregister();
         resolve(status);
       };
+      const send: Send = { socket, finish };
+      this.#sends.add(send);
       // A datagram is handed to the kernel in one piece, so a deadline can only end the wait.
       if (timeout !== undefined && timeout > 0) {
         timer = this.#scheduler.callAfter(timeout, () => finish(IoStatus.timeout));
@@ -293,6 +324,11 @@ export class Peer implements AsyncDisposable, AsyncIterable<Datagram> {
     });
   }
 
+  #endSends(socket: Socket | undefined, status: IoStatus): void {
+    for (const send of this.#sends)
+      if (socket === undefined || send.socket === socket) send.finish(status);
+  }
+
   #wake(): void {
     const status = this.#error ?? IoStatus.closed;
     const receiver = this.#receiver;
@@ -313,6 +349,7 @@ export class Peer implements AsyncDisposable, AsyncIterable<Datagram> {
     this.#closed = true;
     this.#queue.length = 0;
     for (const socket of this.#sockets.values()) socket.close();
+    this.#endSends(undefined, IoStatus.closed);
     this.#wake();
   }
 
