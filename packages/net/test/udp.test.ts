@@ -167,4 +167,13 @@ describe('udp.Peer', () => {
     expect(status !== 'hung' && status.errno).toBe('EADDRINUSE');
     expect((await b.recvFrom(Buffer.alloc(8), { timeout: 200 }))[0].kind).toBe('timeout');
   });
+
+  it('ready() resolves closed when close() comes before the bind completes', async () => {
+    const scheduler = makeScheduler();
+    // node:dgram drops a bind whose socket closed meanwhile: no 'listening', no 'error'.
+    const peer = track(new udp.Peer(scheduler, { address: '127.0.0.1', port: 0 }));
+    peer.close();
+    expect(await within(peer.ready())).toBe(IoStatus.closed);
+    expect(peer.localAddress).toBeUndefined();
+  });
 });

@@ -84,6 +84,8 @@ export class Peer implements AsyncDisposable, AsyncIterable<Datagram> {
   #receiver: Receiver | undefined;
   #boundSocket: Socket | undefined;
   #bindError: IoStatus | undefined;
+  // Settles `ready()` while the bind is in progress.
+  #bindDone: ((status: IoStatus) => void) | undefined;
   #error: IoStatus | undefined;
   #closed = false;
   #local: SocketAddress | undefined;
@@ -116,7 +118,9 @@ export class Peer implements AsyncDisposable, AsyncIterable<Datagram> {
     const socket = this.#socketFor(endpoint.family);
     this.#boundSocket = socket;
     this.#ready = new Promise((resolve) => {
+      this.#bindDone = resolve;
       const onError = (error: Error) => {
+        this.#bindDone = undefined;
         // node:dgram leaves a socket whose bind failed unbound, and would bind it to an
         // ephemeral port for the next send: keep the error for every later send instead.
         const status = IoStatus.fromError(error);
@@ -126,6 +130,8 @@ export class Peer implements AsyncDisposable, AsyncIterable<Datagram> {
       socket.once('error', onError);
       socket.bind({ address: endpoint.ip.toString(), port: endpoint.port, exclusive: true }, () => {
         socket.removeListener('error', onError);
+        this.#bindDone = undefined;
+        if (this.#closed) return; // ready() said closed already
         const address = socket.address();
         this.#local = new SocketAddress(toIpAddress(address.address), address.port);
         resolve(IoStatus.ok);
@@ -350,6 +356,9 @@ export class Peer implements AsyncDisposable, AsyncIterable<Datagram> {
     this.#queue.length = 0;
     for (const socket of this.#sockets.values()) socket.close();
     this.#endSends(undefined, IoStatus.closed);
+    // node:dgram drops a bind whose socket closes before it completes, without a word.
+    this.#bindDone?.(IoStatus.closed);
+    this.#bindDone = undefined;
     this.#wake();
   }
 
