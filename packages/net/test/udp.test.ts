@@ -176,4 +176,20 @@ describe('udp.Peer', () => {
     expect(await within(peer.ready())).toBe(IoStatus.closed);
     expect(peer.localAddress).toBeUndefined();
   });
+
+  it("a peer bound to '::' sends to IPv4 addresses from its own port", async () => {
+    const scheduler = makeScheduler();
+    const dual = await boundPeer(scheduler, '::');
+    const v4 = await boundPeer(scheduler);
+    expect(
+      await v4.sendTo({ address: '127.0.0.1', port: dual.localAddress!.port }, Buffer.from('a')),
+    ).toBe(IoStatus.ok);
+    const [got, from] = await dual.recvFrom(Buffer.alloc(8), { timeout: 10_000 });
+    expect(got.isOk() && String(from)).toBe(`[::ffff:127.0.0.1]:${v4.localAddress!.port}`);
+    // The reply goes to the address as IPv4 text, not the mapped one it came from.
+    expect(await dual.sendTo(v4.localAddress!, Buffer.from('b'))).toBe(IoStatus.ok);
+    const [status, replyFrom] = await v4.recvFrom(Buffer.alloc(8), { timeout: 10_000 });
+    expect(status.isOk()).toBe(true);
+    expect(replyFrom?.port).toBe(dual.localAddress!.port);
+  });
 });

@@ -84,6 +84,8 @@ export class Peer implements AsyncDisposable, AsyncIterable<Datagram> {
   #receiver: Receiver | undefined;
   #boundSocket: Socket | undefined;
   #bindError: IoStatus | undefined;
+  // Bound to '::' (dual-stack): IPv4 goes out of the same socket, to the mapped address.
+  #dualStack = false;
   // Settles `ready()` while the bind is in progress.
   #bindDone: ((status: IoStatus) => void) | undefined;
   #error: IoStatus | undefined;
@@ -117,6 +119,7 @@ export class Peer implements AsyncDisposable, AsyncIterable<Datagram> {
     }
     const socket = this.#socketFor(endpoint.family);
     this.#boundSocket = socket;
+    this.#dualStack = endpoint.family === 'ipv6' && endpoint.ip.isUnspecified;
     this.#ready = new Promise((resolve) => {
       this.#bindDone = resolve;
       const onError = (error: Error) => {
@@ -226,7 +229,11 @@ export class Peer implements AsyncDisposable, AsyncIterable<Datagram> {
     const { signal, timeout } = readOptions(options);
     if (this.#closed) return Promise.resolve(IoStatus.closed);
     if (isStopRequested(signal)) return Promise.resolve(IoStatus.cancelled);
-    const socket = this.#socketFor(target.family);
+    // A peer bound to '::' receives IPv4 on that socket (as mapped addresses) and answers from
+    // it too: a second, udp4 socket would send from another, ephemeral port.
+    const viaDualStack = this.#dualStack && target.family === 'ipv4';
+    const socket = viaDualStack ? this.#boundSocket! : this.#socketFor(target.family);
+    const address = viaDualStack ? `::ffff:${target.ip}` : target.ip.toString();
     if (socket === this.#boundSocket && this.#bindError !== undefined) {
       return Promise.resolve(this.#bindError);
     }
@@ -250,7 +257,7 @@ export class Peer implements AsyncDisposable, AsyncIterable<Datagram> {
       }
       if (signal !== undefined) registration = onStop(signal, () => finish(IoStatus.cancelled));
       try {
-        socket.send(bytes, target.port, target.ip.toString(), (error) =>
+        socket.send(bytes, target.port, address, (error) =>
           finish(error == null ? IoStatus.ok : IoStatus.fromError(error)),
         );
       } catch (error) {
