@@ -5,8 +5,11 @@ export type IpFamily = 'ipv4' | 'ipv6';
 
 const ipv4Pattern = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/;
 const hexGroupPattern = /^[0-9a-fA-F]{1,4}$/;
-// Zone ids name an interface (`eth0`, `enp0s3`) or give its index (`2`).
-const zonePattern = /^[0-9A-Za-z._~-]+$/;
+// Zone ids name an interface (`eth0`, `enp0s3`) or give its index (`2`). One length limit
+// for parse and fromBytes, so that every address's text parses back.
+const zonePattern = /^[0-9A-Za-z._~-]{1,64}$/;
+// The longest IPv6 text ('ffff:...:255.255.255.255', 45), '%' and the longest zone.
+const maxTextLength = 45 + 1 + 64;
 
 function describe(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
@@ -148,7 +151,7 @@ export class IpAddress {
 
   /** Like `parse`, returning `undefined` instead of throwing. */
   static tryParse(text: string): IpAddress | undefined {
-    if (typeof text !== 'string' || text.length > 100) return undefined;
+    if (typeof text !== 'string' || text.length > maxTextLength) return undefined;
     if (!text.includes(':')) {
       const bytes = new Uint8Array(4);
       return parseIpv4Into(text, bytes, 0) ? new IpAddress(bytes, '') : undefined;
