@@ -11,7 +11,7 @@ export function checkPort(port: unknown, where = 'port'): number {
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
     throw new InvalidAddressError(`${where} must be an integer in 0–65535, got ${String(port)}`);
   }
-  return port;
+  return port === 0 ? 0 : port; // -0 as 0
 }
 
 /** @internal An `IpAddress` from an `IpAddress` or its text. */

@@ -205,6 +205,8 @@ describe('SocketAddress', () => {
       expect(() => SocketAddress.parse(text), text).toThrow(InvalidAddressError);
       expect(SocketAddress.tryParse(text), text).toBeUndefined();
     }
+    // -0 is port 0, kept as 0 (not a -0 that Object.is and 1 / port tell apart).
+    expect(Object.is(new SocketAddress('127.0.0.1', -0).port, 0)).toBe(true);
     for (const port of [-1, 65536, 1.5, Number.NaN, Infinity, '80', null]) {
       expect(() => new SocketAddress('127.0.0.1', port as number), String(port)).toThrow(
         InvalidAddressError,
