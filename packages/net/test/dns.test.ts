@@ -16,6 +16,7 @@ async function start() {
     'fail.test': { rcode: 'SERVFAIL' },
     'refused.test': { rcode: 'REFUSED' },
     'slow.test': { never: true },
+    'noaaaa.test': { a: ['10.2.2.2'], unanswered: 'aaaa' },
   });
   return new dns.Resolver({ servers: [stub.server], timeout: 5000 });
 }
@@ -57,6 +58,18 @@ describe('dns.Resolver against a stub server on 127.0.0.1', () => {
     // The resolver's default deadline applies when the call gives none.
     const short = new dns.Resolver({ servers: [stub!.server], timeout: 50 });
     expect((await short.resolve('slow.test')).status).toBe('timeout');
+  });
+
+  it("gives an 'any' lookup's answered family at the deadline when the other never answers", async () => {
+    // As getaddrinfo does: a server (or middlebox) that drops AAAA queries must not make a
+    // name with A records unresolvable.
+    const resolver = await start();
+    const result = await resolver.resolve('noaaaa.test', { timeout: 300 });
+    expect(result.status).toBe('ok');
+    expect(texts(result)).toEqual(['10.2.2.2']);
+    expect((await resolver.resolve('noaaaa.test', { family: 'ipv6', timeout: 100 })).status).toBe(
+      'timeout',
+    );
   });
 
   it("one query's cancellation or timeout never touches another's", async () => {

@@ -204,9 +204,12 @@ export class Resolver {
         finish({ status: results[0]!.status, addresses: [], errno: results[0]!.errno }, false);
       };
       if (Number.isFinite(deadline)) {
-        cancelTimer = this.#after(deadline, () =>
-          finish({ status: 'timeout', addresses: [] }, true),
-        );
+        // An 'any' lookup whose one family answered gives those addresses (as getaddrinfo
+        // does): a server that drops AAAA queries must not make the name unresolvable.
+        cancelTimer = this.#after(deadline, () => {
+          const addresses = results.flatMap((r) => r.addresses);
+          finish({ status: addresses.length > 0 ? 'ok' : 'timeout', addresses }, true);
+        });
       }
       if (signal !== undefined) {
         registration = onStop(signal, () => finish({ status: 'cancelled', addresses: [] }, true));

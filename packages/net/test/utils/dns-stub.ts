@@ -2,7 +2,7 @@ import { createSocket, type Socket } from 'node:dgram';
 
 /** What the stub answers for a name: addresses, an rcode, or nothing at all. */
 export type StubAnswer =
-  | { a?: string[]; aaaa?: string[] }
+  | { a?: string[]; aaaa?: string[]; unanswered?: 'a' | 'aaaa' }
   | { rcode: 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED' }
   | { never: true };
 
@@ -32,7 +32,7 @@ function ipv6Bytes(text: string): Buffer {
 
 /**
  * A tiny DNS server on 127.0.0.1 for tests: answers A / AAAA from `zone`, NXDOMAIN for names it
- * does not know, the given rcode, or never. Counts the queries it saw per name.
+ * does not know, the given rcode, or never (for one type only with `unanswered`). Counts the queries it saw per name.
  */
 export class DnsStub {
   readonly queries = new Map<string, number>();
@@ -68,6 +68,7 @@ export class DnsStub {
     this.queries.set(name, (this.queries.get(name) ?? 0) + 1);
     const entry = this.#zone[name] ?? { rcode: 'NXDOMAIN' };
     if ('never' in entry) return;
+    if ('unanswered' in entry && entry.unanswered === (type === 1 ? 'a' : 'aaaa')) return;
     const question = query.subarray(12, end + 4);
     const header = Buffer.alloc(12);
     query.copy(header, 0, 0, 2);
