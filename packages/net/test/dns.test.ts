@@ -113,6 +113,11 @@ describe('dns.Resolver against a stub server on 127.0.0.1', () => {
   it('throws for bad input at the call', () => {
     expect(() => new dns.Resolver({ servers: ['not a server'] })).toThrow(InvalidAddressError);
     expect(() => new dns.Resolver({ servers: '1.1.1.1' as never })).toThrow(/array/);
+    // No server at all (every query failed with UNKNOWN_ARES_ERROR), and port 0 (which c-ares
+    // silently took for 53).
+    expect(() => new dns.Resolver({ servers: [] })).toThrow(/at least one/);
+    expect(() => new dns.Resolver({ servers: ['127.0.0.1:0'] })).toThrow(InvalidAddressError);
+    expect(() => new dns.Resolver({ servers: ['[::1]:0'] })).toThrow(InvalidAddressError);
     expect(() => new dns.Resolver({ timeout: -1 })).toThrow(/timeout/);
     const resolver = new dns.Resolver({ servers: ['127.0.0.1:53'] });
     expect(() => resolver.resolve('')).toThrow(/host name/);

@@ -88,7 +88,10 @@ function checkServer(text: unknown): string {
   if (typeof text !== 'string')
     throw new InvalidAddressError('a DNS server is text: ip or ip:port');
   if (IpAddress.isValid(text)) return text;
-  return SocketAddress.parse(text).toString();
+  const server = SocketAddress.parse(text);
+  // c-ares takes port 0 for its default, 53: a server there is not the one written.
+  if (server.port === 0) throw new InvalidAddressError(`a DNS server's port is 1–65535: ${text}`);
+  return server.toString();
 }
 
 function checkName(host: unknown): string {
@@ -125,6 +128,10 @@ export class Resolver {
     }
     if (options.servers !== undefined && !Array.isArray(options.servers)) {
       throw new InvalidArgumentError('servers must be an array of addresses');
+    }
+    // c-ares with no server fails every query with an unnamed error, at the query.
+    if (options.servers?.length === 0) {
+      throw new InvalidArgumentError('servers must name at least one server (or be left out)');
     }
     this.#servers = options.servers?.map(checkServer);
     const { timeout } = readOptions({ timeout: options.timeout ?? 5000 });
