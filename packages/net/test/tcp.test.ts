@@ -490,6 +490,27 @@ describe('tcp.Client and tcp.Server', () => {
     expect(got.bytes.equals(Buffer.concat(expected))).toBe(true);
   });
 
+  it("poll('write') waiting behind a pending write wakes when that write is done", async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const { client, peer } = await connectPair(scheduler, server);
+    // Nobody reads the peer yet: the kernel fills up and the write stays pending. A direct write
+    // leaves the stream's queue empty, so no 'drain' will come when it is done.
+    const writing = client.writeAll(pattern(16 << 20), { timeout: 60_000 });
+    await scheduler.yieldFor(20);
+    expect(client.socket?.writableNeedDrain).toBe(false);
+    const polling = client.poll('write', { timeout: 10_000 });
+    const both = client.poll('readWrite', { timeout: 10_000 });
+    const reading = readAll(peer, 16 << 20);
+    expect((await writing)[0].isOk()).toBe(true);
+    const started = Date.now();
+    expect(await polling).toBe('write');
+    expect(await both).toBe('write');
+    expect(Date.now() - started).toBeLessThan(1000);
+    await reading;
+    expect(scheduler.isEmpty).toBe(true);
+  });
+
   it('shutdown wakes a pending accept with closed; later accepts say closed', async () => {
     const scheduler = makeScheduler();
     const server = await listen(scheduler);
