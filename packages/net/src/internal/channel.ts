@@ -717,6 +717,10 @@ export class Channel {
     writer.bytes = empty;
     writer.resolve = undefined;
     writer.continuation = undefined;
+    // A poll for 'write' waits while a write is pending (`#writeReady`), and nothing else would
+    // wake it when that write is done: a direct write, or one under the stream's high-water
+    // mark, never makes the stream emit 'drain'.
+    if (this.#polling > 0) this.#wakePollers();
     if (continuation === undefined) (resolve as (result: WriteResult) => void)(result);
     else if (now) continuation.resume(result);
     else resumeSoon(continuation, result);
