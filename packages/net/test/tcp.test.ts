@@ -511,6 +511,33 @@ describe('tcp.Client and tcp.Server', () => {
     expect(scheduler.isEmpty).toBe(true);
   });
 
+  it('shutdown() during a pending writeAll sends its FIN after every byte of it', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const { client, peer } = await connectPair(scheduler, server);
+    // Write, then end, without waiting in between (as with socket.write() then end()): the FIN
+    // must not cut the write short, or the peer reads a clean end of a truncated stream.
+    const data = pattern(16 << 20);
+    const writing = client.writeAll(data, { timeout: 60_000 });
+    await scheduler.yieldFor(20);
+    expect(client.shutdown().isOk()).toBe(true);
+    // Shut down from now on: a send and a second shutdown say closed.
+    expect(client.send(Buffer.from('x'))[0].kind).toBe('closed');
+    expect(client.shutdown().kind).toBe('closed');
+    const got = await readAll(peer);
+    const [status, remainder] = await writing;
+    expect(status.isOk()).toBe(true);
+    expect(remainder.length).toBe(0);
+    expect((await client.writeSome(Buffer.from('x')))[0].kind).toBe('closed');
+    expect(got.status.kind).toBe('closed');
+    expect(got.bytes.length).toBe(data.length);
+    expect(got.bytes.equals(data)).toBe(true);
+    // Half-closed only: the other way still works.
+    expect((await peer.writeAll(Buffer.from('back')))[0].isOk()).toBe(true);
+    const [read, view] = await client.readExact(Buffer.alloc(4), { timeout: 10_000 });
+    expect(read.isOk() && Buffer.from(view).toString()).toBe('back');
+  });
+
   it('shutdown wakes a pending accept with closed; later accepts say closed', async () => {
     const scheduler = makeScheduler();
     const server = await listen(scheduler);
