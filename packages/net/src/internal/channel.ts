@@ -152,6 +152,8 @@ export class Channel {
   #error: IoStatus | undefined = undefined;
   #ended = false;
   #closed = false;
+  // `shutdown()` while a write was pending: the FIN goes once that write is done.
+  #endAfterWrite = false;
   readonly #onread: boolean;
   // A TLS socket: its handle encrypts (or copies) what it is given before write() returns.
   readonly #encrypts: boolean;
@@ -674,7 +676,7 @@ export class Channel {
         this.#settleWrite(writer, IoStatus.ok, true);
         return;
       }
-      const failure = this.#writeFailure();
+      const failure = this.#streamFailure();
       if (failure !== undefined) {
         this.#settleWrite(writer, failure, true);
         return;
@@ -717,6 +719,12 @@ export class Channel {
     writer.bytes = empty;
     writer.resolve = undefined;
     writer.continuation = undefined;
+    if (this.#endAfterWrite) {
+      // The shutdown() asked for while this write was pending (a write that failed leaves a
+      // socket that is gone or about to be reset: ending it changes nothing).
+      this.#endAfterWrite = false;
+      if (!this.socket.destroyed) this.socket.end();
+    }
     // A poll for 'write' waits while a write is pending (`#writeReady`), and nothing else would
     // wake it when that write is done: a direct write, or one under the stream's high-water
     // mark, never makes the stream emit 'drain'.
@@ -726,7 +734,13 @@ export class Channel {
     else resumeSoon(continuation, result);
   }
 
+  /** Why a new write (or send, or shutdown) cannot start, if it cannot. */
   #writeFailure(): IoStatus | undefined {
+    return this.#streamFailure() ?? (this.#endAfterWrite ? IoStatus.closed : undefined);
+  }
+
+  /** Why the socket takes no more bytes, if it does not (a pending write's next chunk too). */
+  #streamFailure(): IoStatus | undefined {
     if (this.#error !== undefined) return this.#error;
     const socket = this.socket;
     if (this.#closed || socket.destroyed || socket.writableEnded) return IoStatus.closed;
@@ -793,7 +807,9 @@ export class Channel {
 
   #writeReady(): PollStatus | undefined {
     const socket = this.socket;
-    if (this.#closed || socket.destroyed || socket.writableEnded) return 'closed';
+    if (this.#closed || socket.destroyed || socket.writableEnded || this.#endAfterWrite) {
+      return 'closed';
+    }
     if (socket.connecting || socket.writableNeedDrain || this.#writer !== undefined)
       return undefined;
     return 'write';
@@ -821,7 +837,11 @@ export class Channel {
   shutdown(): IoStatus {
     const failure = this.#writeFailure();
     if (failure !== undefined) return failure;
-    this.socket.end();
+    // A pending writeAll hands Node.js one chunk at a time: end() now would put the FIN right
+    // behind the chunk in flight, the rest would fail with `closed`, and the peer would read a
+    // clean end of a truncated stream. The FIN goes once the write is done.
+    if (this.#writer !== undefined) this.#endAfterWrite = true;
+    else this.socket.end();
     return IoStatus.ok;
   }
 
@@ -1012,7 +1032,7 @@ export class Channel {
     if (this.#reading) this.#feed();
     const writer = this.#writer;
     if (writer !== undefined) {
-      const failure = this.#writeFailure();
+      const failure = this.#streamFailure();
       if (failure !== undefined) this.#settleWrite(writer, failure);
     }
     if (this.#polling > 0) this.#wakePollers();
