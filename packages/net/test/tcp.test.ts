@@ -639,6 +639,39 @@ describe('tcp.Client and tcp.Server', () => {
     expect(socket.destroyed).toBe(true);
   });
 
+  it('a write stopped on a wrapped socket still connecting lets go of the bytes and the socket', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const socket = new Socket({ allowHalfOpen: true });
+    socket.connect(server.port, '127.0.0.1');
+    const client = track(tcp.Client.from(scheduler, socket));
+    expect(socket.connecting).toBe(true);
+    // Handed to the socket while it connects, then stopped: the write gives the bytes back, so
+    // nothing may send them later (the caller reuses the buffer at once).
+    const bytes = Buffer.from('secret');
+    const controller = new AbortController();
+    const writing = client.writeAll(bytes, { signal: controller.signal });
+    controller.abort();
+    const [status, remainder] = await writing;
+    expect(status.kind).toBe('cancelled');
+    expect(remainder.length).toBe(bytes.length);
+    bytes.fill(0x58);
+    // Reset while connecting: no connection to abort yet, so the socket goes at once (it does
+    // not wait for the connection to come up, which may take the OS's whole connect timeout).
+    expect(socket.destroyed).toBe(true);
+    const accepted = await server.accept({ timeout: 200 });
+    if (accepted.ok) {
+      const got = await readAll(track(accepted.value));
+      expect(got.bytes.toString()).toBe('');
+    }
+    // reset() on its own, likewise.
+    const other = new Socket({ allowHalfOpen: true });
+    other.connect(server.port, '127.0.0.1');
+    track(tcp.Client.from(scheduler, other)).reset();
+    expect(other.destroyed).toBe(true);
+    expect(scheduler.isEmpty).toBe(true);
+  });
+
   it('closes: pending calls resolve closed, later calls say closed, no listeners stay behind', async () => {
     const scheduler = makeScheduler();
     const server = await listen(scheduler);
