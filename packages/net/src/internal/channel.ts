@@ -872,7 +872,12 @@ export class Channel {
     this.#closed = true;
     this.#discardReceived();
     try {
-      this.socket.resetAndDestroy();
+      // A socket still connecting: resetAndDestroy() would wait for the connection to come up
+      // (as long as the OS's connect timeout), then send what was handed to it meanwhile — the
+      // bytes of a write just given back to its caller — before the RST. There is no
+      // connection to abort yet: it is closed now.
+      if (this.socket.connecting) this.socket.destroy();
+      else this.socket.resetAndDestroy();
     } catch {
       // Not a TCP handle (a TLS socket over something else, say): a plain close then.
       this.socket.destroy();
