@@ -204,6 +204,33 @@ describe('tcp.Client and tcp.Server', () => {
     await serving;
   });
 
+  it('close(), reset() and dispose during a pending connect() end it: cancelled, nothing stays open', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    for (const end of ['close', 'reset', 'dispose'] as const) {
+      const client = track(new tcp.Client(scheduler, { address: '127.0.0.1', port: server.port }));
+      const connecting = client.connect({ timeout: 10_000 });
+      if (end === 'dispose') await client[Symbol.asyncDispose]();
+      else client[end]();
+      expect(await connecting, end).toBe('cancelled');
+      expect(client.isConnected, end).toBe(false);
+      expect(client.socket, end).toBeUndefined();
+      expect(scheduler.isEmpty, end).toBe(true);
+      // Whatever reached the listener is gone already.
+      const accepted = await server.accept({ timeout: 50 });
+      if (accepted.ok) {
+        const [status] = await track(accepted.value).readSome(Buffer.alloc(1), { timeout: 5000 });
+        expect(['closed', 'connectionReset'], end).toContain(status.kind);
+      }
+      // The client may connect again.
+      expect(await client.connect({ timeout: 10_000 }), end).toBe('connected');
+      const peer = await server.accept({ timeout: 10_000 });
+      expect(peer.ok).toBe(true);
+      if (peer.ok) track(peer.value);
+      client.close();
+    }
+  });
+
   it('reports a refused connection', async () => {
     const scheduler = makeScheduler();
     const port = await freePort(scheduler);
