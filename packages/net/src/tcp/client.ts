@@ -75,6 +75,9 @@ export class Client implements AsyncDisposable {
   readonly #remote: SocketAddress | undefined;
   #channel: Channel | undefined;
   #connecting = false;
+  // The pending connect()'s socket and what ends the call: close(), reset() and dispose end a
+  // connect that is still pending (else it would connect after them, and stay connected).
+  #pendingConnect: { socket: Socket; cancel: () => void } | undefined;
   #connectError: IoStatus | undefined;
   // The addresses as Node.js reports them, read when the connection is up (Node.js caches
   // them, so they outlive the socket) and parsed only when asked for.
@@ -231,6 +234,7 @@ export class Client implements AsyncDisposable {
         if (settled) return;
         settled = true;
         this.#connecting = false;
+        this.#pendingConnect = undefined;
         socket.removeListener('connect', onConnect);
         socket.removeListener('error', onError);
         timer?.cancel();
@@ -267,6 +271,10 @@ export class Client implements AsyncDisposable {
           ? undefined
           : onStop(signal, () => finish('cancelled', IoStatus.cancelled));
       if (!settled) {
+        this.#pendingConnect = {
+          socket,
+          cancel: () => finish('cancelled', IoStatus.cancelled),
+        };
         socket.connect({
           host,
           port: remote.port,
@@ -365,13 +373,21 @@ export class Client implements AsyncDisposable {
     return this.#channel?.shutdown() ?? notConnected;
   }
 
-  /** Closes the connection at once; pending calls resolve with `closed`. */
+  /**
+   * Closes the connection at once; pending calls resolve with `closed` (a pending `connect()`
+   * with `cancelled`).
+   */
   close(): void {
+    this.#pendingConnect?.cancel();
     this.#channel?.close();
   }
 
-  /** Aborts the connection: the peer gets a RST (`connectionReset`). */
+  /**
+   * Aborts the connection: the peer gets a RST (`connectionReset`). A pending `connect()`
+   * resolves `cancelled`.
+   */
   reset(): void {
+    this.#pendingConnect?.cancel();
     this.#channel?.reset();
   }
 
@@ -394,6 +410,12 @@ export class Client implements AsyncDisposable {
 
   /** Closes and waits until the socket's handle is released. */
   async [Symbol.asyncDispose](): Promise<void> {
+    const pending = this.#pendingConnect;
+    if (pending !== undefined) {
+      pending.cancel();
+      const socket = pending.socket;
+      if (!socket.closed) await new Promise((resolve) => socket.once('close', resolve));
+    }
     const channel = this.#channel;
     if (channel === undefined) return;
     channel.close();
