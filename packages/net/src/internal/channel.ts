@@ -720,10 +720,10 @@ export class Channel {
     writer.resolve = undefined;
     writer.continuation = undefined;
     if (this.#endAfterWrite) {
-      // The shutdown() asked for while this write was pending (a write that failed leaves a
-      // socket that is gone or about to be reset: ending it changes nothing).
+      // The shutdown() asked for while this write was pending. A write that failed leaves a
+      // socket that is gone, or about to be reset (a deadline or a stop): no FIN for it.
       this.#endAfterWrite = false;
-      if (!this.socket.destroyed) this.socket.end();
+      if (status === IoStatus.ok && !this.socket.destroyed) this.socket.end();
     }
     // A poll for 'write' waits while a write is pending (`#writeReady`), and nothing else would
     // wake it when that write is done: a direct write, or one under the stream's high-water
