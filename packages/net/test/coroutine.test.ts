@@ -273,6 +273,36 @@ describe('client.co (coroutine reads and writes)', () => {
     expect(busy).toBeInstanceOf(SocketBusyError);
   });
 
+  it('does not reuse an operation whose yield* has not taken its result yet', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const { client, peer } = await connectPair(scheduler, server);
+    const mine = Buffer.alloc(8);
+    const theirs = Buffer.alloc(8);
+    const controller = new AbortController();
+    // A reads with yield*; a stop settles the read, and the coroutine resumes after this job.
+    const a = task(function* () {
+      return yield* peer.co.readSome(mine, { signal: controller.signal });
+    })().start();
+    await scheduler.yieldFor(10);
+    controller.abort();
+    // Meanwhile other code makes its own read operation, to wait on later.
+    const op = peer.co.readSome(theirs, { timeout: 10_000 });
+    const [status, view] = await a;
+    // A gets its own call's result, not a second call started with the other operation.
+    expect(status.kind).toBe('cancelled');
+    expect(view.buffer).toBe(mine.buffer);
+    // And the other operation is still there to wait on, once.
+    const b = task(function* () {
+      return yield* op;
+    })().start();
+    await client.writeAll(Buffer.from('hi'));
+    const [got, bytes] = await b;
+    expect(got.isOk()).toBe(true);
+    expect(bytes.buffer).toBe(theirs.buffer);
+    expect(Buffer.from(bytes).toString()).toBe('hi');
+  });
+
   it('gives a client that is not connected the same status as the promise methods', async () => {
     const scheduler = makeScheduler();
     const client = track(
