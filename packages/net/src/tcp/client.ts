@@ -445,7 +445,11 @@ export class SocketOp<T extends ReadResult | WriteResult>
   #kind: number;
   #bytes: Uint8Array;
   #options: WaitOptions | undefined;
-  // 0: not waited on; 1: yielded (yield*: between the two next() calls); 2: used.
+  // 0: not waited on; 1: yielded by yield* (its wait to start); 2: used, through yield or
+  // then; 3: used through yield*, whose next next() call takes the result; 4: that was done.
+  // Only 2 and 4 may be reused: a yield* in state 3 reads the state again when it resumes,
+  // which may be after its call is over (a deadline, a stop or a close resumes it after the
+  // current job), and would start whatever call a reuse put in the operation meanwhile.
   #state = 0;
 
   /** @internal */
@@ -473,7 +477,7 @@ export class SocketOp<T extends ReadResult | WriteResult>
     bytes: Uint8Array,
     options: WaitOptions | undefined,
   ): SocketOp<T> | undefined {
-    if (op === undefined || op.#state !== 2) return undefined;
+    if (op === undefined || (op.#state !== 2 && op.#state !== 4)) return undefined;
     const busy = op.#kind <= READ_EXACT ? op.#channel?.readPending : op.#channel?.writePending;
     if (busy === true) return undefined;
     op.#channel = channel;
@@ -525,12 +529,14 @@ export class SocketOp<T extends ReadResult | WriteResult>
       yielding.value = this;
       return yielding as IteratorResult<SocketOp<T>, T>;
     }
+    if (this.#state === 3) this.#state = 4;
     returning.value = value;
     return returning as IteratorResult<SocketOp<T>, T>;
   }
 
   /** @internal `yield*` support: an error the call threw is thrown at the `yield*`. */
   throw(error?: unknown): IteratorResult<SocketOp<T>, T> {
+    if (this.#state === 3) this.#state = 4;
     throw error;
   }
 
@@ -548,10 +554,11 @@ export class SocketOp<T extends ReadResult | WriteResult>
   }
 
   #use(): void {
-    if (this.#state === 2) {
+    const state = this.#state;
+    if (state > 1) {
       throw new InvalidArgumentError('a socket operation of client.co can be waited on only once');
     }
-    this.#state = 2;
+    this.#state = state === 1 ? 3 : 2;
   }
 }
 
