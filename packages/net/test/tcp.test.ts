@@ -666,6 +666,28 @@ describe('tcp.Client and tcp.Server', () => {
     expect(socket.destroyed).toBe(true);
   });
 
+  it("wraps a socket that already saw its peer's end: reads say closed at once, writes work", async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const socket = new Socket({ allowHalfOpen: true });
+    socket.connect(server.port, '127.0.0.1');
+    const accepted = await server.accept({ timeout: 10_000 });
+    expect(accepted.ok).toBe(true);
+    if (!accepted.ok) return;
+    const peer = track(accepted.value);
+    peer.shutdown();
+    // Read to its end elsewhere before the wrap: 'end' has come and will not come again.
+    socket.resume();
+    await new Promise((resolve) => socket.once('end', resolve));
+    const client = track(tcp.Client.from(scheduler, socket));
+    const [status] = await client.readSome(Buffer.alloc(8), { timeout: 2000 });
+    expect(status.kind).toBe('closed');
+    expect(await client.poll('read', { timeout: 2000 })).toBe('closed');
+    expect((await client.writeAll(Buffer.from('still')))[0].isOk()).toBe(true);
+    const [read, view] = await peer.readExact(Buffer.alloc(5), { timeout: 10_000 });
+    expect(read.isOk() && Buffer.from(view).toString()).toBe('still');
+  });
+
   it('a write stopped on a wrapped socket still connecting lets go of the bytes and the socket', async () => {
     const scheduler = makeScheduler();
     const server = await listen(scheduler);
