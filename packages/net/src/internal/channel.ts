@@ -205,6 +205,8 @@ export class Channel {
     socket.on('drain', Channel.#socketWritable);
     socket.on('connect', Channel.#socketWritable);
     if (socket.destroyed) this.#closed = true;
+    // A wrapped socket may have seen its peer's end already: 'end' does not come again.
+    if (socket.readableEnded) this.#ended = true;
     if (!onread) {
       socket.on('data', this.#onChunk);
       // Accepted with pauseOnConnect, a socket is not flowing and 'data' alone does not start it.
