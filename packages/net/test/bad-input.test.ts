@@ -1,3 +1,4 @@
+import { Socket } from 'node:net';
 import { InvalidArgumentError } from '@coro/task';
 import { describe, expect, it } from 'vitest';
 import { InvalidAddressError, SocketBusyError, tcp } from '../src/index.ts';
@@ -43,6 +44,25 @@ describe('bad input fails at the call', () => {
     expect(() => new tcp.Server(scheduler, 5 as never)).toThrow(InvalidArgumentError);
     expect(() => tcp.Client.from(scheduler, {} as never)).toThrow(InvalidArgumentError);
     expect(() => tcp.Server.from(scheduler, {} as never)).toThrow(InvalidArgumentError);
+  });
+
+  it('Client.from a socket that decodes what it reads (setEncoding)', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const socket = new Socket({ allowHalfOpen: true });
+    track({ close: () => socket.destroy() });
+    socket.setEncoding('utf8');
+    socket.connect(server.port, '127.0.0.1');
+    // Its 'data' would be strings, which no read can copy into a buffer: refused at the call
+    // (wrapped, the first chunk threw inside the socket's 'data' event, an uncaught exception).
+    expect(() => tcp.Client.from(scheduler, socket)).toThrow(InvalidArgumentError);
+    const accepted = await server.accept({ timeout: 10_000 });
+    expect(accepted.ok).toBe(true);
+    if (!accepted.ok) return;
+    expect((await track(accepted.value).writeAll(Buffer.from('hello')))[0].isOk()).toBe(true);
+    // Left as it was: still the caller's to read.
+    const data = await new Promise((resolve) => socket.once('data', resolve));
+    expect(data).toBe('hello');
   });
 
   it('reads, writes, polls and options on a client', async () => {
