@@ -118,6 +118,13 @@ export class Client implements AsyncDisposable {
     if (Channel.owns(socket)) {
       throw new InvalidArgumentError('tcp.Client.from: this socket belongs to a client already');
     }
+    // Reads copy bytes into the caller's buffer: a socket that decodes hands out strings.
+    if (socket.readableEncoding !== null) {
+      throw new InvalidArgumentError(
+        'tcp.Client.from: this socket decodes what it reads ' +
+          `(setEncoding('${socket.readableEncoding}')); a client reads bytes`,
+      );
+    }
     return Client.#wrap(scheduler, new Channel(scheduler, socket));
   }
 
