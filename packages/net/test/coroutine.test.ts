@@ -273,6 +273,27 @@ describe('client.co (coroutine reads and writes)', () => {
     expect(busy).toBeInstanceOf(SocketBusyError);
   });
 
+  it('waiting on an operation a second time with yield* throws, as with yield', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const { client, peer } = await connectPair(scheduler, server);
+    await client.writeAll(Buffer.from('hi'));
+    const outcome = await task(function* () {
+      const op = peer.co.readSome(Buffer.alloc(8), { timeout: 10_000 });
+      const [first] = yield* op;
+      try {
+        const again = yield* op;
+        return { first, again };
+      } catch (error) {
+        return { first, error };
+      }
+    })();
+    expect(outcome.first.isOk()).toBe(true);
+    // Not undefined (which the body's destructuring would meet as a TypeError).
+    expect(outcome).not.toHaveProperty('again');
+    expect((outcome as { error?: unknown }).error).toBeInstanceOf(InvalidArgumentError);
+  });
+
   it('does not reuse an operation whose yield* has not taken its result yet', async () => {
     const scheduler = makeScheduler();
     const server = await listen(scheduler);
