@@ -536,7 +536,12 @@ export class SocketOp<T extends ReadResult | WriteResult>
       yielding.value = this;
       return yielding as IteratorResult<SocketOp<T>, T>;
     }
-    if (this.#state === 3) this.#state = 4;
+    const state = this.#state;
+    if (state === 3) this.#state = 4;
+    else if (state !== 1) {
+      // A yield* of an operation already used (2, 4) starts here: its first next() call.
+      throw new InvalidArgumentError('a socket operation of client.co can be waited on only once');
+    }
     returning.value = value;
     return returning as IteratorResult<SocketOp<T>, T>;
   }
