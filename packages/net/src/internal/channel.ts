@@ -83,8 +83,6 @@ interface HandleRecord {
   [handleChannel]: Channel | undefined;
   [handleOnread]: unknown;
 }
-// `handleIo()` once a channel took the handle path (the read callback reads it, hot).
-let detectedIo: HandleIo | null = null;
 
 interface DirectSocket {
   _write(chunk: Uint8Array, encoding: 'buffer', callback: (error?: Error | null) => void): void;
@@ -650,11 +648,17 @@ export class Channel {
   }
 
   get #directWritten(): (error?: Error | null) => void {
-    this.#directCallback ??= (error?: Error | null) => {
-      if (error != null && !this.socket.destroyed) this.socket.destroy(error);
-      this.#onWritten(error);
-    };
+    this.#directCallback ??= (error?: Error | null) => this.#afterWrite(error);
     return this.#directCallback;
+  }
+
+  /**
+   * A write past the stream (`_write` or the handle) is over: a failure destroys the socket
+   * with its error, as the stream does for the writes it makes.
+   */
+  #afterWrite(error?: Error | null): void {
+    if (error != null && !this.socket.destroyed) this.socket.destroy(error);
+    this.#onWritten(error);
   }
 
   #onWritten(error?: Error | null): void {
@@ -898,8 +902,6 @@ export class Channel {
     if (this.#error === undefined && !this.#closed) this.#error = IoStatus.fromError(error);
   }
 
-  // The socket's events, one listener function each for every channel (called with the socket
-  // as `this`): a connection costs no closure per event.
   // ---- the handle path -------------------------------------------------------------------------
 
   /**
@@ -915,7 +917,6 @@ export class Channel {
   useHandle(): void {
     if (!this.#onread || this.#encrypts || !this.#direct || this.#closed) return;
     const io = handleIo();
-    detectedIo = io;
     const socket = this.socket;
     const handle = (socket as unknown as { _handle?: unknown })._handle;
     if (io === null || !isTcpHandle(handle) || socket.connecting || socket.destroyed) return;
@@ -945,7 +946,7 @@ export class Channel {
   static #handleRead(this: TcpHandle, arrayBuffer: unknown): unknown {
     const record = this as unknown as HandleRecord;
     const channel = record[handleChannel];
-    const io = detectedIo as HandleIo;
+    const io = handleIo() as HandleIo;
     const n = io.state[io.readBytes] as number;
     if (n > 0 && channel !== undefined && !channel.#closed) {
       if (!channel.#onData(n)) {
@@ -961,18 +962,14 @@ export class Channel {
 
   /** One write on the handle; returns its number (`#done` reaches it once it is over). */
   #writeHandle(handle: TcpHandle, chunk: Uint8Array): number {
-    const io = detectedIo as HandleIo;
+    const io = handleIo() as HandleIo;
     const req = new io.WriteWrap();
     req.oncomplete = Channel.#handleWritten;
     req.owner = this;
     const issued = ++this.#issued;
     const error = handle.writeBuffer(req, chunk);
     if (error !== 0) {
-      // As the stream does with a failed write: the socket is destroyed with the error.
-      const failure = errnoError(error, 'write');
-      this.#recordError(failure);
-      this.#done++;
-      if (!this.socket.destroyed) this.socket.destroy(failure);
+      this.#afterWrite(errnoError(error, 'write'));
     } else if (io.state[io.lastWriteAsync] !== 0) {
       // libuv holds the rest of the bytes until oncomplete: keep them alive until then.
       req.buffer = chunk;
@@ -987,15 +984,11 @@ export class Channel {
     const channel = this.owner as Channel;
     this.buffer = null;
     this.owner = undefined;
-    if (status < 0) {
-      const failure = errnoError(status, 'write');
-      if (!channel.socket.destroyed) channel.socket.destroy(failure);
-      channel.#onWritten(failure);
-    } else {
-      channel.#onWritten(null);
-    }
+    channel.#afterWrite(status < 0 ? errnoError(status, 'write') : null);
   }
 
+  // The socket's events, one listener function each for every channel (called with the socket
+  // as `this`): a connection costs no closure per event.
   static #socketError(this: Socket, error: Error): void {
     const channel = channels.get(this);
     if (channel !== undefined) channel.#onError(error);
