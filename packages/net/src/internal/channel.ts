@@ -328,12 +328,15 @@ export class Channel {
     this.#readBuf = buf;
     this.#readFilled = filled;
     this.#readExact = exact;
-    if (timeout !== undefined || signal !== undefined) this.#guardRead(signal, timeout);
+    if (timeout !== undefined || signal !== undefined) this.guardRead(signal, timeout);
     this.#resumeReading();
     return undefined;
   }
 
-  #guardRead(signal: ReturnType<typeof readOptions>['signal'], timeout: number | undefined): void {
+  private guardRead(
+    signal: ReturnType<typeof readOptions>['signal'],
+    timeout: number | undefined,
+  ): void {
     const seq = ++this.#readSeq;
     if (timeout !== undefined) {
       this.#readTimer = this.#scheduler.callAfter(timeout, () => {
@@ -445,7 +448,7 @@ export class Channel {
     // Settled once the connection's state is complete: a coroutine resumes right here and may
     // read again (taking the leftover, which resumes reading) before this returns.
     if (done) this.#settleRead(IoStatus.ok, true);
-    if (this.#polling > 0) this.#wakePollers();
+    if (this.#polling > 0) this.wakePollers();
     return this.#leftover === undefined;
   }
 
@@ -473,7 +476,7 @@ export class Channel {
     }
     // As in #onData: settled once the stash is complete (a coroutine resumes here).
     if (done) this.#settleRead(IoStatus.ok, true);
-    if (this.#polling > 0) this.#wakePollers();
+    if (this.#polling > 0) this.wakePollers();
   };
 
   /** The pending read takes what is here; settled if that completes it, or it cannot be. */
@@ -495,7 +498,7 @@ export class Channel {
   #settleRead(status: IoStatus, now = false): void {
     if (!this.#reading) return;
     this.#reading = false;
-    if (this.#readTimer !== undefined || this.#readStop !== undefined) this.#unguardRead();
+    if (this.#readTimer !== undefined || this.#readStop !== undefined) this.unguardRead();
     const result: ReadResult = [status, this.#readBuf.subarray(0, this.#readFilled)];
     const continuation = this.#readContinuation;
     const resolve = this.#readResolve;
@@ -508,7 +511,7 @@ export class Channel {
     else resumeSoon(continuation, result);
   }
 
-  #unguardRead(): void {
+  private unguardRead(): void {
     this.#readSeq++;
     this.#readTimer?.cancel();
     this.#readStop?.unregister();
@@ -631,12 +634,12 @@ export class Channel {
     this.#writer = waiter;
     if (timeout !== undefined) {
       waiter.timer = this.#scheduler.callAfter(timeout, () => {
-        if (waiter.seq === seq) this.#abandonWrite(waiter, IoStatus.timeout);
+        if (waiter.seq === seq) this.abandonWrite(waiter, IoStatus.timeout);
       });
     }
     if (signal !== undefined) {
       waiter.registration = onStop(signal, () => {
-        if (waiter.seq === seq) this.#abandonWrite(waiter, IoStatus.cancelled);
+        if (waiter.seq === seq) this.abandonWrite(waiter, IoStatus.cancelled);
       });
     }
   }
@@ -663,7 +666,7 @@ export class Channel {
 
   #onWritten(error?: Error | null): void {
     this.#done++;
-    if (error != null) this.#recordError(error);
+    if (error != null) this.recordError(error);
     const writer = this.#writer;
     if (writer === undefined || this.#done < writer.target) return;
     if (error != null) {
@@ -705,7 +708,7 @@ export class Channel {
   // A deadline or a stop with bytes in flight: Node.js holds a reference to them that cannot be
   // taken back, so the connection is reset (libuv then never touches them again) and the
   // caller gets back everything from the chunk in flight on.
-  #abandonWrite(writer: WriteWaiter, status: IoStatus): void {
+  private abandonWrite(writer: WriteWaiter, status: IoStatus): void {
     if (this.#writer !== writer) return;
     this.#settleWrite(writer, status);
     if (!this.socket.destroyed) this.#reset();
@@ -731,10 +734,10 @@ export class Channel {
       this.#endAfterWrite = false;
       if (status === IoStatus.ok && !this.socket.destroyed) this.socket.end();
     }
-    // A poll for 'write' waits while a write is pending (`#writeReady`), and nothing else would
+    // A poll for 'write' waits while a write is pending (`writeReady`), and nothing else would
     // wake it when that write is done: a direct write, or one under the stream's high-water
     // mark, never makes the stream emit 'drain'.
-    if (this.#polling > 0) this.#wakePollers();
+    if (this.#polling > 0) this.wakePollers();
     if (continuation === undefined) (resolve as (result: WriteResult) => void)(result);
     else if (now) continuation.resume(result);
     else resumeSoon(continuation, result);
@@ -782,7 +785,7 @@ export class Channel {
       );
     }
     const { signal, timeout } = readOptions(options);
-    const ready = this.#pollStatus(op);
+    const ready = this.pollStatus(op);
     if (ready !== undefined) return Promise.resolve(ready);
     if (isStopRequested(signal)) return Promise.resolve('cancelled');
     if (timeout === 0) return Promise.resolve('timeout');
@@ -791,27 +794,25 @@ export class Channel {
       const waiter: PollWaiter = { op, resolve, timer: undefined, registration: undefined };
       this.#polling = this.#pollers.push(waiter);
       if (timeout !== undefined) {
-        waiter.timer = this.#scheduler.callAfter(timeout, () =>
-          this.#settlePoll(waiter, 'timeout'),
-        );
+        waiter.timer = this.#scheduler.callAfter(timeout, () => this.settlePoll(waiter, 'timeout'));
       }
       if (signal !== undefined) {
-        waiter.registration = onStop(signal, () => this.#settlePoll(waiter, 'cancelled'));
+        waiter.registration = onStop(signal, () => this.settlePoll(waiter, 'cancelled'));
       }
     });
   }
 
-  #pollStatus(op: PollOp): PollStatus | undefined {
+  private pollStatus(op: PollOp): PollStatus | undefined {
     if (this.#error !== undefined) return 'error';
     if (op !== 'write') {
       if (this.buffered > 0) return 'read';
-      if (this.#ended || this.#closed) return op === 'read' ? 'closed' : this.#writeReady();
+      if (this.#ended || this.#closed) return op === 'read' ? 'closed' : this.writeReady();
     }
     if (op === 'read') return undefined;
-    return this.#writeReady();
+    return this.writeReady();
   }
 
-  #writeReady(): PollStatus | undefined {
+  private writeReady(): PollStatus | undefined {
     const socket = this.socket;
     if (this.#closed || socket.destroyed || socket.writableEnded || this.#endAfterWrite) {
       return 'closed';
@@ -821,14 +822,14 @@ export class Channel {
     return 'write';
   }
 
-  #wakePollers(): void {
+  private wakePollers(): void {
     for (const waiter of this.#pollers.slice()) {
-      const status = this.#pollStatus(waiter.op);
-      if (status !== undefined) this.#settlePoll(waiter, status);
+      const status = this.pollStatus(waiter.op);
+      if (status !== undefined) this.settlePoll(waiter, status);
     }
   }
 
-  #settlePoll(waiter: PollWaiter, status: PollStatus): void {
+  private settlePoll(waiter: PollWaiter, status: PollStatus): void {
     const index = this.#pollers.indexOf(waiter);
     if (index < 0) return;
     this.#pollers.splice(index, 1);
@@ -855,15 +856,15 @@ export class Channel {
   close(): void {
     if (!this.#closed) {
       this.#closed = true;
-      this.#discardReceived();
+      this.discardReceived();
       this.socket.destroy();
-      this.#wakeAll();
+      this.wakeAll();
     }
   }
 
   // Closed from this side: what arrived and was not read goes with the socket, as with a closed
   // descriptor (a peer's end of stream, by contrast, comes after the bytes it sent).
-  #discardReceived(): void {
+  private discardReceived(): void {
     this.#leftover = undefined;
     this.#queue = [];
     this.#stashed = 0;
@@ -876,7 +877,7 @@ export class Channel {
 
   #reset(): void {
     this.#closed = true;
-    this.#discardReceived();
+    this.discardReceived();
     try {
       // A socket still connecting: resetAndDestroy() would wait for the connection to come up
       // (as long as the OS's connect timeout), then send what was handed to it meanwhile — the
@@ -888,7 +889,7 @@ export class Channel {
       // Not a TCP handle (a TLS socket over something else, say): a plain close then.
       this.socket.destroy();
     }
-    this.#wakeAll();
+    this.wakeAll();
   }
 
   /** Resolves once the socket's handle is closed. */
@@ -898,7 +899,7 @@ export class Channel {
     return new Promise((resolve) => socket.once('close', () => resolve()));
   }
 
-  #recordError(error: Error): void {
+  private recordError(error: Error): void {
     if (this.#error === undefined && !this.#closed) this.#error = IoStatus.fromError(error);
   }
 
@@ -927,13 +928,13 @@ export class Channel {
     this.#handle = handle;
     const channel = this;
     socket.setTimeout = function setTimeout(this: Socket, ...args) {
-      channel.#leaveHandle();
+      channel.leaveHandle();
       return NetSocket.prototype.setTimeout.apply(this, args);
     } as Socket['setTimeout'];
   }
 
   /** Back to the stream path (reads through Node.js's callback, writes through `_write`). */
-  #leaveHandle(): void {
+  private leaveHandle(): void {
     const handle = this.#handle;
     if (handle === undefined) return;
     this.#handle = undefined;
@@ -991,50 +992,50 @@ export class Channel {
   // as `this`): a connection costs no closure per event.
   static #socketError(this: Socket, error: Error): void {
     const channel = channels.get(this);
-    if (channel !== undefined) channel.#onError(error);
+    if (channel !== undefined) channel.onError(error);
   }
 
   static #socketEnd(this: Socket): void {
     const channel = channels.get(this);
-    if (channel !== undefined) channel.#onEnd();
+    if (channel !== undefined) channel.onEnd();
   }
 
   static #socketClose(this: Socket): void {
     const channel = channels.get(this);
-    if (channel !== undefined) channel.#onClose();
+    if (channel !== undefined) channel.onClose();
   }
 
   static #socketWritable(this: Socket): void {
     const channel = channels.get(this);
-    if (channel !== undefined && channel.#polling > 0) channel.#wakePollers();
+    if (channel !== undefined && channel.#polling > 0) channel.wakePollers();
   }
 
-  #onError(error: Error): void {
-    this.#recordError(error);
-    this.#wakeAll();
+  private onError(error: Error): void {
+    this.recordError(error);
+    this.wakeAll();
   }
 
-  #onEnd(): void {
+  private onEnd(): void {
     this.#ended = true;
     if (this.#reading) this.#feed();
-    if (this.#polling > 0) this.#wakePollers();
+    if (this.#polling > 0) this.wakePollers();
   }
 
-  #onClose(): void {
+  private onClose(): void {
     this.#closed = true;
-    this.#wakeAll();
+    this.wakeAll();
     const gone = this.onGone;
     this.onGone = undefined;
     gone?.();
   }
 
-  #wakeAll(): void {
+  private wakeAll(): void {
     if (this.#reading) this.#feed();
     const writer = this.#writer;
     if (writer !== undefined) {
       const failure = this.#streamFailure();
       if (failure !== undefined) this.#settleWrite(writer, failure);
     }
-    if (this.#polling > 0) this.#wakePollers();
+    if (this.#polling > 0) this.wakePollers();
   }
 }
