@@ -1,6 +1,6 @@
 // client.co: reads and writes as operations a coroutine task waits on without a promise.
 import { createConnection } from 'node:net';
-import { InvalidArgumentError, task } from '@coro/task';
+import { InvalidArgumentError, type Suspendable, suspend, task } from '@coro/task';
 import { describe, expect, it } from 'vitest';
 import { IoStatus, SocketBusyError, tcp } from '../src/index.ts';
 import {
@@ -322,6 +322,75 @@ describe('client.co (coroutine reads and writes)', () => {
     expect(got.isOk()).toBe(true);
     expect(bytes.buffer).toBe(theirs.buffer);
     expect(Buffer.from(bytes).toString()).toBe('hi');
+  });
+
+  it('ends a yield* whose call is over at once without suspending; others wait for the runner', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const { client, peer } = await connectPair(scheduler, server);
+    await client.writeAll(Buffer.from('hi'));
+    expect(await peer.poll('read', { timeout: 10_000 })).toBe('read');
+    const big = Buffer.alloc(32 << 20, 7);
+    const steps: string[] = [];
+    const body = function* () {
+      const [written] = yield* peer.co.writeAll(Buffer.from('x'));
+      steps.push(`write ${written.kind}`);
+      const [read, view] = yield* peer.co.readSome(Buffer.alloc(8));
+      steps.push(`read ${read.kind} ${Buffer.from(view).toString()}`);
+      const [later, bytes] = yield* peer.co.readSome(Buffer.alloc(8), { timeout: 10_000 });
+      steps.push(`read ${later.kind} ${Buffer.from(bytes).toString()}`);
+      return yield* peer.co.writeAll(big, { timeout: 30_000 });
+    };
+    /** Gives `op` a continuation (as a runner does); returns what it got at once, if anything. */
+    const waitOn = (op: unknown) => {
+      let got: unknown;
+      (op as Suspendable<unknown>)[suspend]({
+        resume: (result) => {
+          got = result;
+        },
+        fail: (error) => {
+          throw error;
+        },
+      });
+      return got;
+    };
+    // Driven by hand, with no runner: the first two calls end inside the first next().
+    const gen = body();
+    const first = gen.next();
+    expect(steps).toEqual(['write ok', 'read ok hi']);
+    expect(first.done).toBe(false);
+    // The third read waits: it yielded without starting (no read is pending on the socket).
+    expect(peer.recv(Buffer.alloc(0))[0]).toBe(IoStatus.ok);
+    await client.writeAll(Buffer.from('later'));
+    expect(await peer.poll('read', { timeout: 10_000 })).toBe('read');
+    // Started by the runner's continuation, it finds the bytes and resumes it at once.
+    const got = waitOn(first.value) as tcp.ReadResult;
+    expect(got[0]).toBe(IoStatus.ok);
+    // The big write starts in the next() and stays in flight: the client reads nothing yet.
+    const second = gen.next(got as never);
+    expect(steps[2]).toBe('read ok later');
+    expect(second.done).toBe(false);
+    const sink = Buffer.alloc(1 + big.length);
+    const [drained] = await client.readExact(sink, { timeout: 30_000 });
+    expect(drained.isOk() && sink[0] === 'x'.charCodeAt(0) && sink.subarray(1).equals(big)).toBe(
+      true,
+    );
+    // Once it is over (a new write no longer finds the socket busy), its result waits for the
+    // runner, which gets it as soon as it asks.
+    for (let tries = 0; ; tries++) {
+      try {
+        await peer.writeSome(Buffer.alloc(0));
+        break;
+      } catch (error) {
+        expect(error).toBeInstanceOf(SocketBusyError);
+        expect(tries).toBeLessThan(1000);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    }
+    const result = waitOn(second.value) as tcp.WriteResult;
+    expect(result?.[0]).toBe(IoStatus.ok);
+    expect(result?.[1].length).toBe(0);
+    expect(gen.next(result as never)).toEqual({ done: true, value: result });
   });
 
   it('gives a client that is not connected the same status as the promise methods', async () => {

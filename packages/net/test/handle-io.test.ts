@@ -68,4 +68,41 @@ describe('the handle path', () => {
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(timedOut).toBe(true);
   });
+
+  it('ends when the socket is written or ended directly: bytes keep their order, writes after end say closed', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const { client, peer } = await connectPair(scheduler, server);
+    expect(client.writeMode).toBe('handle');
+    expect((await client.writeAll(Buffer.from('a')))[0]).toBe(IoStatus.ok);
+    // Queued in the stream behind nothing; what writeAll sends next must follow it.
+    client.socket?.cork();
+    client.socket?.write('b');
+    expect(client.writeMode).toBe('direct');
+    const corked = client.writeAll(Buffer.from('c'));
+    client.socket?.uncork();
+    expect((await corked)[0]).toBe(IoStatus.ok);
+    const got = Buffer.alloc(3);
+    const [read] = await peer.readExact(got, { timeout: 10_000 });
+    expect(read.isOk() && got.toString()).toBe('abc');
+
+    const { client: ended } = await connectPair(scheduler, server);
+    expect(ended.writeMode).toBe('handle');
+    ended.socket?.end();
+    expect(ended.writeMode).toBe('direct');
+    expect((await ended.writeAll(Buffer.from('x')))[0]).toBe(IoStatus.closed);
+  });
+
+  it('a socket destroyed directly makes the next write say closed, on the handle path too', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const { client } = await connectPair(scheduler, server);
+    expect(client.writeMode).toBe('handle');
+    client.socket?.destroy();
+    const [status, rest] = await client.writeAll(Buffer.from('gone'));
+    expect(status).toBe(IoStatus.closed);
+    expect(Buffer.from(rest).toString()).toBe('gone');
+    const [again] = await client.co.writeAll(Buffer.from('x'));
+    expect(again).toBe(IoStatus.closed);
+  });
 });

@@ -444,6 +444,13 @@ const WRITE_ALL = 3;
  * One read or write of `Client.co`, for a coroutine to wait on, once: `yield* op` (typed) or
  * `yield op` (the suspend protocol). It is also a thenable, so that an `await` by mistake still
  * gets the result (through a promise, as the promise methods give it).
+ *
+ * Under `yield*`, a call that can end at once ends in the delegation's first `next()`, and the
+ * coroutine does not suspend: a read of bytes already here, and a write, which starts there
+ * (most end at once, the kernel taking them whole). Otherwise the operation yields itself: a
+ * read that must wait starts once the runner gives its continuation; a write already in
+ * flight hands its result to that continuation through `#relay` (which holds a result that
+ * comes first).
  */
 export class SocketOp<T extends ReadResult | WriteResult>
   implements Suspendable<T>, Iterator<SocketOp<T>, T, T>, PromiseLike<T>
@@ -452,12 +459,20 @@ export class SocketOp<T extends ReadResult | WriteResult>
   #kind: number;
   #bytes: Uint8Array;
   #options: WaitOptions | undefined;
-  // 0: not waited on; 1: yielded by yield* (its wait to start); 2: used, through yield or
-  // then; 3: used through yield*, whose next next() call takes the result; 4: that was done.
+  // 0: not waited on; 1: yielded by yield*, not started (a read that waits: [suspend] starts
+  // it); 2: used, through yield or then; 3: used through yield*, whose next next() call takes
+  // the result; 4: that was done, or the call ended in the first next(); 5: started by yield*
+  // and pending, yielded (a write in flight: [suspend] gives the continuation for its result).
   // Only 2 and 4 may be reused: a yield* in state 3 reads the state again when it resumes,
   // which may be after its call is over (a deadline, a stop or a close resumes it after the
   // current job), and would start whatever call a reuse put in the operation meanwhile.
   #state = 0;
+  // States 5 and 3: who gets the result of the write started by yield* (the runner's
+  // continuation), or the result itself when it came before the runner asked for it.
+  #waiter: Continuation<T> | undefined = undefined;
+  #held: { result: T; failed: boolean } | undefined = undefined;
+  // The continuation given to the channel for a call started by yield* (made on first use).
+  #relayTo: Continuation<T> | undefined = undefined;
 
   /** @internal */
   constructor(
@@ -492,12 +507,36 @@ export class SocketOp<T extends ReadResult | WriteResult>
     op.#bytes = bytes;
     op.#options = options;
     op.#state = 0;
+    op.#waiter = undefined;
+    op.#held = undefined;
     return op;
   }
 
-  /** The suspend protocol: starts the call; `continuation` gets its result. */
+  /** The suspend protocol: starts the call (or, after yield*, waits for it); `continuation` gets its result. */
   [suspend](continuation: Continuation<T>): void {
-    this.#use();
+    const state = this.#state;
+    if (state === 5) {
+      this.#state = 3;
+      const held = this.#held;
+      if (held === undefined) {
+        this.#waiter = continuation;
+      } else {
+        this.#held = undefined;
+        if (held.failed) continuation.fail(held.result);
+        else continuation.resume(held.result);
+      }
+      return;
+    }
+    if (state !== 0 && state !== 1) {
+      throw new InvalidArgumentError('a socket operation of client.co can be waited on only once');
+    }
+    this.#state = state === 1 ? 3 : 2;
+    const result = this.#start(continuation);
+    if (result !== undefined) continuation.resume(result);
+  }
+
+  /** Starts the call: its result if it ended at once, else `undefined` (`continuation` gets it). */
+  #start(continuation: Continuation<T>): T | undefined {
     const channel = this.#channel;
     const kind = this.#kind;
     const bytes = this.#bytes;
@@ -505,22 +544,71 @@ export class SocketOp<T extends ReadResult | WriteResult>
     // Kept no longer than the call needs them (the channel keeps what it needs).
     this.#bytes = empty;
     this.#options = undefined;
-    if (channel === undefined) {
-      continuation.resume(notConnectedResult(kind, bytes, options) as T);
-    } else if (kind <= READ_EXACT) {
-      channel.suspendRead(
+    if (channel === undefined) return notConnectedResult(kind, bytes, options) as T;
+    if (kind <= READ_EXACT) {
+      return channel.tryRead(
         bytes,
         options,
         kind === READ_EXACT,
-        continuation as Continuation<ReadResult>,
-      );
-    } else {
-      channel.suspendWrite(
-        bytes,
-        options,
-        kind === WRITE_ALL,
-        continuation as Continuation<WriteResult>,
-      );
+        continuation as unknown as Continuation<ReadResult>,
+      ) as T | undefined;
+    }
+    return channel.tryWrite(
+      bytes,
+      options,
+      kind === WRITE_ALL,
+      continuation as unknown as Continuation<WriteResult>,
+    ) as T | undefined;
+  }
+
+  /** yield*'s read: the result if it ends at once (state 4), else nothing started (state 1). */
+  #readNow(): T | undefined {
+    const channel = this.#channel;
+    const result =
+      channel === undefined
+        ? undefined
+        : channel.readNow(this.#bytes, this.#options, this.#kind === READ_EXACT);
+    if (result === undefined) {
+      this.#state = 1;
+      return undefined;
+    }
+    this.#state = 4;
+    this.#bytes = empty;
+    this.#options = undefined;
+    return result as T;
+  }
+
+  /** yield*'s write, started: the result if it ends at once (state 4), else pending (state 5). */
+  #writeNow(): T | undefined {
+    this.#state = 5;
+    let result: T | undefined;
+    try {
+      result = this.#start(this.#relay);
+    } catch (error) {
+      this.#state = 4;
+      throw error;
+    }
+    if (result !== undefined) this.#state = 4;
+    return result;
+  }
+
+  /** The channel's continuation for a write started by yield*: on to the runner, or held. */
+  get #relay(): Continuation<T> {
+    this.#relayTo ??= {
+      resume: (result: T) => this.#relayed(result, false),
+      fail: (error: unknown) => this.#relayed(error as T, true),
+    };
+    return this.#relayTo;
+  }
+
+  #relayed(result: T, failed: boolean): void {
+    const waiter = this.#waiter;
+    if (waiter !== undefined) {
+      this.#waiter = undefined;
+      if (failed) waiter.fail(result);
+      else waiter.resume(result);
+    } else if (this.#state === 5) {
+      this.#held = { result, failed };
     }
   }
 
@@ -531,14 +619,18 @@ export class SocketOp<T extends ReadResult | WriteResult>
 
   /** @internal `yield*` support. */
   next(...[value]: [] | [T]): IteratorResult<SocketOp<T>, T> {
-    if (this.#state === 0) {
-      this.#state = 1;
-      yielding.value = this;
-      return yielding as IteratorResult<SocketOp<T>, T>;
-    }
     const state = this.#state;
+    if (state === 0) {
+      const result = this.#kind <= READ_EXACT ? this.#readNow() : this.#writeNow();
+      if (result === undefined) {
+        yielding.value = this;
+        return yielding as IteratorResult<SocketOp<T>, T>;
+      }
+      returning.value = result;
+      return returning as IteratorResult<SocketOp<T>, T>;
+    }
     if (state === 3) this.#state = 4;
-    else if (state !== 1) {
+    else if (state !== 1 && state !== 5) {
       // A yield* of an operation already used (2, 4) starts here: its first next() call.
       throw new InvalidArgumentError('a socket operation of client.co can be waited on only once');
     }
@@ -549,6 +641,8 @@ export class SocketOp<T extends ReadResult | WriteResult>
   /** @internal `yield*` support: an error the call threw is thrown at the `yield*`. */
   throw(error?: unknown): IteratorResult<SocketOp<T>, T> {
     if (this.#state === 3) this.#state = 4;
+    // The runner gave up the wait: a result that comes later goes nowhere.
+    this.#waiter = undefined;
     throw error;
   }
 
@@ -563,14 +657,6 @@ export class SocketOp<T extends ReadResult | WriteResult>
     return new Promise<T>((resolve, reject) => {
       this[suspend]({ resume: resolve, fail: reject });
     }).then(onFulfilled, onRejected);
-  }
-
-  #use(): void {
-    const state = this.#state;
-    if (state > 1) {
-      throw new InvalidArgumentError('a socket operation of client.co can be waited on only once');
-    }
-    this.#state = state === 1 ? 3 : 2;
   }
 }
 
