@@ -12,7 +12,7 @@ import { serverArgs } from './net/args.ts';
 const response = Buffer.from(
   'HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: keep-alive\r\n\r\n',
 );
-const { port, forever } = serverArgs();
+const { port, forever } = serverArgs('http_200_ok_server');
 const scheduler = new IoScheduler();
 const server = new tcp.Server(scheduler, {
   address: '127.0.0.1',

@@ -13,7 +13,7 @@ import { syncWait, task, whenAll } from '@coro/task';
 import { serverArgs } from './net/args.ts';
 
 const argv = process.argv.slice(2);
-const { port, forever } = serverArgs(argv);
+const { port, forever } = serverArgs('http_200_ok_server_threads', argv);
 const at = argv.indexOf('--threads');
 const threads = at === -1 ? availableParallelism() : Number(argv[at + 1]);
 

@@ -10,7 +10,7 @@ import { tcp } from '@coro/net';
 import { syncWait, task, whenAll } from '@coro/task';
 import { serverArgs } from './net/args.ts';
 
-const { port, forever } = serverArgs();
+const { port, forever } = serverArgs('tcp_echo_server');
 const scheduler = new IoScheduler();
 const server = new tcp.Server(scheduler, { address: '127.0.0.1', port, backlog: 4096 });
 const listening = await server.ready();

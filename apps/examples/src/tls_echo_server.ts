@@ -12,7 +12,7 @@ import { syncWait, task, whenAll } from '@coro/task';
 import { Context, type HandshakeFailure, tls } from '@coro/tls';
 import { serverArgs } from './net/args.ts';
 
-const { port, forever } = serverArgs();
+const { port, forever } = serverArgs('tls_echo_server');
 const certs = makeTestCertificates();
 process.on('exit', () => certs.cleanup());
 

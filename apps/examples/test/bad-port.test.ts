@@ -1,0 +1,48 @@
+// Every network example refuses a bad `--port` as a command-line tool should: one line on
+// stderr naming the program and the value, exit status 2 (a usage error), no stack trace and
+// nothing on stdout. Before, the parser's exception went uncaught and Node.js printed it with
+// its stack, exiting 1.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { examples, srcDir } from '../src/catalog.ts';
+import { runExample } from './run.ts';
+
+// The examples that take --port: those that read their command line with serverArgs().
+const withPort = examples().filter((name) =>
+  readFileSync(join(srcDir, `${name}.ts`), 'utf8').includes('serverArgs('),
+);
+
+// Each bad command line and how the message shows the value it got.
+const badArgs: [args: string[], shown: string][] = [
+  [['--port', 'abc'], '"abc"'],
+  [['--port', '70000'], '"70000"'],
+  [['--port', '-1'], '"-1"'],
+  [['--port=0x1F90'], '"0x1F90"'],
+  [['--port'], 'nothing'],
+];
+
+describe('network examples given a bad --port', () => {
+  it('has the four examples that take --port', () => {
+    expect([...withPort].sort()).toEqual([
+      'http_200_ok_server',
+      'http_200_ok_server_threads',
+      'tcp_echo_server',
+      'tls_echo_server',
+    ]);
+  });
+
+  for (const name of withPort) {
+    it(`coro_${name} prints one usage line and exits 2`, async () => {
+      const runs = await Promise.all(badArgs.map(([args]) => runExample(name, args)));
+      runs.forEach(({ stdout, stderr, code }, i) => {
+        const [args, shown] = badArgs[i]!;
+        const what = `${name} ${args.join(' ')}`;
+        expect(stderr, what).not.toMatch(/^\s+at /m);
+        expect(stderr, what).toBe(`${name}: --port needs a port number in 0–65535, got ${shown}\n`);
+        expect(code, what).toBe(2);
+        expect(stdout, what).toBe('');
+      });
+    });
+  }
+});
