@@ -10,12 +10,11 @@ import { availableParallelism } from 'node:os';
 import { IoScheduler } from '@coro/io';
 import { serve, tcp } from '@coro/net';
 import { syncWait, task, whenAll } from '@coro/task';
-import { serverArgs } from './net/args.ts';
+import { serverArgs, threadsArg } from './net/args.ts';
 
 const argv = process.argv.slice(2);
 const { port, forever } = serverArgs('http_200_ok_server_threads', argv);
-const at = argv.indexOf('--threads');
-const threads = at === -1 ? availableParallelism() : Number(argv[at + 1]);
+const threads = threadsArg('http_200_ok_server_threads', argv, availableParallelism());
 
 const server = serve({
   module: new URL('./http_200_ok_server_threads/connection.ts', import.meta.url),

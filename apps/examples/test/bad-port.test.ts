@@ -46,3 +46,28 @@ describe('network examples given a bad --port', () => {
     });
   }
 });
+
+describe('http_200_ok_server_threads given a bad --threads', () => {
+  it('prints one usage line and exits 2', async () => {
+    const bad: [args: string[], shown: string][] = [
+      [['--threads', 'abc'], '"abc"'],
+      [['--threads', '0'], '"0"'],
+      [['--threads', '1.5'], '"1.5"'],
+      [['--threads=-2'], '"-2"'],
+      [['--threads'], 'nothing'],
+    ];
+    const runs = await Promise.all(
+      bad.map(([args]) => runExample('http_200_ok_server_threads', args)),
+    );
+    runs.forEach(({ stdout, stderr, code }, i) => {
+      const [args, shown] = bad[i]!;
+      const what = args.join(' ');
+      expect(stderr, what).not.toMatch(/^\s+at /m);
+      expect(stderr, what).toBe(
+        `http_200_ok_server_threads: --threads needs a whole number of threads, at least 1, got ${shown}\n`,
+      );
+      expect(code, what).toBe(2);
+      expect(stdout, what).toBe('');
+    });
+  });
+});

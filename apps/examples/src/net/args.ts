@@ -23,20 +23,45 @@ export function parseServerArgs(argv: readonly string[]): { port: number; foreve
 }
 
 /**
- * `parseServerArgs` for an example's own command line. A bad option is the user's mistake, not
- * the program's, so it ends the program the way command-line tools do: one line on stderr
- * naming `program` and what was wrong, and exit status 2 (a usage error), rather than an
- * uncaught exception with a stack trace pointing into this file.
+ * `--threads N` (a whole number ≥ 1), or `fallback` without it. Throws `UsageError` otherwise.
  */
-export function serverArgs(
-  program: string,
-  argv: readonly string[] = process.argv.slice(2),
-): { port: number; forever: boolean } {
+export function parseThreads(argv: readonly string[], fallback: number): number {
+  const at = argv.findIndex((arg) => arg === '--threads' || arg.startsWith('--threads='));
+  if (at === -1) return fallback;
+  const text = argv[at] === '--threads' ? argv[at + 1] : argv[at]!.slice(10);
+  const threads = text !== undefined && /^\d{1,4}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(threads >= 1)) {
+    const got = text === undefined ? 'nothing' : JSON.stringify(text);
+    throw new UsageError(`--threads needs a whole number of threads, at least 1, got ${got}`);
+  }
+  return threads;
+}
+
+/**
+ * Runs `parse` on an example's own command line. A bad option is the user's mistake, not the
+ * program's, so it ends the program the way command-line tools do: one line on stderr naming
+ * `program` and what was wrong, and exit status 2 (a usage error), rather than an uncaught
+ * exception with a stack trace pointing into this file.
+ */
+function orUsage<T>(program: string, parse: () => T): T {
   try {
-    return parseServerArgs(argv);
+    return parse();
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     console.error(`${program}: ${error.message}`);
     process.exit(2);
   }
+}
+
+/** `parseServerArgs` for an example's own command line (see `orUsage`). */
+export function serverArgs(
+  program: string,
+  argv: readonly string[] = process.argv.slice(2),
+): { port: number; forever: boolean } {
+  return orUsage(program, () => parseServerArgs(argv));
+}
+
+/** `parseThreads` for an example's own command line (see `orUsage`). */
+export function threadsArg(program: string, argv: readonly string[], fallback: number): number {
+  return orUsage(program, () => parseThreads(argv, fallback));
 }
