@@ -799,21 +799,19 @@ export class Channel {
 
   /** Why a new write (or send, or shutdown) cannot start, if it cannot. */
   #writeFailure(): IoStatus | undefined {
-    const handle = this.#handle;
-    if (handle !== undefined && handle.onread === Channel.#handleRead) {
-      // The handle path (see useHandle): the stream is neither ended nor holding bytes.
-      if (this.#error !== undefined) return this.#error;
-      return this.#closed || this.#endAfterWrite ? IoStatus.closed : undefined;
-    }
     return this.#streamFailure() ?? (this.#endAfterWrite ? IoStatus.closed : undefined);
   }
 
   /** Why the socket takes no more bytes, if it does not (a pending write's next chunk too). */
   #streamFailure(): IoStatus | undefined {
     if (this.#error !== undefined) return this.#error;
+    if (this.#closed) return IoStatus.closed;
+    // On the handle path the stream is neither ended nor holding bytes, and a destroy shows on
+    // the handle (see useHandle): the socket's state need not be read.
+    const handle = this.#handle;
+    if (handle !== undefined && handle.onread === Channel.#handleRead) return undefined;
     const socket = this.socket;
-    if (this.#closed || socket.destroyed || socket.writableEnded) return IoStatus.closed;
-    return undefined;
+    return socket.destroyed || socket.writableEnded ? IoStatus.closed : undefined;
   }
 
   /**
