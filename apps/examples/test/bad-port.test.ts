@@ -22,6 +22,26 @@ const badArgs: [args: string[], shown: string][] = [
   [['--port'], 'nothing'],
 ];
 
+/**
+ * Runs `name` with each bad command line of `cases` at once and checks each printed exactly
+ * `${name}: ${message} got ${shown}` on stderr, nothing on stdout, no stack, and exited 2.
+ */
+async function expectUsageErrors(
+  name: string,
+  cases: readonly [args: string[], shown: string][],
+  message: string,
+): Promise<void> {
+  const runs = await Promise.all(cases.map(([args]) => runExample(name, args)));
+  runs.forEach(({ stdout, stderr, code }, i) => {
+    const [args, shown] = cases[i]!;
+    const what = `${name} ${args.join(' ')}`;
+    expect(stderr, what).not.toMatch(/^\s+at /m);
+    expect(stderr, what).toBe(`${name}: ${message}, got ${shown}\n`);
+    expect(code, what).toBe(2);
+    expect(stdout, what).toBe('');
+  });
+}
+
 describe('network examples given a bad --port', () => {
   it('has the four examples that take --port', () => {
     expect([...withPort].sort()).toEqual([
@@ -33,41 +53,22 @@ describe('network examples given a bad --port', () => {
   });
 
   for (const name of withPort) {
-    it(`coro_${name} prints one usage line and exits 2`, async () => {
-      const runs = await Promise.all(badArgs.map(([args]) => runExample(name, args)));
-      runs.forEach(({ stdout, stderr, code }, i) => {
-        const [args, shown] = badArgs[i]!;
-        const what = `${name} ${args.join(' ')}`;
-        expect(stderr, what).not.toMatch(/^\s+at /m);
-        expect(stderr, what).toBe(`${name}: --port needs a port number in 0–65535, got ${shown}\n`);
-        expect(code, what).toBe(2);
-        expect(stdout, what).toBe('');
-      });
-    });
+    it(`coro_${name} prints one usage line and exits 2`, () =>
+      expectUsageErrors(name, badArgs, '--port needs a port number in 0–65535'));
   }
 });
 
 describe('http_200_ok_server_threads given a bad --threads', () => {
-  it('prints one usage line and exits 2', async () => {
-    const bad: [args: string[], shown: string][] = [
-      [['--threads', 'abc'], '"abc"'],
-      [['--threads', '0'], '"0"'],
-      [['--threads', '1.5'], '"1.5"'],
-      [['--threads=-2'], '"-2"'],
-      [['--threads'], 'nothing'],
-    ];
-    const runs = await Promise.all(
-      bad.map(([args]) => runExample('http_200_ok_server_threads', args)),
-    );
-    runs.forEach(({ stdout, stderr, code }, i) => {
-      const [args, shown] = bad[i]!;
-      const what = args.join(' ');
-      expect(stderr, what).not.toMatch(/^\s+at /m);
-      expect(stderr, what).toBe(
-        `http_200_ok_server_threads: --threads needs a whole number of threads, at least 1, got ${shown}\n`,
-      );
-      expect(code, what).toBe(2);
-      expect(stdout, what).toBe('');
-    });
-  });
+  it('prints one usage line and exits 2', () =>
+    expectUsageErrors(
+      'http_200_ok_server_threads',
+      [
+        [['--threads', 'abc'], '"abc"'],
+        [['--threads', '0'], '"0"'],
+        [['--threads', '1.5'], '"1.5"'],
+        [['--threads=-2'], '"-2"'],
+        [['--threads'], 'nothing'],
+      ],
+      '--threads needs a whole number of threads, at least 1',
+    ));
 });

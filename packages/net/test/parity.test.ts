@@ -1,13 +1,36 @@
-// The same situations through the three ways to wait (yield* on client.co, a plain yield, the
-// promise methods), with the handle path on and off (tcp-fallback reruns nothing here: set
-// CORO_NET_HANDLE_IO=off by hand): in-flight writes ended by close, reset, a peer reset or a
-// stop; socket.write / cork / end / destroy on the handle path; readExact over bytes already
-// here; one buffer read into with varying lengths. HOW=yield* (or yield, promise) runs one way.
+// The same situations through the three ways to wait — yield* on client.co, a plain yield,
+// the promise methods — which must agree: in-flight writes ended by close, reset, a peer reset
+// or a stop; socket.write / cork / end / destroy on the handle path; readExact over bytes
+// already here; one buffer read into with varying lengths. Run with CORO_NET_HANDLE_IO=off for
+// the direct path; HOW=yield* (or yield, promise) runs one way only.
 import { createConnection } from 'node:net';
 import { task } from '@coro/task';
 import { describe, expect, it } from 'vitest';
 import { IoStatus, type tcp } from '../src/index.ts';
 import { connectPair, listen, makeScheduler, pattern, readAll, track } from './utils/net.ts';
+
+type How = 'yield*' | 'yield' | 'promise';
+const ways: readonly How[] = process.env.HOW
+  ? [process.env.HOW as How]
+  : ['yield*', 'yield', 'promise'];
+
+/** `peer.writeAll(data, options)` the way `how` says. */
+function writeAllVia(
+  how: How,
+  peer: tcp.Client,
+  data: Uint8Array,
+  options?: { timeout?: number; signal?: AbortSignal },
+): Promise<tcp.WriteResult> {
+  if (how === 'promise') return peer.writeAll(data, options);
+  if (how === 'yield') {
+    return task(function* () {
+      return (yield peer.co.writeAll(data, options)) as tcp.WriteResult;
+    })().start();
+  }
+  return task(function* () {
+    return yield* peer.co.writeAll(data, options);
+  })().start();
+}
 
 async function rawPeer(scheduler: ReturnType<typeof makeScheduler>) {
   const server = await listen(scheduler);
@@ -18,26 +41,13 @@ async function rawPeer(scheduler: ReturnType<typeof makeScheduler>) {
   return { raw, peer: track(accepted.value) };
 }
 
-describe('yield*, yield and the promise methods agree (writes in flight, the handle path, reads)', () => {
-  for (const how of (process.env.HOW ? [process.env.HOW] : ['yield*', 'yield', 'promise']) as (
-    | 'yield*'
-    | 'yield'
-    | 'promise'
-  )[]) {
+describe('yield*, yield and the promise methods agree on writes in flight', () => {
+  for (const how of ways) {
     const run = (
       peer: tcp.Client,
       data: Uint8Array,
       options?: { timeout?: number; signal?: AbortSignal },
-    ) =>
-      how === 'promise'
-        ? peer.writeAll(data, options)
-        : how === 'yield'
-          ? task(function* () {
-              return (yield peer.co.writeAll(data, options)) as tcp.WriteResult;
-            })().start()
-          : task(function* () {
-              return yield* peer.co.writeAll(data, options);
-            })().start();
+    ) => writeAllVia(how, peer, data, options);
 
     it(`close() during a big write in flight (${how})`, async () => {
       const scheduler = makeScheduler();
@@ -122,8 +132,8 @@ describe('yield*, yield and the promise methods agree (writes in flight, the han
   }
 });
 
-describe('review reads', () => {
-  for (const how of ['yield*', 'yield', 'promise'] as const) {
+describe('yield*, yield and the promise methods agree on reads', () => {
+  for (const how of ways) {
     const read = (
       peer: tcp.Client,
       buf: Uint8Array,
@@ -234,18 +244,9 @@ describe('review reads', () => {
   }
 });
 
-describe('review misc', () => {
-  for (const how of ['yield*', 'yield', 'promise'] as const) {
-    const run = (peer: tcp.Client, data: Uint8Array, options?: { timeout?: number }) =>
-      how === 'promise'
-        ? peer.writeAll(data, options)
-        : how === 'yield'
-          ? task(function* () {
-              return (yield peer.co.writeAll(data, options)) as tcp.WriteResult;
-            })().start()
-          : task(function* () {
-              return yield* peer.co.writeAll(data, options);
-            })().start();
+describe('yield*, yield and the promise methods agree on writes through client.socket', () => {
+  for (const how of ways) {
+    const run = (peer: tcp.Client, data: Uint8Array) => writeAllVia(how, peer, data);
     it(`cork + socket.write + writeAll + uncork keeps order; destroy then write is closed (${how})`, async () => {
       const scheduler = makeScheduler();
       const server = await listen(scheduler);
