@@ -438,6 +438,47 @@ describe('tcp.Client and tcp.Server', () => {
     expect(['connectionReset', 'closed']).toContain(got.status.kind);
   });
 
+  it('timeout 0 writes hand over what the socket takes now: never a reset, never a lost byte', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const { client, peer } = await connectPair(scheduler, server);
+    // Nobody reads the peer yet. More than the socket takes at once: timeout, with a remainder.
+    const data = pattern(32 << 20, 3);
+    let offset = 0;
+    const [first, rest] = await client.writeAll(data, { timeout: 0 });
+    expect(first.kind).toBe('timeout');
+    expect(rest.length).toBeGreaterThan(0);
+    expect(rest.length).toBeLessThan(data.length);
+    offset = data.length - rest.length;
+    // writeSome hands over what fits (ok) until nothing does (timeout, nothing taken).
+    for (let i = 0; i < 10_000; i++) {
+      const [status, left] = await client.writeSome(data.subarray(offset), { timeout: 0 });
+      const taken = data.length - offset - left.length;
+      if (status.kind === 'timeout') {
+        expect(taken).toBe(0);
+        break;
+      }
+      expect(status.isOk() && taken > 0).toBe(true);
+      offset += taken;
+      await scheduler.yield();
+    }
+    expect(offset).toBeLessThan(data.length);
+    expect(client.isConnected).toBe(true);
+    // The rest without a deadline while the peer reads: every byte arrives once, in order.
+    const [reading, [done]] = await Promise.all([
+      readAll(peer, data.length),
+      client.writeAll(data.subarray(offset), { timeout: 30_000 }),
+    ]);
+    expect(done).toBe(IoStatus.ok);
+    expect(reading.bytes.length).toBe(data.length);
+    expect(reading.bytes.equals(data)).toBe(true);
+    // A small write goes whole at once.
+    const [small, none] = await client.writeAll(Buffer.from('tail'), { timeout: 0 });
+    expect([small, none.length]).toEqual([IoStatus.ok, 0]);
+    const [got, tail] = await peer.readExact(Buffer.alloc(4), { timeout: 10_000 });
+    expect(got.isOk() && Buffer.from(tail).toString()).toBe('tail');
+  });
+
   it('bytes keep their order across send (the stream queue) and writeAll (handle or direct writes)', async () => {
     const scheduler = makeScheduler();
     const server = await listen(scheduler);

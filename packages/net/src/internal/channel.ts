@@ -616,10 +616,8 @@ export class Channel {
     if (failure !== undefined) return [failure, bytes];
     if (bytes.length === 0) return [IoStatus.ok, bytes];
     if (isStopRequested(signal)) return [IoStatus.cancelled, bytes];
+    if (timeout === 0) return this.writeNow(bytes, all);
     const socket = this.socket;
-    if (timeout === 0 && (socket.connecting || socket.writableNeedDrain)) {
-      return [IoStatus.timeout, bytes];
-    }
     let offset = 0;
     // Fast path: while libuv writes each chunk straight into the kernel (or TLS encrypts it
     // on the spot), Node.js keeps nothing, and the caller may reuse its bytes at once.
@@ -823,6 +821,24 @@ export class Channel {
     const failure = this.#writeFailure();
     if (failure !== undefined) return [failure, bytes];
     if (bytes.length === 0) return [IoStatus.ok, bytes];
+    return this.sendNow(bytes);
+  }
+
+  /**
+   * A write with `timeout: 0`: what the socket takes now, as `send` takes it (a copy, so that
+   * nothing of the caller's is left in flight for a deadline to find: a write that waited for
+   * libuv would have to reset the connection). The rest comes back with `timeout` from
+   * `writeAll`, and with `ok` from `writeSome` once anything was taken.
+   */
+  private writeNow(bytes: Uint8Array, all: boolean): WriteResult {
+    const [status, rest] = this.sendNow(bytes);
+    if (status === IoStatus.wouldBlock) return [IoStatus.timeout, bytes];
+    if (rest.length === 0) return allWrittenResult;
+    return [all ? IoStatus.timeout : status, rest];
+  }
+
+  // `send` past its checks.
+  private sendNow(bytes: Uint8Array): WriteResult {
     const socket = this.socket;
     const room = socket.writableHighWaterMark - socket.writableLength;
     if (this.#writer !== undefined || socket.connecting || room <= 0) {
