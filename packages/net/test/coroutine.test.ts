@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { IoStatus, SocketBusyError, tcp } from '../src/index.ts';
 import {
   connectPair,
+  echo,
   freePort,
   listen,
   makeScheduler,
@@ -407,6 +408,36 @@ describe('client.co (coroutine reads and writes)', () => {
     expect(read.isOk()).toBe(false);
     expect(read.errno).toBe(promised.errno);
     expect(written.errno).toBe(promised.errno);
+  });
+
+  it('runs an operation made before connect() on the connection it is waited on after', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const client = track(new tcp.Client(scheduler, { address: '127.0.0.1', port: server.port }));
+    // Made while not connected, waited on once connected, by yield*, yield and await.
+    const write = client.co.writeAll(Buffer.from('ping'));
+    const read = client.co.readExact(Buffer.alloc(4));
+    const written = client.co.writeSome(Buffer.from('!'));
+    const [connected, accepted] = await Promise.all([
+      client.connect({ timeout: 10_000 }),
+      server.accept({ timeout: 10_000 }),
+    ]);
+    expect(connected).toBe('connected');
+    if (!accepted.ok) throw new Error(`accept failed: ${accepted.error}`);
+    const peer = track(accepted.value);
+    const echoing = echo(peer);
+    const result = await task(function* () {
+      const [w] = yield* write;
+      const [r, view] = (yield read) as tcp.ReadResult;
+      return [w, r, Buffer.from(view).toString()] as const;
+    })();
+    expect(result).toEqual([IoStatus.ok, IoStatus.ok, 'ping']);
+    const [last] = await written;
+    expect(last).toBe(IoStatus.ok);
+    const [got, bang] = await client.readExact(Buffer.alloc(1), { timeout: 10_000 });
+    expect(got.isOk() && Buffer.from(bang).toString()).toBe('!');
+    client.shutdown();
+    await echoing;
   });
 
   it('works with a plain yield (the suspend protocol) as with yield*', async () => {

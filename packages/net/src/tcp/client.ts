@@ -455,7 +455,11 @@ const WRITE_ALL = 3;
 export class SocketOp<T extends ReadResult | WriteResult>
   implements Suspendable<T>, Iterator<SocketOp<T>, T, T>, PromiseLike<T>
 {
+  // The client's channel when the operation was made; `undefined` before a connect, when the
+  // call looks the channel up from `#ops` as it starts (an operation is lazy: it does its call
+  // when waited on, on the connection the client has then).
   #channel: Channel | undefined;
+  readonly #ops: ClientOps;
   #kind: number;
   #bytes: Uint8Array;
   #options: WaitOptions | undefined;
@@ -476,11 +480,13 @@ export class SocketOp<T extends ReadResult | WriteResult>
 
   /** @internal */
   constructor(
+    ops: ClientOps,
     channel: Channel | undefined,
     kind: number,
     bytes: Uint8Array,
     options: WaitOptions | undefined,
   ) {
+    this.#ops = ops;
     this.#channel = channel;
     this.#kind = kind;
     this.#bytes = bytes;
@@ -537,14 +543,17 @@ export class SocketOp<T extends ReadResult | WriteResult>
 
   /** Starts the call: its result if it ended at once, else `undefined` (`continuation` gets it). */
   #start(continuation: Continuation<T>): T | undefined {
-    const channel = this.#channel;
+    let channel = this.#channel;
     const kind = this.#kind;
     const bytes = this.#bytes;
     const options = this.#options;
     // Kept no longer than the call needs them (the channel keeps what it needs).
     this.#bytes = empty;
     this.#options = undefined;
-    if (channel === undefined) return notConnectedResult(kind, bytes, options) as T;
+    if (channel === undefined) {
+      channel = this.#channel = this.#ops.channel;
+      if (channel === undefined) return notConnectedResult(kind, bytes, options) as T;
+    }
     if (kind <= READ_EXACT) {
       return channel.tryRead(
         bytes,
@@ -563,7 +572,7 @@ export class SocketOp<T extends ReadResult | WriteResult>
 
   /** yield*'s read: the result if it ends at once (state 4), else nothing started (state 1). */
   #readNow(): T | undefined {
-    const channel = this.#channel;
+    const channel = (this.#channel ??= this.#ops.channel);
     const result =
       channel === undefined
         ? undefined
@@ -717,6 +726,11 @@ export class ClientOps {
     this.#channel = channel;
   }
 
+  /** @internal The client's channel, once it connected. */
+  get channel(): Channel | undefined {
+    return this.#channel;
+  }
+
   /** The client these operations belong to. */
   get client(): Client {
     return this.#client;
@@ -746,7 +760,7 @@ export class ClientOps {
     const channel = this.#channel;
     const op: SocketOp<ReadResult> =
       SocketOp.reuse(this.#read, channel, kind, buffer, options) ??
-      new SocketOp(channel, kind, buffer, options);
+      new SocketOp(this, channel, kind, buffer, options);
     this.#read = op;
     return op;
   }
@@ -755,7 +769,7 @@ export class ClientOps {
     const channel = this.#channel;
     const op: SocketOp<WriteResult> =
       SocketOp.reuse(this.#write, channel, kind, bytes, options) ??
-      new SocketOp(channel, kind, bytes, options);
+      new SocketOp(this, channel, kind, bytes, options);
     this.#write = op;
     return op;
   }
