@@ -7,15 +7,16 @@
 //
 // Usage (from apps/bench; needs valgrind, e.g. `apt-get install valgrind`):
 //   node --conditions=@coro/source src/instructions.ts [--connections N] [--warm N]
-//     [--requests N] [--a-root DIR] [--b-root DIR] "A" ["B"]
+//     [--requests N] [--a-root DIR] [--b-root DIR] [--keep DIR] "A" ["B"]
 // with A and B as in side-by-side.ts (`[NAME=VALUE ...] SERVER [ARGS...]`). Each server runs
 // alone under callgrind; this process opens N kept-alive connections to it (1000), sends
 // `--warm` requests on each (20: the JIT settles), zeroes the counters, sends `--requests` more
 // on each (20), and reads the counters. Prints per request: instructions, I1 misses, D1 misses,
 // last-level misses and an estimate of cycles (instructions + 10 per L1 miss + 80 per LL miss),
-// and B/A for each.
+// and B/A for each. `--keep DIR` keeps each server's dump there (DIR/A.out, DIR/B.out) for
+// `callgrind_annotate --auto=no DIR/A.out` (JIT code by name, through the perf maps).
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,6 +90,7 @@ async function measure(
   connections: number,
   warm: number,
   requests: number,
+  keep: string | undefined,
 ): Promise<Counts> {
   const dir = mkdtempSync(join(tmpdir(), 'coro-callgrind-'));
   const file = join(spec.root, 'apps', 'bench', 'src', 'scenarios', 'net', 'servers');
@@ -137,7 +139,10 @@ async function measure(
       await new Promise((resolve) => setTimeout(resolve, 100));
       for (const name of readdirSync(dir).filter((n) => /\.\d+$/.test(n))) {
         const line = /^summary: (.+)$/m.exec(readFileSync(join(dir, name), 'utf8'));
-        if (line) summary = line[1]!.trim().split(/\s+/).map(Number);
+        if (line) {
+          summary = line[1]!.trim().split(/\s+/).map(Number);
+          if (keep !== undefined) copyFileSync(join(dir, name), keep);
+        }
       }
     }
     if (summary === undefined) throw new Error('callgrind wrote no dump');
@@ -182,6 +187,8 @@ async function main(): Promise<void> {
   const requests = option('--requests', 20, argv);
   const aRoot = root('--a-root', argv);
   const bRoot = root('--b-root', argv);
+  const keep = root('--keep', argv);
+  if (keep !== undefined) mkdirSync(keep, { recursive: true });
   if (argv.length < 1 || argv.length > 2) {
     throw new Error('usage: instructions.ts [options] "A" ["B"] (see the comment at the top)');
   }
@@ -192,7 +199,13 @@ async function main(): Promise<void> {
   });
   const results: Counts[] = [];
   for (const [i, spec] of specs.entries()) {
-    const counts = await measure(spec, connections, warm, requests);
+    const counts = await measure(
+      spec,
+      connections,
+      warm,
+      requests,
+      keep === undefined ? undefined : join(keep, i === 0 ? 'A.out' : 'B.out'),
+    );
     results.push(counts);
     console.log(
       `${i === 0 ? 'A' : 'B'} ${argv[i]}: ${counts.instructions.toFixed(0)} instructions, ` +

@@ -38,6 +38,8 @@ function contenders(kind: 'http' | 'echo'): ServerContender[] {
           { name: '@coro/net coroutine', start: () => startServer('coro-http', 'coroutine') },
           { name: 'node:net', start: () => startServer('net-http') },
           { name: 'node:http', start: () => startServer('node-http') },
+          // Not a contender: what Node.js itself costs per request (see servers/floor-http.ts).
+          { name: 'Node.js floor', start: () => startServer('floor-http') },
         ]
       : [
           { name: '@coro/net', start: () => startServer('coro-echo') },
@@ -84,6 +86,9 @@ function result(
 interface Sample {
   readonly perCpuSecond: number;
   readonly perSecond: number;
+  // The server's user and system (kernel) CPU time per unit of work, in µs.
+  readonly userUs: number;
+  readonly systemUs: number;
   readonly p50Ms?: number;
   readonly p99Ms?: number;
 }
@@ -120,10 +125,18 @@ async function rotate(
           await settled(server);
         }
         const cpuBefore = server.cpuSeconds();
+        const systemBefore = server.systemSeconds();
         const { work, seconds, ...latency } = await measure(server);
         if (!ctx.smoke) await settled(server);
         const cpu = server.cpuSeconds() - cpuBefore;
-        const sample = { perCpuSecond: work / cpu, perSecond: work / seconds, ...latency };
+        const system = server.systemSeconds() - systemBefore;
+        const sample = {
+          perCpuSecond: work / cpu,
+          perSecond: work / seconds,
+          userUs: ((cpu - system) / work) * 1e6,
+          systemUs: (system / work) * 1e6,
+          ...latency,
+        };
         samples[index]!.push(sample);
         ctx.progress(
           `${contender.name}: ${Math.round(sample.perCpuSecond)} ${unit}/CPU-s, ${Math.round(sample.perSecond)} ${unit}/s`,
@@ -142,6 +155,9 @@ function measurementsOf(list: ServerContender[], samples: Sample[][], unit: stri
     const mine = samples[i]!;
     const detail: Record<string, number> = {
       [`${unit}PerSec`]: median(mine.map((s) => s.perSecond)),
+      // Where the server's CPU goes per unit: its own code (user) and the kernel (system).
+      userUsPer: median(mine.map((s) => s.userUs)),
+      systemUsPer: median(mine.map((s) => s.systemUs)),
     };
     if (mine[0]?.p50Ms !== undefined) {
       detail.p50Ms = median(mine.map((s) => s.p50Ms!));

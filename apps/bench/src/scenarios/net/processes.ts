@@ -11,6 +11,8 @@ export interface ServerProcess {
   readonly port: number;
   /** User + system CPU seconds of the server process (every thread), from /proc. */
   cpuSeconds(): number;
+  /** The part of `cpuSeconds()` spent in the kernel (system time). */
+  systemSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -22,17 +24,23 @@ process.once('exit', () => {
 // Linux's USER_HZ: /proc reports CPU time in these ticks.
 const ticksPerSecond = 100;
 
-function cpuSecondsOf(pid: number | undefined): number {
+function cpuSecondsOf(pid: number | undefined, systemOnly = false): number {
   if (pid === undefined) return Number.NaN;
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // After the command name: state is field 3, utime 14 and stime 15 (1-based, man 5 proc).
-  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+  const system = Number(fields[12]);
+  return (systemOnly ? system : Number(fields[11]) + system) / ticksPerSecond;
 }
 
 function serverProcess(child: ChildProcess, port: number): ServerProcess {
   running.add(child);
-  return { port, cpuSeconds: () => cpuSecondsOf(child.pid), stop: stopper(child) };
+  return {
+    port,
+    cpuSeconds: () => cpuSecondsOf(child.pid),
+    systemSeconds: () => cpuSecondsOf(child.pid, true),
+    stop: stopper(child),
+  };
 }
 
 function stopper(child: ChildProcess): () => Promise<void> {
