@@ -60,6 +60,20 @@ describe('dns.Resolver against a stub server on 127.0.0.1', () => {
     expect((await short.resolve('slow.test')).status).toBe('timeout');
   });
 
+  it('waits out its own deadline when c-ares gives up sooner: the query is asked again', async () => {
+    await start();
+    // c-ares gives up on a query after one 40 ms attempt; the call's deadline is 600 ms.
+    const resolver = new dns.Resolver({ servers: [stub!.server], attemptTimeout: 40, tries: 1 });
+    const began = performance.now();
+    const result = await resolver.resolve('slow.test', { family: 'ipv4', timeout: 600 });
+    expect(result.status).toBe('timeout');
+    expect(performance.now() - began).toBeGreaterThanOrEqual(550);
+    expect(stub!.queries.get('slow.test')).toBeGreaterThan(2);
+    // And answers still come through such a resolver.
+    const ok = await resolver.resolve('a.test', { family: 'ipv4', timeout: 2000 });
+    expect(texts(ok)).toEqual(['10.0.0.1', '10.0.0.2']);
+  });
+
   it("gives an 'any' lookup's answered family at the deadline when the other never answers", async () => {
     // As getaddrinfo does: a server (or middlebox) that drops AAAA queries must not make a
     // name with A records unresolvable.
@@ -119,6 +133,10 @@ describe('dns.Resolver against a stub server on 127.0.0.1', () => {
     expect(() => new dns.Resolver({ servers: ['127.0.0.1:0'] })).toThrow(InvalidAddressError);
     expect(() => new dns.Resolver({ servers: ['[::1]:0'] })).toThrow(InvalidAddressError);
     expect(() => new dns.Resolver({ timeout: -1 })).toThrow(/timeout/);
+    for (const bad of [0, -5, 1.5, Number.NaN, '100', 2 ** 31]) {
+      expect(() => new dns.Resolver({ attemptTimeout: bad as never })).toThrow(/attemptTimeout/);
+      expect(() => new dns.Resolver({ tries: bad as never })).toThrow(/tries/);
+    }
     const resolver = new dns.Resolver({ servers: ['127.0.0.1:53'] });
     expect(() => resolver.resolve('')).toThrow(/host name/);
     expect(() => resolver.resolve(5 as never)).toThrow(/host name/);

@@ -50,6 +50,15 @@ export interface ResolverOptions {
   readonly servers?: readonly string[] | undefined;
   /** The deadline of a `resolve` that gives none, in ms. Default 5000. */
   readonly timeout?: number | undefined;
+  /**
+   * c-ares' retransmission schedule: how long one attempt waits for an answer before the
+   * next is sent, in ms (c-ares doubles it with each round over the servers). Default: c-ares'
+   * own. However short, a query ends only at its deadline: once c-ares gives up, it is asked
+   * again.
+   */
+  readonly attemptTimeout?: number | undefined;
+  /** Attempts per server before c-ares gives up on a query (and it is asked again). Default: c-ares' own. */
+  readonly tries?: number | undefined;
 }
 
 /** Options of `resolve`. */
@@ -94,6 +103,15 @@ function checkServer(text: unknown): string {
   return server.toString();
 }
 
+function checkCount(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 2 ** 31 - 1) {
+    throw new InvalidArgumentError(
+      `${name} must be an integer from 1 to 2^31-1, got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
 function checkName(host: unknown): string {
   if (typeof host !== 'string' || host.length === 0 || host.length > 253) {
     throw new InvalidArgumentError(`a host name is 1–253 characters, got ${String(host)}`);
@@ -119,6 +137,7 @@ function checkName(host: unknown): string {
 export class Resolver {
   readonly #servers: string[] | undefined;
   readonly #timeout: number;
+  readonly #channelOptions: { timeout?: number; tries?: number };
   readonly #idle: AresResolver[] = [];
   #scheduler: { callAfter(ms: number, fn: () => void): ScheduledCall } | undefined;
 
@@ -136,6 +155,13 @@ export class Resolver {
     this.#servers = options.servers?.map(checkServer);
     const { timeout } = readOptions({ timeout: options.timeout ?? 5000 });
     this.#timeout = timeout ?? Number.POSITIVE_INFINITY;
+    this.#channelOptions = {};
+    if (options.attemptTimeout !== undefined) {
+      this.#channelOptions.timeout = checkCount(options.attemptTimeout, 'attemptTimeout');
+    }
+    if (options.tries !== undefined) {
+      this.#channelOptions.tries = checkCount(options.tries, 'tries');
+    }
   }
 
   /**
@@ -222,13 +248,27 @@ export class Resolver {
         registration = onStop(signal, () => finish({ status: 'cancelled', addresses: [] }, true));
       }
       if (settled) return;
-      if (family !== 'ipv6') channel.resolve4(name, (error, list) => done(toLookup(error, list)));
-      if (family !== 'ipv4') channel.resolve6(name, (error, list) => done(toLookup(error, list)));
+      const query = (v6: boolean): void => {
+        const answered = (error: NodeJS.ErrnoException | null, list: string[] | undefined) => {
+          const lookup = toLookup(error, list);
+          // c-ares gave up on its own schedule, before this call's deadline (which is what
+          // `timeout` promises): ask again, unless the other family has addresses to give.
+          if (lookup.status === 'timeout' && !settled && !results.some((r) => r.addresses.length)) {
+            query(v6);
+            return;
+          }
+          done(lookup);
+        };
+        if (v6) channel.resolve6(name, answered);
+        else channel.resolve4(name, answered);
+      };
+      if (family !== 'ipv6') query(false);
+      if (family !== 'ipv4') query(true);
     });
   }
 
   #newChannel(): AresResolver {
-    const channel = new AresResolver();
+    const channel = new AresResolver(this.#channelOptions);
     if (this.#servers !== undefined) channel.setServers(this.#servers);
     return channel;
   }
