@@ -11,7 +11,8 @@
  * - `udpNotBound`: `recvFrom` on a UDP peer that was never bound.
  * - `messageTooBig`: a datagram larger than the socket can send (`EMSGSIZE`).
  * - `native`: any other OS error; `errno` holds its name (`'EHOSTUNREACH'`, ...).
- * - `unknown`: an error without an errno.
+ * - `unknown`: an error that is not the OS's: none with a code, or a Node.js `ERR_*` code (kept
+ *   as `errno`).
  */
 export type IoStatusKind =
   | 'ok'
@@ -36,9 +37,12 @@ const kindOfErrno: Record<string, IoStatusKind> = {
   EOF: 'closed',
   ERR_STREAM_DESTROYED: 'closed',
   ERR_SOCKET_CLOSED: 'closed',
+  ERR_SOCKET_CLOSED_BEFORE_CONNECTION: 'closed',
+  ERR_STREAM_PREMATURE_CLOSE: 'closed',
   ERR_STREAM_WRITE_AFTER_END: 'closed',
   ERR_SOCKET_DGRAM_NOT_RUNNING: 'closed',
   ETIMEDOUT: 'timeout',
+  ERR_SOCKET_CONNECTION_TIMEOUT: 'timeout',
   EAGAIN: 'wouldBlock',
   EWOULDBLOCK: 'wouldBlock',
   ECANCELED: 'cancelled',
@@ -92,14 +96,16 @@ export class IoStatus {
 
   /**
    * The status for an error Node.js reported: its `code` (`'ECONNRESET'`, ...) picks the
-   * kind (`native` for the rest), and is kept as `errno`.
+   * kind (`native` for the other OS errors, `unknown` for Node.js's own `ERR_*` codes), and is
+   * kept as `errno`.
    */
   static fromError(error: unknown): IoStatus {
     const cause = error instanceof Error ? error : new Error(String(error));
     const code = (error as { code?: unknown } | null)?.code;
     if (typeof code !== 'string') return new IoStatus('unknown', undefined, cause);
     return new IoStatus(
-      kindOfErrno[code] ?? (code.startsWith('E') ? 'native' : 'unknown'),
+      kindOfErrno[code] ??
+        (code.startsWith('E') && !code.startsWith('ERR_') ? 'native' : 'unknown'),
       code,
       cause,
     );

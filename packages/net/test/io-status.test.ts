@@ -16,6 +16,13 @@ describe('IoStatus', () => {
       ['EMSGSIZE', 'messageTooBig'],
       ['EHOSTUNREACH', 'native'],
       ['EADDRINUSE', 'native'],
+      ['EAI_AGAIN', 'native'],
+      // Node.js's own codes are not OS errors (ERR_* starts with an E too).
+      ['ERR_SOCKET_CONNECTION_TIMEOUT', 'timeout'],
+      ['ERR_STREAM_PREMATURE_CLOSE', 'closed'],
+      ['ERR_SOCKET_CLOSED_BEFORE_CONNECTION', 'closed'],
+      ['ERR_SSL_DECRYPTION_FAILED_OR_BAD_RECORD_MAC', 'unknown'],
+      ['ERR_INVALID_ARG_TYPE', 'unknown'],
     ];
     for (const [code, kind] of cases) {
       const status = IoStatus.fromError(osError(code));
