@@ -124,16 +124,16 @@ async function rotate(
           // up on) is not the measured load's work; the measured load's own tail is.
           await settled(server);
         }
-        const cpuBefore = server.cpuSeconds();
-        const systemBefore = server.systemSeconds();
+        const before = server.cpuTimes();
         const { work, seconds, ...latency } = await measure(server);
         if (!ctx.smoke) await settled(server);
-        const cpu = server.cpuSeconds() - cpuBefore;
-        const system = server.systemSeconds() - systemBefore;
+        const after = server.cpuTimes();
+        const user = after.user - before.user;
+        const system = after.system - before.system;
         const sample = {
-          perCpuSecond: work / cpu,
+          perCpuSecond: work / (user + system),
           perSecond: work / seconds,
-          userUs: ((cpu - system) / work) * 1e6,
+          userUs: (user / work) * 1e6,
           systemUs: (system / work) * 1e6,
           ...latency,
         };

@@ -11,8 +11,8 @@ export interface ServerProcess {
   readonly port: number;
   /** User + system CPU seconds of the server process (every thread), from /proc. */
   cpuSeconds(): number;
-  /** The part of `cpuSeconds()` spent in the kernel (system time). */
-  systemSeconds(): number;
+  /** `cpuSeconds()` in its two parts, from one reading: user and system (kernel) seconds. */
+  cpuTimes(): { user: number; system: number };
   stop(): Promise<void>;
 }
 
@@ -24,21 +24,23 @@ process.once('exit', () => {
 // Linux's USER_HZ: /proc reports CPU time in these ticks.
 const ticksPerSecond = 100;
 
-function cpuSecondsOf(pid: number | undefined, systemOnly = false): number {
-  if (pid === undefined) return Number.NaN;
+function cpuTimesOf(pid: number | undefined): { user: number; system: number } {
+  if (pid === undefined) return { user: Number.NaN, system: Number.NaN };
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // After the command name: state is field 3, utime 14 and stime 15 (1-based, man 5 proc).
-  const system = Number(fields[12]);
-  return (systemOnly ? system : Number(fields[11]) + system) / ticksPerSecond;
+  return { user: Number(fields[11]) / ticksPerSecond, system: Number(fields[12]) / ticksPerSecond };
 }
 
 function serverProcess(child: ChildProcess, port: number): ServerProcess {
   running.add(child);
   return {
     port,
-    cpuSeconds: () => cpuSecondsOf(child.pid),
-    systemSeconds: () => cpuSecondsOf(child.pid, true),
+    cpuSeconds: () => {
+      const { user, system } = cpuTimesOf(child.pid);
+      return user + system;
+    },
+    cpuTimes: () => cpuTimesOf(child.pid),
     stop: stopper(child),
   };
 }
