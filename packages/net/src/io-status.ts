@@ -74,7 +74,10 @@ export class IoStatus {
     this.kind = kind;
     this.errno = errno;
     this.cause = cause;
-    if (errno === undefined && cause === undefined) Object.freeze(this);
+    // Every status is frozen, the shared ones and those made for one failure alike: one shape
+    // for all, so that code checking statuses (`isOk()` on every read) meets one kind of object
+    // and is not sent back to slower code by the first failure it sees.
+    Object.freeze(this);
   }
 
   /** Success. */

@@ -50,6 +50,12 @@ describe('IoStatus', () => {
     expect(IoStatus.messageTooBig.kind).toBe('messageTooBig');
     expect(IoStatus.pollingError.kind).toBe('pollingError');
     expect(Object.isFrozen(IoStatus.ok)).toBe(true);
+    // Made for one failure, with its errno and cause: frozen too (one shape for every status).
+    const reset = IoStatus.fromError(osError('ECONNRESET'));
+    expect(Object.isFrozen(reset)).toBe(true);
+    expect(() => {
+      (reset as { kind: string }).kind = 'ok';
+    }).toThrow(TypeError);
     expect(String(IoStatus.timeout)).toBe('timeout');
   });
 });

@@ -78,6 +78,8 @@ interface PollWaiter extends Guards {
   resolve: (status: PollStatus) => void;
 }
 
+// Whether the fields a connection's end changes were made variable (see #makeFieldsVariable).
+let fieldsVariable = false;
 // The write request the next handle write uses (see #writeHandle).
 let spareRequest: WriteRequest | undefined;
 // A handle on the handle path: its channel, and Node.js's own read callback it replaced.
@@ -222,6 +224,7 @@ export class Channel {
     this.#onread = onread;
     this.#encrypts = (socket as Socket & { encrypted?: unknown }).encrypted === true;
     this.#direct = !this.#encrypts && directWrites(socket);
+    if (!fieldsVariable) this.#makeFieldsVariable();
     channels.set(socket, this);
     socket.on('error', Channel.#socketError);
     socket.on('end', Channel.#socketEnd);
@@ -236,6 +239,33 @@ export class Channel {
       // Accepted with pauseOnConnect, a socket is not flowing and 'data' alone does not start it.
       if (!socket.destroyed) socket.resume();
     }
+  }
+
+  /**
+   * V8 treats a field that no object of a class has changed since its initializer as a
+   * constant, and throws away the optimized code that relies on it the first time one does.
+   * These fields change only when a connection ends or fails, so the first connection to close
+   * or be reset sent the read and write paths of every other connection back to slower code
+   * until they were optimized again. Changed once here, on the first channel, they are
+   * variables from the start.
+   */
+  #makeFieldsVariable(): void {
+    fieldsVariable = true;
+    this.#error = IoStatus.closed;
+    this.#error = undefined;
+    this.#closed = true;
+    this.#closed = false;
+    this.#ended = true;
+    this.#ended = false;
+    this.#endAfterWrite = true;
+    this.#endAfterWrite = false;
+    this.#view = this.#viewOf = new Uint8Array(0);
+    this.#view = this.#viewOf = empty;
+    this.#leftover = Buffer.alloc(0);
+    this.#leftover = undefined;
+    this.#queue = [];
+    this.#stashed = 1;
+    this.#stashed = 0;
   }
 
   /**
