@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server as NetServer, Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { task } from '@coro/task';
 import { describe, expect, it } from 'vitest';
 import { IoStatus, SocketAddress, tcp } from '../src/index.ts';
 import {
@@ -202,6 +203,34 @@ describe('tcp.Client and tcp.Server', () => {
     expect(got.bytes.equals(data)).toBe(true);
     client.shutdown();
     await serving;
+  });
+
+  it("every result is the caller's own array: changing one changes no other call's", async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const { client, peer } = await connectPair(scheduler, server);
+    const bytes = Buffer.from('abc');
+    const results = [
+      await client.writeAll(bytes),
+      await client.writeSome(bytes),
+      client.send(bytes),
+      await client.writeAll(bytes, { timeout: 0 }),
+      await task(function* () {
+        return yield* client.co.writeAll(bytes);
+      })().start(),
+    ];
+    for (const result of results) {
+      expect(Object.isFrozen(result)).toBe(false);
+      expect(result[0]).toBe(IoStatus.ok);
+      result[0] = IoStatus.closed;
+    }
+    expect(new Set(results).size).toBe(results.length);
+    // None of those changes reached the next write's result.
+    const [status, rest] = await client.writeAll(bytes);
+    expect(status).toBe(IoStatus.ok);
+    expect(rest.length).toBe(0);
+    const got = await readAll(peer, bytes.length * 6);
+    expect(got.bytes.toString()).toBe('abc'.repeat(6));
   });
 
   it('close(), reset() and dispose during a pending connect() end it: cancelled, nothing stays open', async () => {
