@@ -10,9 +10,10 @@
 //     [--seconds N] [--a-root DIR] [--b-root DIR] "A" "B"
 // where A and B are `[NAME=VALUE ...] SERVER [ARGS...]`: a server of
 // src/scenarios/net/servers (without `.ts`), its arguments after the port, and environment
-// variables for it. `--a-root` / `--b-root` take the server from another checkout (a
-// `git worktree` of the commit before, with its own `pnpm install`). Prints each round's
-// requests per server CPU-second and the median of the rounds' B/A ratios.
+// variables for it (`NODE_FLAGS=--a,--b` are flags for its node). `--a-root` / `--b-root`
+// take the server from another checkout (a `git worktree` of the commit before, with its own
+// `pnpm install`). Prints each round's requests per server CPU-second and the median of the
+// rounds' B/A ratios.
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median } from './harness.ts';

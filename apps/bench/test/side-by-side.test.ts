@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { median } from '../src/harness.ts';
+import { splitNodeFlags } from '../src/scenarios/net/processes.ts';
 import { parseSpec } from '../src/side-by-side.ts';
 
 describe('side-by-side', () => {
@@ -22,6 +23,15 @@ describe('side-by-side', () => {
     expect(() => parseSpec('A=1')).toThrow(/SERVER/);
     expect(() => parseSpec('')).toThrow(/SERVER/);
     expect(() => parseSpec('../../evil')).toThrow(/SERVER/);
+  });
+
+  it("gives NODE_FLAGS to the server's node, not to its environment", () => {
+    const spec = parseSpec('NODE_FLAGS=--max-semi-space-size=1,--no-maglev PLAIN=1 coro-http');
+    expect(splitNodeFlags(spec.env)).toEqual({
+      flags: ['--max-semi-space-size=1', '--no-maglev'],
+      env: { PLAIN: '1' },
+    });
+    expect(splitNodeFlags({})).toEqual({ flags: [], env: {} });
   });
 
   it('takes the median of the rounds', () => {

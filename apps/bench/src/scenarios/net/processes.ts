@@ -67,6 +67,18 @@ export function startServer(name: string, ...args: string[]): Promise<ServerProc
  * `startServer` with the server taken from another checkout's `apps/bench` (`benchDir`;
  * `undefined` for this one) and `env` added to its environment.
  */
+/**
+ * A server's environment with `NODE_FLAGS` taken out: its comma-separated flags go to the
+ * server's `node` itself (for the V8 flags `NODE_OPTIONS` refuses).
+ */
+export function splitNodeFlags(env: Readonly<Record<string, string>>): {
+  flags: string[];
+  env: Record<string, string>;
+} {
+  const { NODE_FLAGS: flags = '', ...rest } = env;
+  return { flags: flags.split(/[\s,]+/).filter(Boolean), env: rest };
+}
+
 export function startServerIn(
   benchDir: string | undefined,
   env: Readonly<Record<string, string>>,
@@ -77,11 +89,16 @@ export function startServerIn(
     benchDir === undefined
       ? fileURLToPath(new URL(`./servers/${name}.ts`, import.meta.url))
       : join(benchDir, 'src', 'scenarios', 'net', 'servers', `${name}.ts`);
-  const child = spawn(process.execPath, ['--conditions=@coro/source', file, '0', ...args], {
-    cwd: benchDir,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const { flags: nodeFlags, env: rest } = splitNodeFlags(env);
+  const child = spawn(
+    process.execPath,
+    [...nodeFlags, '--conditions=@coro/source', file, '0', ...args],
+    {
+      cwd: benchDir,
+      env: { ...process.env, ...rest },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {

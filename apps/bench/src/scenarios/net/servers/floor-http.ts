@@ -5,7 +5,10 @@
 // (`process.binding('stream_wrap')`) that @coro/net's handle path rests on too, with none of
 // its checks, statuses, deadlines or task runner. What is left of a request's CPU time here is
 // libuv, V8's call into JavaScript, the scan of the request and the kernel.
-// Usage: node floor-http.ts PORT — prints "listening PORT" once ready.
+// Usage: node floor-http.ts PORT [LINES] — prints "listening PORT" once ready. With LINES, each
+// connection also owns LINES small objects of its own, made when it is accepted, and every read
+// updates a field of each: what touching that many more cache lines of a connection's own per
+// request costs (an experiment on the cost of a connection's footprint, not part of the floor).
 import { createServer, type Socket } from 'node:net';
 
 interface WriteRequest {
@@ -43,7 +46,15 @@ function released(this: WriteRequest): void {
   this.buffer = null;
 }
 
+const lines = Number(process.argv[3] ?? 0);
+
 function serve(socket: Socket): void {
+  // 88 bytes each (eight fields): each `n` on a cache line of its own.
+  let own: Record<'n' | 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g', number>[] | undefined;
+  if (lines > 0) {
+    own = [];
+    for (let i = 0; i < lines; i++) own.push({ n: i, a: 0, b: 0, c: 0, d: 0, e: 0, f: 0, g: 0 });
+  }
   const internals = socket as unknown as { _handle: Handle | null };
   const handle = internals._handle;
   if (handle === null) return;
@@ -56,6 +67,7 @@ function serve(socket: Socket): void {
       handle.close();
       return;
     }
+    if (own !== undefined) for (let i = 0; i < own.length; i++) own[i]!.n++;
     let count = 0;
     for (let i = 0; i < n; i++) {
       const byte = shared[i];
