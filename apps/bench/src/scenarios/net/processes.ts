@@ -64,10 +64,6 @@ export function startServer(name: string, ...args: string[]): Promise<ServerProc
 }
 
 /**
- * `startServer` with the server taken from another checkout's `apps/bench` (`benchDir`;
- * `undefined` for this one) and `env` added to its environment.
- */
-/**
  * A server's environment with `NODE_FLAGS` taken out: its comma-separated flags go to the
  * server's `node` itself (for the V8 flags `NODE_OPTIONS` refuses).
  */
@@ -79,6 +75,11 @@ export function splitNodeFlags(env: Readonly<Record<string, string>>): {
   return { flags: flags.split(/[\s,]+/).filter(Boolean), env: rest };
 }
 
+/**
+ * `startServer` with the server taken from another checkout's `apps/bench` (`benchDir`;
+ * `undefined` for this one) and `env` added to its environment (`NODE_FLAGS` going to its
+ * `node` instead: `splitNodeFlags`).
+ */
 export function startServerIn(
   benchDir: string | undefined,
   env: Readonly<Record<string, string>>,

@@ -49,17 +49,17 @@ function released(this: WriteRequest): void {
 const lines = Number(process.argv[3] ?? 0);
 
 function serve(socket: Socket): void {
+  const internals = socket as unknown as { _handle: Handle | null };
+  const handle = internals._handle;
+  if (handle === null) return;
+  internals._handle = null;
+  socket.destroy();
   // 88 bytes each (eight fields): each `n` on a cache line of its own.
   let own: Record<'n' | 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g', number>[] | undefined;
   if (lines > 0) {
     own = [];
     for (let i = 0; i < lines; i++) own.push({ n: i, a: 0, b: 0, c: 0, d: 0, e: 0, f: 0, g: 0 });
   }
-  const internals = socket as unknown as { _handle: Handle | null };
-  const handle = internals._handle;
-  if (handle === null) return;
-  internals._handle = null;
-  socket.destroy();
   let matched = 0;
   handle.onread = () => {
     const n = state[binding.kReadBytesOrError]!;
