@@ -29,14 +29,15 @@ export async function onConnection(client: tcp.Client): Promise<void> {
 }
 
 async function serve(client: tcp.Client, buffer: Buffer): Promise<void> {
-  const scan = { matched: 0 };
+  let scan = 0;
   for (;;) {
     const [status, bytes] = await client.readSome(buffer);
     if (!status.isOk()) return;
-    const out = responsesFor(bytes, scan);
-    if (out === undefined) continue;
-    const [written] = await client.writeAll(out);
+    scan = scanRequests(bytes, scan);
+    if (scan < 4) continue;
+    const [written] = await client.writeAll(responses(scan >> 2));
     if (!written.isOk()) return;
+    scan &= 3;
   }
 }
 
@@ -44,15 +45,16 @@ async function serve(client: tcp.Client, buffer: Buffer): Promise<void> {
 export const coroutineConnection = task(function* (client: tcp.Client) {
   const buffer = spare.pop() ?? Buffer.allocUnsafe(1024);
   const io = client.co;
-  const scan = { matched: 0 };
+  let scan = 0;
   try {
     for (;;) {
       const [status, bytes] = yield* io.readSome(buffer);
       if (!status.isOk()) return;
-      const out = responsesFor(bytes, scan);
-      if (out === undefined) continue;
-      const [written] = yield* io.writeAll(out);
+      scan = scanRequests(bytes, scan);
+      if (scan < 4) continue;
+      const [written] = yield* io.writeAll(responses(scan >> 2));
       if (!written.isOk()) return;
+      scan &= 3;
     }
   } finally {
     spare.push(buffer);
@@ -60,12 +62,14 @@ export const coroutineConnection = task(function* (client: tcp.Client) {
 });
 
 /**
- * Counts the request ends ("\r\n\r\n") in `bytes`, carrying a partial match across reads in
- * `scan`; returns the responses to send, or `undefined` when no request ended.
+ * Counts the request ends ("\r\n\r\n") in `bytes`. `scan` carries a partial match across reads:
+ * its low two bits are how much of the end the bytes before matched, the rest is a count of
+ * ends; returns it updated (`scan >> 2` requests ended, `scan & 3` matched of the next). One
+ * number, so that the handler keeps it in a local variable rather than in an object of its own.
  */
-function responsesFor(bytes: Uint8Array, scan: { matched: number }): Buffer | undefined {
-  let matched = scan.matched;
-  let count = 0;
+export function scanRequests(bytes: Uint8Array, scan: number): number {
+  let matched = scan & 3;
+  let count = scan >> 2;
   for (let i = 0; i < bytes.length; i++) {
     const byte = bytes[i];
     if (byte === (matched % 2 === 0 ? 13 : 10)) matched++;
@@ -75,7 +79,10 @@ function responsesFor(bytes: Uint8Array, scan: { matched: number }): Buffer | un
       matched = 0;
     }
   }
-  scan.matched = matched;
-  if (count === 0) return undefined;
+  return (count << 2) | matched;
+}
+
+/** The bytes of `count` responses. */
+function responses(count: number): Buffer {
   return count === 1 ? response : Buffer.concat(Array.from({ length: count }, () => response));
 }
