@@ -85,6 +85,8 @@ export class Client implements AsyncDisposable {
   #tcp: tcp.Client | undefined;
   #socket: TLSSocket | undefined;
   #connecting = false;
+  // While a connect is pending: ends it `cancelled` (close, reset, dispose) and gives its socket.
+  #pendingConnect: { cancel: () => void; socket: TLSSocket } | undefined;
   #failure: TlsFailure | undefined;
   // What the handshake agreed on, read from the socket when first asked for (most servers
   // never ask: reading it eagerly, or at close(), cost every connection).
@@ -135,7 +137,10 @@ export class Client implements AsyncDisposable {
   }
 
   #handshake(): HandshakeDetails | undefined {
-    if (this.#details === undefined && this.#socket !== undefined) {
+    // Closed by close() or reset(), the socket may still be flushing its last bytes (see the
+    // README's "Closing") with its TLS state alive: not read then either, so that what these
+    // getters give after a close does not depend on how long that takes.
+    if (this.#details === undefined && this.#socket !== undefined && !this.#tcpClosed()) {
       this.#details = readDetails(this.#socket);
     }
     return this.#details;
@@ -216,6 +221,15 @@ export class Client implements AsyncDisposable {
   }
 
   /**
+   * The reads and writes as suspendables for coroutine task bodies, as `tcp.Client.co`:
+   * `const [status, view] = yield* client.co.readSome(buffer)`. Take it once connected (or
+   * from an accepted client): before, it answers every call with the not-connected status.
+   */
+  get co(): tcp.ClientOps {
+    return this.#connected().co;
+  }
+
+  /**
    * Connects and runs the handshake, both under one `timeout` / `signal`. Resolves with a
    * `ConnectionStatus` (`failure` says more when it is not `'connected'`); never throws for
    * network outcomes. A connected client resolves `'connected'` at once; after a failure,
@@ -259,6 +273,7 @@ export class Client implements AsyncDisposable {
         if (settled) return;
         settled = true;
         this.#connecting = false;
+        this.#pendingConnect = undefined;
         timer?.cancel();
         registration?.unregister();
         socket.removeListener('secureConnect', onSecure);
@@ -287,6 +302,10 @@ export class Client implements AsyncDisposable {
       socket.once('secureConnect', onSecure);
       socket.on('error', onError);
       socket.once('close', onClose);
+      this.#pendingConnect = {
+        cancel: () => finish('cancelled', failure('cancelled', 'closed while connecting')),
+        socket,
+      };
       const timer =
         timeout === undefined
           ? undefined
@@ -355,8 +374,15 @@ export class Client implements AsyncDisposable {
     return this.#connected().shutdown();
   }
 
-  /** Closes the connection at once; pending calls resolve with `closed`. */
+  /**
+   * Closes the connection; pending calls resolve with `closed` at once, and a pending
+   * `connect()` with `'cancelled'`. What `writeAll` / `writeSome` already accepted still goes
+   * out: Node.js may hold encrypted bytes of theirs (TLS resolves them once encrypted), so the
+   * socket sends them, then `close_notify` and FIN, before it is released (see the README's
+   * "Closing").
+   */
   close(): void {
+    this.#pendingConnect?.cancel();
     this.#tcp?.close();
   }
 
@@ -366,6 +392,7 @@ export class Client implements AsyncDisposable {
    * sees the connection end (or a TLS error) rather than `connectionReset`.
    */
   reset(): void {
+    this.#pendingConnect?.cancel();
     this.#tcp?.reset();
   }
 
@@ -381,6 +408,12 @@ export class Client implements AsyncDisposable {
 
   /** Closes and waits until the socket is released. */
   async [Symbol.asyncDispose](): Promise<void> {
+    const pending = this.#pendingConnect;
+    if (pending !== undefined) {
+      pending.cancel();
+      const socket = pending.socket;
+      if (!socket.closed) await new Promise((resolve) => socket.once('close', resolve));
+    }
     await this.#tcp?.[Symbol.asyncDispose]();
   }
 
@@ -393,6 +426,11 @@ export class Client implements AsyncDisposable {
   }
 
   #unconnected: tcp.Client | undefined;
+
+  #tcpClosed(): boolean {
+    const client = this.#tcp;
+    return client !== undefined && !client.isConnected;
+  }
 }
 
 const unconnectedEndpoint = { address: '127.0.0.1', port: 0 };

@@ -32,5 +32,6 @@ export type Connection = Pick<
   | 'isConnected'
   | 'localAddress'
   | 'peerAddress'
+  | 'co'
   | typeof Symbol.asyncDispose
 >;

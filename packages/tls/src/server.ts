@@ -103,6 +103,17 @@ function readSni(sni: ServerOptions['sni']): Map<string, Context> {
   return map;
 }
 
+/**
+ * The peer of a handshake that failed: from the TLS socket, or, once that is gone, from the
+ * TCP socket under it (Node.js keeps it in `_parent`), which kept what #onConnection read.
+ */
+function peerOf(socket: TLSSocket): SocketAddress | undefined {
+  const own = socketAddressOf(socket.remoteAddress, socket.remotePort);
+  if (own !== undefined) return own;
+  const raw = (socket as { _parent?: unknown })._parent;
+  return raw instanceof NetSocket ? socketAddressOf(raw.remoteAddress, raw.remotePort) : undefined;
+}
+
 function socketAddressOf(address: string | undefined, port: number | undefined) {
   if (address === undefined || port === undefined) return undefined;
   const ip = IpAddress.tryParse(address);
@@ -229,6 +240,10 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
   }
 
   readonly #onConnection = (socket: Socket): void => {
+    // Read now, while the connection is surely up: net.Socket keeps what it read, and a
+    // handshake the client drops (a certificate it refuses: the most common failure) leaves a
+    // socket that is gone by the time it is reported (see peerOf).
+    void socket.remoteAddress;
     this.#handshaking.add(socket);
     socket.on('close', this.#forgetHandshake);
   };
@@ -302,7 +317,7 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
     ) {
       why = failure('contextRequired', why.message, why.code, why.error);
     }
-    const peer = socketAddressOf(socket.remoteAddress, socket.remotePort);
+    const peer = peerOf(socket);
     if (!socket.destroyed) socket.destroy();
     this.#report({ ...why, peerAddress: peer, serverName });
   };

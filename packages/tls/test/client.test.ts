@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { IoScheduler } from '@coro/io';
 import { makeTestCertificates, type TestCertificates } from '@coro/test-certs';
-import { InvalidArgumentError, StopSource } from '@coro/task';
+import { InvalidArgumentError, StopSource, task } from '@coro/task';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Context, tls } from '../src/index.ts';
 import { closeAll, nodeTlsServer } from './utils/peers.ts';
@@ -71,6 +71,65 @@ describe('tls.Client data path', () => {
       expect([w2.kind, r2.kind]).toEqual(['ok', 'ok']);
       expect(Buffer.compare(back, data)).toBe(0);
     }
+  });
+
+  it('close() right after writeAll delivers every byte writeAll accepted (TLS flushes first)', async () => {
+    // Sizes the kernel's buffers do not take whole with nobody reading yet (writeAll resolves
+    // with the encrypted rest still in Node.js), under what backpressure lets through.
+    for (const size of [256 << 10, 1 << 20]) {
+      const { client, peer } = await pair();
+      const data = randomBytes(size);
+      const [written] = await client.writeAll(data, { timeout: 30_000 });
+      expect(written.kind).toBe('ok');
+      client.close();
+      // Calls after close() say so at once, whatever is still being flushed.
+      expect((await client.readSome(Buffer.alloc(1)))[0].kind).toBe('closed');
+      const [read, got] = await peer.readExact(Buffer.alloc(size), { timeout: 30_000 });
+      expect(read.kind).toBe('ok');
+      expect(Buffer.compare(got, data)).toBe(0);
+      expect((await peer.readSome(Buffer.alloc(1), { timeout: 30_000 }))[0].kind).toBe('closed');
+      // The peer's close ends the linger: the client's socket is released promptly.
+      peer.close();
+      const started = performance.now();
+      await client[Symbol.asyncDispose]();
+      expect(client.socket?.destroyed).toBe(true);
+      expect(performance.now() - started).toBeLessThan(5_000);
+    }
+  });
+
+  it('client.co serves a coroutine task over TLS, as over TCP', async () => {
+    const { client, peer } = await pair();
+    const echo = task(function* (connection: tls.Client) {
+      const io = connection.co;
+      const buffer = Buffer.alloc(64);
+      let total = 0;
+      for (;;) {
+        const [status, bytes] = yield* io.readSome(buffer, { timeout: 15_000 });
+        if (!status.isOk()) return total;
+        total += bytes.length;
+        const [written] = yield* io.writeAll(bytes);
+        if (!written.isOk()) return total;
+      }
+    });
+    const serving = (async () => await echo(peer))(); // a task starts once awaited
+    for (const message of ['ping', 'a longer message', 'x'.repeat(200)]) {
+      const [written] = await client.writeAll(Buffer.from(message));
+      expect(written.kind).toBe('ok');
+      const [read, back] = await client.readExact(Buffer.alloc(message.length), {
+        timeout: 15_000,
+      });
+      expect([read.kind, text(back)]).toEqual(['ok', message]);
+    }
+    expect(client.shutdown().kind).toBe('ok');
+    expect(await serving).toBe(4 + 16 + 200);
+    // Before a connect, co answers with the not-connected status, as tcp.Client.co does.
+    const unconnected = new tls.Client(scheduler, { address: '127.0.0.1', port: 1 }, trusting);
+    const early = task(function* () {
+      return yield* unconnected.co.readSome(Buffer.alloc(4));
+    });
+    const [status] = await early();
+    expect(status.kind).not.toBe('ok');
+    expect(status.isOk()).toBe(false);
   });
 
   it('moves 64 MiB from client to server intact (readSome into one reused buffer)', async () => {

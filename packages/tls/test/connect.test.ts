@@ -192,6 +192,28 @@ describe('tls.Client.connect statuses', () => {
     expect(scheduler._timerArmed).toBe(false);
   });
 
+  it("close(), reset() and dispose during a connect end it 'cancelled' at once, the socket gone", async () => {
+    const { sockets, port } = await tcpServer((s) => s.resume()); // never answers the hello
+    for (const end of ['close', 'reset', 'dispose'] as const) {
+      const client = new tls.Client(scheduler, local(port), trusting);
+      const pending = client.connect({ timeout: 15_000 });
+      for (let i = 0; i < 500 && sockets.size === 0; i++)
+        await new Promise((r) => setTimeout(r, 5));
+      expect(sockets.size).toBe(1);
+      const started = performance.now();
+      if (end === 'close') client.close();
+      else if (end === 'reset') client.reset();
+      else await client[Symbol.asyncDispose]();
+      expect(await pending).toBe('cancelled');
+      expect(performance.now() - started).toBeLessThan(5_000);
+      expect(client.failure?.status).toBe('cancelled');
+      expect(client.isConnected).toBe(false);
+      expect(scheduler._timerArmed).toBe(false);
+      for (let i = 0; i < 500 && sockets.size > 0; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(sockets.size).toBe(0);
+    }
+  });
+
   it("'invalidAddress' for an address no route leads to", async () => {
     const client = new tls.Client(scheduler, { address: '224.0.0.1', port: 443 }, trusting);
     const status = await client.connect({ timeout: 15_000 });

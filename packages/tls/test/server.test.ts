@@ -120,9 +120,11 @@ describe('tls.Server', () => {
     // The start of a ClientHello record, then a reset.
     raw.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01]));
     await new Promise((resolve) => setImmediate(resolve));
+    const port = raw.localPort;
     raw.resetAndDestroy();
     const [failure] = await failed(1);
     expect(failure!.status).toBe('unexpectedClose');
+    expect(failure!.peerAddress?.toString()).toBe(`127.0.0.1:${port}`);
   });
 
   it('a client that refuses our certificate and leaves is reported at once, not at the deadline', async () => {
@@ -132,6 +134,9 @@ describe('tls.Server', () => {
     expect(await refusing.connect({ timeout: 15_000 })).toBe('certificateInvalid');
     const [failure] = await failed(1);
     expect(failure!.status).toBe('unexpectedClose');
+    // Reported with the peer's address although its socket is gone by then.
+    expect(failure!.peerAddress?.ip.toString()).toBe('127.0.0.1');
+    expect(failure!.peerAddress?.port).toBeGreaterThan(0);
   });
 
   it('serves several names by SNI, wildcards too, and the default context for the rest', async () => {

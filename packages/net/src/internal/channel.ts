@@ -40,6 +40,8 @@ const sharedReadBuffer = Buffer.allocUnsafe(64 * 1024);
  * socket (Node.js then stops at the stream's own high-water mark).
  */
 const stashLimit = 64 * 1024;
+// How long close() lets a TLS socket flush what Node.js holds of resolved writes (see close()).
+const closeLinger = 10_000;
 // The largest copy `copyBytes` makes with a loop.
 const smallCopy = 128;
 
@@ -517,6 +519,8 @@ export class Channel {
 
   // readable mode: a chunk from the flowing stream. A waiting reader means nothing is aside.
   readonly #onChunk = (chunk: Buffer): void => {
+    // Closed from this side, lingering (see #flushThenDestroy): nobody reads any more.
+    if (this.#closed) return;
     let offset = 0;
     let done = false;
     if (this.#reading && this.#leftover === undefined) {
@@ -961,14 +965,47 @@ export class Channel {
     return IoStatus.ok;
   }
 
-  /** Closes at once; pending calls end with `closed`. */
+  /**
+   * Closes at once; pending calls end with `closed`. A TLS socket first sends what Node.js
+   * still holds of writes that have resolved (a TLS write resolves once its bytes are
+   * encrypted, which can be long before they reach the kernel: a plain TCP write resolves only
+   * once they did, and the kernel sends them after the descriptor is closed), then its
+   * `close_notify` and FIN, and is destroyed once that is done or after `closeLinger` ms.
+   * With a write pending, the socket is destroyed at once: the bytes that write is given back
+   * with must not go out after it.
+   */
   close(): void {
     if (!this.#closed) {
+      const flush = this.#encrypts && this.#writer === undefined && !this.socket.destroyed;
       this.#closed = true;
       this.discardReceived();
-      this.socket.destroy();
+      if (flush) this.#flushThenDestroy();
+      else this.socket.destroy();
       this.wakeAll();
     }
+  }
+
+  #flushThenDestroy(): void {
+    const socket = this.socket;
+    // A lingering close: the socket is destroyed once its own end is out (the bytes, then
+    // close_notify and FIN) and the peer's end has come, reading (and dropping) what arrives
+    // meanwhile. Destroyed earlier, with bytes the peer sent still unread — as there nearly
+    // always are, TLS 1.3 tickets — the kernel would answer with a RST, and the peer would
+    // lose what it had not read yet of ours.
+    const timer = setTimeout(() => socket.destroy(), closeLinger);
+    timer.unref();
+    const settle = () => {
+      if (socket.writableFinished && socket.readableEnded) {
+        clearTimeout(timer);
+        socket.destroy();
+      }
+    };
+    socket.once('finish', settle);
+    socket.once('end', settle);
+    socket.once('close', () => clearTimeout(timer));
+    if (!socket.writableEnded) socket.end();
+    if (socket.isPaused()) socket.resume();
+    settle();
   }
 
   // Closed from this side: what arrived and was not read goes with the socket, as with a closed
