@@ -15,6 +15,14 @@ import { serverArgs } from './net/args.ts';
 const { port, forever } = serverArgs('tls_echo_server');
 const certs = makeTestCertificates();
 process.on('exit', () => certs.cleanup());
+// Killed (`--forever` runs until then), the process would skip 'exit': the CA's and the
+// server's private keys would stay behind in the temporary directory.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    certs.cleanup();
+    process.kill(process.pid, signal);
+  });
+}
 
 const scheduler = new IoScheduler();
 const dropped: HandshakeFailure[] = [];

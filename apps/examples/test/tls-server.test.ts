@@ -1,9 +1,9 @@
 // The TLS echo example in `--forever` mode, against a plain node:tls client that trusts the
-// CA the example printed. The server is killed at the end.
+// CA the example printed. The server is killed at the end (SIGTERM: it removes its keys).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { connect } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { srcDir } from '../src/catalog.ts';
@@ -47,5 +47,12 @@ describe('coro_tls_echo_server --forever', () => {
     }
     expect(got).toBe('over tls');
     socket.destroy();
+    // Killed as a user stops it, it takes its certificates and private keys with it.
+    expect(existsSync(dirname(ca))).toBe(true);
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const [, signal] = await exited;
+    expect(signal).toBe('SIGTERM');
+    expect(existsSync(dirname(ca))).toBe(false);
   });
 });
