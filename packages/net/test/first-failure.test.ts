@@ -31,8 +31,9 @@ function firstFailure(env: Record<string, string>) {
   const lines = out.split('\n');
   const begins = lines.indexOf('failure begins');
   const ends = lines.indexOf('failure ends');
-  expect(begins, 'the fixture reached the failure').toBeGreaterThan(0);
-  expect(ends, 'the fixture went on after it').toBeGreaterThan(begins);
+  const markers = lines.filter((line) => line.includes('failure')).join(' | ');
+  expect(begins, `the fixture reached the failure (${markers})`).toBeGreaterThan(0);
+  expect(ends, `the fixture went on after it (${markers})`).toBeGreaterThan(begins);
   // V8's trace may come between the markers and the result: the result is the JSON line.
   const result = JSON.parse(lines.find((line) => line.startsWith('{')) ?? '') as {
     failed: string;
