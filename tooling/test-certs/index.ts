@@ -37,6 +37,11 @@ export interface TestCertificates {
   readonly selfSigned: TestIdentity;
   /** `localhost` signed by `otherCa`. */
   readonly untrusted: TestIdentity;
+  /**
+   * Issues one more server certificate, signed by `ca` and valid now, for the DNS names given
+   * (the first is its common name), such as `['*.example.com']` for SNI tests.
+   */
+  issueServer(dnsNames: readonly string[]): TestIdentity;
   /** Removes `dir`. */
   cleanup(): void;
 }
@@ -145,6 +150,7 @@ export function makeTestCertificates(): TestCertificates {
     'basicConstraints=CA:FALSE',
   ];
   const local = 'DNS:localhost,IP:127.0.0.1,IP:::1';
+  let extra = 0;
 
   try {
     const ca = makeCa('ca', 'coro test CA');
@@ -195,6 +201,12 @@ export function makeTestCertificates(): TestCertificates {
       wrongHost,
       selfSigned,
       untrusted,
+      issueServer: (dnsNames) => {
+        if (dnsNames.length === 0) throw new Error('issueServer: give at least one DNS name');
+        extra += 1;
+        const names = dnsNames.map((n) => `DNS:${n}`).join(',');
+        return issue(`extra-${extra}`, 'ca', dnsNames[0]!, serverExt(names));
+      },
       cleanup: () => rmSync(dir, { recursive: true, force: true }),
     };
   } catch (error) {

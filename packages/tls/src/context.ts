@@ -1,12 +1,15 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
+import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError } from '@coro/task';
 import { TlsContextError } from './errors.ts';
 
 /**
- * PEM material: PEM text (a string holding `-----BEGIN`), the bytes of a PEM file, or the path
- * of a PEM file (any other string, or a `URL`), read once when the `Context` is made.
+ * PEM material: PEM text (a string holding `-----BEGIN`), the bytes of a PEM file, or where a
+ * PEM file is: a path (any other string), or a `file:` URL (a `URL`, or a string starting with
+ * `file:`), read once when the `Context` is made. A URL of any other scheme (a string of the
+ * form `scheme://…`, or a `URL`) is refused with `TlsContextError`: nothing is downloaded.
  */
 export type PemSource = string | Uint8Array | URL;
 
@@ -207,18 +210,52 @@ function loadPem(source: unknown, name: string): string {
   if (typeof source === 'string' && source.includes('-----BEGIN')) return source;
   if (typeof source === 'string' || source instanceof URL) {
     if (source === '') throw new InvalidArgumentError(`${name} must not be empty`);
+    const path = pathOf(source, name);
     try {
-      return readFileSync(source, 'latin1');
+      return readFileSync(path, 'latin1');
     } catch (error) {
-      throw new TlsContextError(
-        `${name}: cannot read the PEM file ${String(source)}: ${messageOf(error)}`,
-        { cause: error },
-      );
+      throw new TlsContextError(`${name}: cannot read the PEM file ${path}: ${messageOf(error)}`, {
+        cause: error,
+      });
     }
   }
   throw new InvalidArgumentError(
     `${name} must be PEM text, PEM bytes or a file path, got ${source === null ? 'null' : typeof source}`,
   );
+}
+
+// A string is taken for a URL when it starts with `file:` or with `scheme://`; a scheme of one
+// letter is a Windows drive (`C:\certs`), and any other string is a path.
+const urlLike = /^(?:file:|[a-z][a-z0-9+.-]+:\/\/)/i;
+
+/**
+ * The file path `source` names. `fs` reads a `file:` URL object itself but takes a string as a
+ * path, so `'file:///…'` would be looked for as a relative file of that name: both forms go
+ * through `fileURLToPath` here, and a URL no file can be read from fails now, naming it.
+ */
+function pathOf(source: string | URL, name: string): string {
+  if (typeof source === 'string' && !urlLike.test(source)) return source;
+  let url: URL;
+  try {
+    url = typeof source === 'string' ? new URL(source) : source;
+  } catch (error) {
+    throw new TlsContextError(`${name}: ${source} is not a usable file: URL: ${messageOf(error)}`, {
+      cause: error,
+    });
+  }
+  if (url.protocol !== 'file:') {
+    throw new TlsContextError(
+      `${name}: cannot read ${String(source)}: its scheme is ${url.protocol}, and only file: URLs name a PEM file`,
+    );
+  }
+  try {
+    return fileURLToPath(url);
+  } catch (error) {
+    throw new TlsContextError(
+      `${name}: ${String(source)} is not a usable file: URL: ${messageOf(error)}`,
+      { cause: error },
+    );
+  }
 }
 
 function parseCertificates(pem: string, name: string): X509Certificate[] {

@@ -30,9 +30,10 @@ export interface ServerOptions extends Omit<tcp.ServerOptions, 'readMode'> {
    */
   readonly context?: Context | undefined;
   /**
-   * Contexts by SNI host name: `'api.example'`, or `'*.example'` for one label of any name.
-   * A client asking for a name that is not here gets `context`, or, without one, is dropped
-   * with `contextRequired`.
+   * Contexts by SNI host name: `'api.example.com'`, or `'*.example.com'` for one label of any
+   * name. A client asking for a name that is not here gets `context`, or, without one, is
+   * dropped with `contextRequired`. The key only routes: give a wildcard context a certificate
+   * the client accepts (Node.js clients refuse a wildcard with one label after it: `*.example`).
    */
   readonly sni?: Readonly<Record<string, Context>> | ReadonlyMap<string, Context> | undefined;
   /**
@@ -57,6 +58,12 @@ export interface HandshakeFailure extends TlsFailure {
 }
 
 const contextRequiredCode = 'ERR_CORO_TLS_CONTEXT_REQUIRED';
+
+/** The `error` of a `contextRequired` failure, with its code and what OpenSSL said as `cause`. */
+function contextRequiredError(message: string, cause?: unknown): Error {
+  const error = cause === undefined ? new Error(message) : new Error(message, { cause });
+  return Object.assign(error, { code: contextRequiredCode });
+}
 
 function optionalBoolean(value: unknown, name: string): boolean {
   if (value === undefined) return false;
@@ -223,10 +230,7 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
   ): void => {
     const context = this.#lookup(name);
     if (context !== undefined) callback(null, readContext(context).secureContext);
-    else {
-      const error = new Error(`no context serves the name ${JSON.stringify(name)}`);
-      callback(Object.assign(error, { code: contextRequiredCode }));
-    }
+    else callback(contextRequiredError(`no context serves the name ${JSON.stringify(name)}`));
   };
 
   #lookup(name: string | undefined): Context | undefined {
@@ -310,12 +314,21 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
     this.#handshakeDone(socket);
     let why = describeTlsError(error);
     const serverName = socket.servername || undefined;
-    const code = (error as { code?: unknown }).code;
-    if (
-      code === contextRequiredCode ||
-      (this.#default === undefined && serverName === undefined && why.status === 'handshakeFailed')
+    if (why.code === contextRequiredCode) {
+      why = failure('contextRequired', why.message, contextRequiredCode, why.error);
+    } else if (
+      this.#default === undefined &&
+      serverName === undefined &&
+      why.status === 'handshakeFailed'
     ) {
-      why = failure('contextRequired', why.message, why.code, why.error);
+      // No SNI name, so Node.js never asked #selectContext, and there is no default: OpenSSL
+      // had no certificate and failed with a reason of its own (no suitable signature algorithm
+      // under TLS 1.3, no shared cipher under 1.2). The reason to report is the missing context.
+      const required = contextRequiredError(
+        'the client sent no SNI name, and the server has no default context to serve it',
+        error,
+      );
+      why = failure('contextRequired', required.message, contextRequiredCode, required);
     }
     const peer = peerOf(socket);
     if (!socket.destroyed) socket.destroy();

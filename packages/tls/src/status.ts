@@ -8,8 +8,9 @@
  * - `'cancelled'`: the `signal` stopped first.
  * - `'invalidAddress'`: the address cannot be connected to (a host name that does not resolve,
  *   an address of no usable family).
- * - `'contextRequired'`: (servers) the client asked by SNI for a name no context serves and the
- *   server has no default context.
+ * - `'contextRequired'`: (servers) the server has no default context, and the client asked by
+ *   SNI for a name no context serves, or sent no SNI name at all; `code` is
+ *   `'ERR_CORO_TLS_CONTEXT_REQUIRED'` (OpenSSL's own reason, if any, is the `error`'s `cause`).
  * - `'certificateExpired'`: the peer's certificate has expired (`CERT_HAS_EXPIRED`).
  * - `'certificateInvalid'`: the peer's certificate was refused: `code` holds the X.509 reason
  *   (`DEPTH_ZERO_SELF_SIGNED_CERT`, `UNABLE_TO_VERIFY_LEAF_SIGNATURE`,

@@ -43,6 +43,45 @@ describe('tls.Context', () => {
     }
   });
 
+  it('reads file: URL strings as well as URL objects, for cert, key and ca', () => {
+    const { certPath, keyPath } = certs.server;
+    const fromUrlStrings = new Context({
+      cert: pathToFileURL(certPath).href,
+      key: pathToFileURL(keyPath).href,
+      ca: [pathToFileURL(certs.ca.certPath).href, pathToFileURL(certs.otherCa.certPath)],
+    });
+    expect(fromUrlStrings.certificate?.subject).toBe('CN=localhost');
+    expect(fromUrlStrings.certificate?.fingerprint256).toBe(
+      new Context({ cert: certPath, key: keyPath }).certificate?.fingerprint256,
+    );
+    // A file: URL that names a missing file says which file it looked for.
+    const missing = contextError(
+      () => new Context({ cert: 'file:///nonexistent/server.pem', key: keyPath }),
+    );
+    expect(missing.message).toContain('/nonexistent/server.pem');
+    expect((missing.cause as { code?: string }).code).toBe('ENOENT');
+  });
+
+  it('refuses URLs of other schemes and malformed file: URLs with TlsContextError', () => {
+    const { keyPath } = certs.server;
+    const refused: [unknown, RegExp][] = [
+      ['https://example.com/server.pem', /cert: .*https:.*only file: URLs/],
+      [new URL('https://example.com/server.pem'), /cert: .*https:.*only file: URLs/],
+      [new URL('data:text/plain,hello'), /cert: .*data:.*only file: URLs/],
+      [
+        'file://some-host/server.pem',
+        /cert: .*file:\/\/some-host\/server\.pem.* not a usable file: URL/,
+      ],
+      [new URL('file:///a%2Fb.pem'), /cert: .* not a usable file: URL/],
+      ['file://[::1', /cert: .* not a usable file: URL/],
+    ];
+    for (const [cert, message] of refused) {
+      expect(
+        contextError(() => new Context({ cert: cert as never, key: keyPath })).message,
+      ).toMatch(message);
+    }
+  });
+
   it('takes a certificate chain, and CAs as one bundle or a list', () => {
     const chained = new Context({ cert: certs.serverChain, key: certs.server.key });
     expect(chained.certificate?.subject).toBe('CN=localhost');

@@ -170,6 +170,83 @@ describe('tls.Server', () => {
     expect(wild.failure?.message).toMatch(/other\.localhost/);
   });
 
+  it("README's SNI example: the wildcard's certificate verifies on node:tls and coro clients", async () => {
+    // The names of the README's example, with certificates made for exactly those names.
+    const domain = 'example.com';
+    const api = certs.issueServer([`api.${domain}`]);
+    const wildcard = certs.issueServer([`*.${domain}`]);
+    const {
+      server: s,
+      failures,
+      endpoint,
+    } = await server({
+      sni: {
+        [`api.${domain}`]: new Context({ cert: api.cert, key: api.key }),
+        [`*.${domain}`]: new Context({ cert: wildcard.cert, key: wildcard.key }),
+      },
+    });
+    const served: [string | undefined, string, string | undefined][] = [];
+    for (const serverName of [`a.${domain}`, `api.${domain}`, undefined]) {
+      const client = new tls.Client(
+        scheduler,
+        endpoint,
+        trusting,
+        serverName === undefined ? {} : { serverName },
+      );
+      cleanups.push(() => client.close());
+      expect(
+        await client.connect({ timeout: 15_000 }),
+        `${serverName}: ${client.failure?.message}`,
+      ).toBe('connected');
+      const accepted = await s.accept({ timeout: 15_000 });
+      expect(accepted.ok).toBe(true);
+      if (!accepted.ok) return;
+      cleanups.push(() => accepted.value.close());
+      served.push([serverName, client.peerCertificate!.subject, accepted.value.serverName]);
+    }
+    expect(served).toEqual([
+      [`a.${domain}`, `CN=*.${domain}`, `a.${domain}`],
+      [`api.${domain}`, `CN=api.${domain}`, `api.${domain}`],
+      [undefined, 'CN=localhost', undefined],
+    ]);
+    // node:tls's own check (tls.checkServerIdentity) accepts the wildcard certificate too.
+    const node = nodeTlsConnect({
+      host: '127.0.0.1',
+      port: endpoint.port,
+      ca: certs.ca.cert,
+      servername: `b.${domain}`,
+    });
+    cleanups.push(() => node.destroy());
+    const outcome = await new Promise<string>((resolve) => {
+      node.once('secureConnect', () => resolve(`authorized ${node.authorized}`));
+      node.once('error', (error) => resolve(`error ${(error as { code?: string }).code}`));
+    });
+    expect(outcome).toBe('authorized true');
+    expect(node.getPeerX509Certificate()?.subject).toBe(`CN=*.${domain}`);
+    expect(failures).toEqual([]);
+  });
+
+  it("an sni key '*.' + one label routes; the certificate decides whether the client accepts", async () => {
+    // Routing by '*.localhost' is fine when the certificate names the host itself; a
+    // certificate for '*.test' is one that node:tls (like browsers) never accepts.
+    const twoLabels = certs.issueServer(['*.test']);
+    const { server: s, endpoint } = await server({
+      sni: {
+        '*.localhost': new Context({ cert: certs.other.cert, key: certs.other.key }),
+        '*.test': new Context({ cert: twoLabels.cert, key: twoLabels.key }),
+      },
+    });
+    const routed = new tls.Client(scheduler, endpoint, trusting, { serverName: 'other.localhost' });
+    cleanups.push(() => routed.close());
+    expect(await routed.connect({ timeout: 15_000 })).toBe('connected');
+    expect(routed.peerCertificate?.subject).toBe('CN=other.localhost');
+    expect((await s.accept({ timeout: 15_000 })).ok).toBe(true);
+    const refused = new tls.Client(scheduler, endpoint, trusting, { serverName: 'a.test' });
+    cleanups.push(() => refused.close());
+    expect(await refused.connect({ timeout: 15_000 })).toBe('hostnameMismatch');
+    expect(refused.failure?.message).toMatch(/DNS:\*\.test/);
+  });
+
   it('drops with contextRequired a name no context serves when there is no default', async () => {
     const other = new Context({ cert: certs.other.cert, key: certs.other.key });
     const {
@@ -189,6 +266,44 @@ describe('tls.Server', () => {
     // Accepted before it closes: a TLS 1.3 client is done before the server is.
     expect((await s.accept({ timeout: 15_000 })).ok).toBe(true);
     known.close();
+  });
+
+  it('reports ERR_CORO_TLS_CONTEXT_REQUIRED, not OpenSSL, for a client without SNI and no default', async () => {
+    const other = new Context({ cert: certs.other.cert, key: certs.other.key });
+    const { failed, endpoint } = await server({
+      context: undefined,
+      sni: { 'other.localhost': other },
+    });
+    // By IP address: neither sends a name. OpenSSL alone would say
+    // ERR_SSL_NO_SUITABLE_SIGNATURE_ALGORITHM (TLS 1.3) and ERR_SSL_NO_SHARED_CIPHER (TLS 1.2).
+    const byIp = new tls.Client(scheduler, endpoint, trusting);
+    cleanups.push(() => byIp.close());
+    expect(await byIp.connect({ timeout: 15_000 })).not.toBe('connected');
+    await failed(1);
+    const nodeClient = nodeTlsConnect({
+      host: '127.0.0.1',
+      port: endpoint.port,
+      ca: certs.ca.cert,
+      maxVersion: 'TLSv1.2',
+    });
+    nodeClient.on('error', () => {});
+    cleanups.push(() => nodeClient.destroy());
+    const failures = await failed(2);
+    for (const f of failures) {
+      expect(f.status).toBe('contextRequired');
+      expect(f.code).toBe('ERR_CORO_TLS_CONTEXT_REQUIRED');
+      expect(f.message).toMatch(/no SNI name/);
+      expect(f.serverName).toBeUndefined();
+      expect(f.peerAddress?.ip.toString()).toBe('127.0.0.1');
+      expect((f.error as { code?: string } | undefined)?.code).toBe(
+        'ERR_CORO_TLS_CONTEXT_REQUIRED',
+      );
+    }
+    // What OpenSSL said is kept as the cause.
+    expect(failures.map((f) => (f.error?.cause as { code?: string } | undefined)?.code)).toEqual([
+      'ERR_SSL_NO_SUITABLE_SIGNATURE_ALGORITHM',
+      'ERR_SSL_NO_SHARED_CIPHER',
+    ]);
   });
 
   it('shutdown() wakes a pending accept with closed; later accepts get closed', async () => {
