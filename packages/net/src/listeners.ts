@@ -1,5 +1,6 @@
 import type { Server as NetServer } from 'node:net';
 import { InvalidArgumentError } from '@coro/task';
+import { InvalidAddressError } from './errors.ts';
 import { checkAcceptors, optionalBoolean } from './internal/options.ts';
 import { IoStatus } from './io-status.ts';
 import type { IpAddress } from './ip-address.ts';
@@ -31,8 +32,11 @@ export interface ListenersOptions {
    * caller's connection handlers attached, not yet listening. Called once per acceptor.
    */
   readonly create: () => NetServer;
-  /** Where and how to listen; checked at the call. */
-  readonly listen?: ListenOptions | undefined;
+  /**
+   * Where and how to listen, checked at the call: the options, or a `SocketAddress` (its
+   * address and port, with the other options at their defaults).
+   */
+  readonly listen?: ListenOptions | SocketAddress | undefined;
   /**
    * Called once, synchronously, if binding fails (with the status `ready()` then resolves
    * with): feed it to an `AcceptQueue`'s `fail()`.
@@ -45,6 +49,23 @@ function checkBacklog(backlog: unknown): number {
     throw new InvalidArgumentError(`backlog must be an integer ≥ 0, got ${String(backlog)}`);
   }
   return backlog;
+}
+
+/**
+ * The address and port `listen` names: a `SocketAddress`'s own, or `address` (default
+ * `'0.0.0.0'`) and `port` (default 0). An object with an `ip` looks like a SocketAddress but is
+ * not one of this package (another copy's, or a plain object): it is refused, since reading
+ * `address` from it would listen on every interface instead.
+ */
+function listenAddress(listen: ListenOptions | SocketAddress): SocketAddress {
+  if (listen instanceof SocketAddress) return listen;
+  if ('ip' in listen) {
+    throw new InvalidAddressError(
+      'listen options name the IP address `address`, not `ip`: pass { address, port }, or a ' +
+        'SocketAddress made by this copy of @coro/net',
+    );
+  }
+  return new SocketAddress(toIpAddress(listen.address ?? '0.0.0.0'), checkPort(listen.port ?? 0));
 }
 
 interface ExtrasWanted {
@@ -110,14 +131,15 @@ export class Listeners {
     if (typeof options.create !== 'function') {
       throw new InvalidArgumentError('Listeners: create must be a function');
     }
-    const given = options.listen ?? {};
-    if (given === null || typeof given !== 'object') {
+    const listenOption = options.listen ?? {};
+    if (listenOption === null || typeof listenOption !== 'object') {
       throw new InvalidArgumentError('Listeners: listen must be an object');
     }
-    const ip = toIpAddress(given.address ?? '0.0.0.0');
+    const address = listenAddress(listenOption);
+    const given: ListenOptions = listenOption instanceof SocketAddress ? {} : listenOption;
     const listen = {
-      host: ip.toString(),
-      port: checkPort(given.port ?? 0),
+      host: address.ip.toString(),
+      port: address.port,
       backlog: checkBacklog(given.backlog ?? 511),
       ipv6Only: optionalBoolean(given.ipv6Only, 'ipv6Only') ?? false,
       exclusive: true,

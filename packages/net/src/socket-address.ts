@@ -17,6 +17,12 @@ export function checkPort(port: unknown, where = 'port'): number {
 /** @internal An `IpAddress` from an `IpAddress` or its text. */
 export function toIpAddress(address: unknown): IpAddress {
   if (address instanceof IpAddress) return address;
+  if (address instanceof SocketAddress) {
+    throw new InvalidAddressError(
+      'address must be an IP address or its text, got a SocketAddress (whose port would be ' +
+        'lost): pass the SocketAddress itself in place of { address, port }, or its .ip',
+    );
+  }
   if (typeof address !== 'string') {
     throw new InvalidAddressError(
       `address must be an IP address or its text, got ${typeof address}`,
@@ -47,29 +53,50 @@ export class SocketAddress {
     this.port = checkPort(port);
   }
 
-  /** Parses `'ip:port'` or `'[ipv6]:port'`. */
+  /**
+   * Parses `'ip:port'` or `'[ipv6]:port'`. Bad text throws `InvalidAddressError` saying what
+   * is wrong: a missing port (`'[::1]'`, `'1.2.3.4:'`), a `'['` that no `']'` closes, an IPv6
+   * address without brackets, a port that is not a decimal integer in 0–65535.
+   */
   static parse(text: string): SocketAddress {
     if (typeof text !== 'string') {
       throw new InvalidAddressError(`a socket address is text, got ${typeof text}`);
     }
-    const colon = text.lastIndexOf(':');
-    if (colon < 0)
-      throw new InvalidAddressError(`no port in socket address ${JSON.stringify(text)}`);
-    let host = text.slice(0, colon);
-    const portText = text.slice(colon + 1);
-    if (host.startsWith('[')) {
-      if (!host.endsWith(']')) {
-        throw new InvalidAddressError(`unbalanced brackets in ${JSON.stringify(text)}`);
+    const quoted = JSON.stringify(text);
+    if (text === '') {
+      throw new InvalidAddressError('empty socket address: the form is ip:port or [ipv6]:port');
+    }
+    let host: string;
+    let portText: string | undefined;
+    if (text.startsWith('[')) {
+      // The bracket ends the address: its own colons are never the port's.
+      const close = text.indexOf(']');
+      if (close < 0) throw new InvalidAddressError(`no ']' closes the '[' in ${quoted}`);
+      host = text.slice(1, close);
+      const rest = text.slice(close + 1);
+      if (rest !== '' && !rest.startsWith(':')) {
+        throw new InvalidAddressError(`expected ':port' after ']' in ${quoted}`);
       }
-      host = host.slice(1, -1);
+      portText = rest === '' ? undefined : rest.slice(1);
       if (!host.includes(':')) {
-        throw new InvalidAddressError(`only IPv6 goes in brackets: ${JSON.stringify(text)}`);
+        throw new InvalidAddressError(`only IPv6 goes in brackets: ${quoted}`);
       }
-    } else if (host.includes(':')) {
-      throw new InvalidAddressError(`an IPv6 address needs brackets: ${JSON.stringify(text)}`);
+    } else {
+      const colon = text.lastIndexOf(':');
+      host = colon < 0 ? text : text.slice(0, colon);
+      portText = colon < 0 ? undefined : text.slice(colon + 1);
+      if (host.includes(':')) {
+        throw new InvalidAddressError(`an IPv6 address needs brackets, [ipv6]:port: ${quoted}`);
+      }
+    }
+    if (portText === undefined || portText === '') {
+      const form = text.startsWith('[') ? '[ipv6]:port' : 'ip:port';
+      throw new InvalidAddressError(
+        `missing port in socket address ${quoted}: the form is ${form}`,
+      );
     }
     if (!/^(0|[1-9]\d{0,4})$/.test(portText)) {
-      throw new InvalidAddressError(`invalid port in socket address ${JSON.stringify(text)}`);
+      throw new InvalidAddressError(`invalid port in socket address ${quoted}`);
     }
     return new SocketAddress(IpAddress.parse(host), checkPort(Number(portText)));
   }

@@ -1,7 +1,7 @@
 import { Socket } from 'node:net';
 import { InvalidArgumentError } from '@coro/task';
 import { describe, expect, it } from 'vitest';
-import { InvalidAddressError, SocketBusyError, tcp } from '../src/index.ts';
+import { InvalidAddressError, SocketAddress, SocketBusyError, tcp } from '../src/index.ts';
 import { connectPair, listen, makeScheduler, track } from './utils/net.ts';
 
 const badDurations = [-1, Number.NaN, '10', null, {}];
@@ -44,6 +44,25 @@ describe('bad input fails at the call', () => {
     expect(() => new tcp.Server(scheduler, 5 as never)).toThrow(InvalidArgumentError);
     expect(() => tcp.Client.from(scheduler, {} as never)).toThrow(InvalidArgumentError);
     expect(() => tcp.Server.from(scheduler, {} as never)).toThrow(InvalidArgumentError);
+  });
+
+  it('tcp.Server refuses an address it would not listen on as given', () => {
+    const scheduler = makeScheduler();
+    const given = new SocketAddress('127.0.0.1', 0);
+    // A SocketAddress as the address option: its port would be lost (pass it as the options).
+    expect(() => new tcp.Server(scheduler, { address: given as never })).toThrow(
+      InvalidAddressError,
+    );
+    expect(() => new tcp.Server(scheduler, { address: given as never })).toThrow(/SocketAddress/);
+    // Something shaped like a SocketAddress that is not one (another copy of this package,
+    // a plain object): `ip` is no option, and leaving it out would listen on 0.0.0.0.
+    for (const lookalike of [
+      { ip: given.ip, port: 0 },
+      { ip: '127.0.0.1', port: 0 },
+    ]) {
+      expect(() => new tcp.Server(scheduler, lookalike as never)).toThrow(InvalidAddressError);
+      expect(() => new tcp.Server(scheduler, lookalike as never)).toThrow(/ip/);
+    }
   });
 
   it('Client.from a socket that decodes what it reads (setEncoding)', async () => {

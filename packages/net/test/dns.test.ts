@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '@coro/task';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dns, InvalidAddressError } from '../src/index.ts';
 import { DnsStub } from './utils/dns-stub.ts';
@@ -122,6 +123,78 @@ describe('dns.Resolver against a stub server on 127.0.0.1', () => {
     const stopped = AbortSignal.abort();
     expect((await resolver.resolve('x.test', { signal: stopped })).status).toBe('cancelled');
     expect((await resolver.resolve('x.test', { timeout: 0 })).status).toBe('timeout');
+  });
+
+  it('refuses every malformed host name at the call; a well-formed one gets a status from the server', async () => {
+    const resolver = await start();
+    const label = (n: number, c = 'a') => c.repeat(n);
+    // 253 characters, the most a name can have (254 with the root's final dot).
+    const longest = `${label(63)}.${label(63, 'b')}.${label(63, 'c')}.${label(61, 'd')}`;
+    expect(longest.length).toBe(253);
+    const bad: [string, unknown][] = [
+      ['not text', 5],
+      ['not text', null],
+      ['not text', undefined],
+      ['not text', { toString: () => 'a.test' }],
+      ['empty', ''],
+      ['empty label', 'a..test'],
+      ['empty label', '.a.test'],
+      ['empty label', 'a.test..'],
+      ['empty label', '.'],
+      ['label over 63', `${label(64)}.test`],
+      ['name over 253', `${longest.slice(0, -1)}dd`],
+      ['name over 253', `${longest}d.`],
+      ['space', 'a b.test'],
+      ['tab', 'a\tb.test'],
+      ['slash', 'a/b.test'],
+      ['backslash', 'a\\b.test'],
+      ['NUL', 'a\0b.test'],
+      ['at sign', 'a@b.test'],
+      ['colon', 'a:b.test'],
+      ['brackets around a name', '[a.test]'],
+      ['unclosed bracket', '[::1'],
+      ['non-ASCII', 'bücher.test'],
+      ['hyphen first', '-a.test'],
+      ['hyphen last', 'a-.test'],
+      ['numeric last label', '999.1.1.1'],
+      ['numeric last label', '010.0.0.1'],
+      ['numeric last label', '1.2.3.4.5'],
+      ['numeric last label', '123'],
+    ];
+    for (const [why, name] of bad) {
+      const where = `${why}: ${JSON.stringify(name)}`;
+      let thrown: unknown;
+      try {
+        void resolver.resolve(name as string);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown, where).toBeInstanceOf(InvalidArgumentError);
+      expect((thrown as InvalidArgumentError).code, where).toBe('ERR_CORO_INVALID_ARGUMENT');
+      expect((thrown as Error).message, where).toMatch(/host name/);
+    }
+    expect(() => resolver.resolve('bücher.test')).toThrow(/domainToASCII/);
+    // None of them reached the server.
+    expect(stub!.queries.size).toBe(0);
+
+    // Names at the limits, underscores, punycode, any case and a final dot are names: the
+    // server's answer is the status.
+    const good: [string, dns.DnsStatus][] = [
+      [`${label(63)}.test`, 'notFound'],
+      [longest, 'notFound'],
+      [`${longest}.`, 'notFound'],
+      ['_service.a.test', 'notFound'],
+      ['under_score.test', 'notFound'],
+      ['xn--bcher-kva.test', 'notFound'],
+      ['a-b.test', 'notFound'],
+      ['1.2.3.test', 'notFound'],
+      ['A.Test', 'ok'],
+      ['a.test.', 'ok'],
+    ];
+    for (const [name, status] of good) {
+      expect((await resolver.resolve(name, { family: 'ipv4' })).status, name).toBe(status);
+    }
+    expect(stub!.queries.size).toBeGreaterThan(0);
   });
 
   it('throws for bad input at the call', () => {

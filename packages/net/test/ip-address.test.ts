@@ -218,6 +218,35 @@ describe('SocketAddress', () => {
     );
   });
 
+  it('says what is wrong with bad text: a missing port, an unclosed bracket, missing brackets', () => {
+    const messageOf = (text: string): string => {
+      try {
+        SocketAddress.parse(text);
+      } catch (error) {
+        expect(error, text).toBeInstanceOf(InvalidAddressError);
+        return (error as Error).message;
+      }
+      throw new Error(`${text} parsed`);
+    };
+    // No port at all, or a colon with nothing after it: each says the port is missing, and
+    // the bracketed forms say nothing about brackets (they are balanced).
+    for (const text of ['[::1]', '[::1]:', '[fe80::1%eth0]', '1.2.3.4', '1.2.3.4:']) {
+      const message = messageOf(text);
+      expect(message, text).toMatch(/missing port/);
+      expect(message, text).not.toMatch(/bracket/);
+      expect(message, text).toContain(JSON.stringify(text));
+    }
+    expect(messageOf('[::1]')).toContain('[ipv6]:port');
+    expect(messageOf('1.2.3.4')).toContain('ip:port');
+    expect(messageOf('[::1')).toMatch(/no '\]' closes/);
+    expect(messageOf('[::1:80')).toMatch(/no '\]' closes/);
+    expect(messageOf('[::1]80')).toMatch(/':port' after '\]'/);
+    expect(messageOf('::1:80')).toMatch(/needs brackets/);
+    expect(messageOf('[127.0.0.1]:80')).toMatch(/only IPv6/);
+    expect(messageOf('1.2.3.4:08')).toMatch(/invalid port/);
+    expect(messageOf('')).toMatch(/empty/);
+  });
+
   it('round-trips text → SocketAddress → text (property)', () => {
     const ip = fc.oneof(
       fc.uint8Array({ minLength: 4, maxLength: 4 }),

@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server as NetServer, Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { task } from '@coro/task';
-import { describe, expect, it } from 'vitest';
-import { IoStatus, SocketAddress, tcp } from '../src/index.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { IoStatus, IpAddress, SocketAddress, tcp } from '../src/index.ts';
 import {
   connectPair,
   echo,
@@ -251,13 +251,66 @@ describe('tcp.Client and tcp.Server', () => {
         const [status] = await track(accepted.value).readSome(Buffer.alloc(1), { timeout: 5000 });
         expect(['closed', 'connectionReset'], end).toContain(status.kind);
       }
-      // The client may connect again.
-      expect(await client.connect({ timeout: 10_000 }), end).toBe('connected');
-      const peer = await server.accept({ timeout: 10_000 });
-      expect(peer.ok).toBe(true);
-      if (peer.ok) track(peer.value);
-      client.close();
+      // The client is closed for good: a later connect() is cancelled too, and reaches nobody
+      // (a connect ended by its own signal may be retried: see the test after this one).
+      expect(await client.connect({ timeout: 10_000 }), end).toBe('cancelled');
+      expect(client.socket, end).toBeUndefined();
+      const later = await server.accept({ timeout: 50 });
+      expect(!later.ok && later.error.kind, end).toBe('timeout');
     }
+  });
+
+  it('connect() after close(), reset() or dispose resolves cancelled at once and opens no socket', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const endpoint = { address: '127.0.0.1', port: server.port };
+    const opened = vi.spyOn(Socket.prototype, 'connect');
+    try {
+      for (const end of ['close', 'reset', 'dispose'] as const) {
+        for (const connectedFirst of [false, true]) {
+          const where = `${end}, ${connectedFirst ? 'after a connection' : 'never connected'}`;
+          const client = track(new tcp.Client(scheduler, endpoint));
+          if (connectedFirst) {
+            const [connected, accepted] = await Promise.all([
+              client.connect({ timeout: 10_000 }),
+              server.accept({ timeout: 10_000 }),
+            ]);
+            expect(connected, where).toBe('connected');
+            if (accepted.ok) track(accepted.value);
+          }
+          const socket = client.socket;
+          if (end === 'dispose') await client[Symbol.asyncDispose]();
+          else client[end]();
+          opened.mockClear();
+          expect(await client.connect({ timeout: 10_000 }), where).toBe('cancelled');
+          expect(await client.connect(), where).toBe('cancelled');
+          expect(client.connectError, where).toBe(IoStatus.closed);
+          expect(opened, where).not.toHaveBeenCalled();
+          expect(client.isConnected, where).toBe(false);
+          expect(client.socket, where).toBe(socket);
+          expect(scheduler.isEmpty, where).toBe(true);
+          // Nothing reached the listener.
+          const accepted = await server.accept({ timeout: 50 });
+          expect(!accepted.ok && accepted.error.kind, where).toBe('timeout');
+        }
+      }
+    } finally {
+      opened.mockRestore();
+    }
+    // Bad input still throws first.
+    const closed = track(new tcp.Client(scheduler, endpoint));
+    closed.close();
+    expect(() => closed.connect({ timeout: -1 })).toThrow(/timeout/);
+    // A connect that failed or was stopped by its own signal is no close(): it may be retried.
+    const stopped = track(new tcp.Client(scheduler, endpoint));
+    expect(await stopped.connect({ signal: AbortSignal.abort() })).toBe('cancelled');
+    const controller = new AbortController();
+    const pending = stopped.connect({ signal: controller.signal, timeout: 10_000 });
+    controller.abort();
+    expect(await pending).toBe('cancelled');
+    expect(await stopped.connect({ timeout: 10_000 })).toBe('connected');
+    const peer = await server.accept({ timeout: 10_000 });
+    if (peer.ok) track(peer.value);
   });
 
   it('reports a refused connection', async () => {
@@ -682,6 +735,37 @@ describe('tcp.Client and tcp.Server', () => {
     expect(status.errno).toBe('EADDRINUSE');
     const accepted = await second.accept();
     expect(!accepted.ok && accepted.error.errno).toBe('EADDRINUSE');
+  });
+
+  it('listens on the address it is given, in every form it takes (127.0.0.1 and ::1)', async () => {
+    const scheduler = makeScheduler();
+    for (const text of ['127.0.0.1', '::1']) {
+      const ip = IpAddress.parse(text);
+      const forms: [string, tcp.ServerOptions | SocketAddress][] = [
+        ['SocketAddress', new SocketAddress(ip, 0)],
+        ['{ address: IpAddress }', { address: ip }],
+        ['{ address: text }', { address: text }],
+      ];
+      for (const [form, options] of forms) {
+        const where = `${text}, ${form}`;
+        const server = track(new tcp.Server(scheduler, options));
+        expect((await server.ready()).isOk(), where).toBe(true);
+        expect(server.localAddress?.ip.equals(ip), `${where}: ${server.localAddress}`).toBe(true);
+        const client = track(new tcp.Client(scheduler, { address: ip, port: server.port }));
+        const [connected, accepted] = await Promise.all([
+          client.connect({ timeout: 10_000 }),
+          server.accept({ timeout: 10_000 }),
+        ]);
+        expect(connected, where).toBe('connected');
+        if (accepted.ok) track(accepted.value);
+        server.close();
+      }
+    }
+    // And the port of a SocketAddress, not an ephemeral one.
+    const given = new SocketAddress('127.0.0.1', await freePort(scheduler));
+    const server = track(new tcp.Server(scheduler, given));
+    expect((await server.ready()).isOk()).toBe(true);
+    expect(server.localAddress?.equals(given), String(server.localAddress)).toBe(true);
   });
 
   it('serves accepted sockets in readable mode on request', async () => {

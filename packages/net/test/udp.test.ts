@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { InvalidAddressError, IoStatus, SocketAddress, udp } from '../src/index.ts';
 import { makeScheduler, track } from './utils/net.ts';
@@ -175,6 +177,38 @@ describe('udp.Peer', () => {
     peer.close();
     expect(await within(peer.ready())).toBe(IoStatus.closed);
     expect(peer.localAddress).toBeUndefined();
+  });
+
+  it('sendTo an IPv6 zone that names no interface is EINVAL, as for tcp connect; a known zone sends', async () => {
+    const scheduler = makeScheduler();
+    const receiver = await boundPeer(scheduler, '::1');
+    const port = receiver.localAddress!.port;
+    // libuv alone would drop a zone it cannot resolve (a numeric one on Linux too) and send
+    // through whichever interface it picks: the datagram would arrive, and sendTo say ok.
+    for (const sender of [await boundPeer(scheduler, '::1'), track(new udp.Peer(scheduler))]) {
+      for (const address of ['::1%nosuchif0', '::1%4000000000']) {
+        const status = await sender.sendTo({ address, port }, Buffer.from('stray'));
+        expect(status.kind, address).toBe('native');
+        expect(status.errno, address).toBe('EINVAL');
+      }
+    }
+    expect((await receiver.recvFrom(Buffer.alloc(8), { timeout: 200 }))[0].kind).toBe('timeout');
+    // A zone that names an interface of this host, by name or by index, is passed on.
+    const loopback = Object.entries(networkInterfaces()).find(([, entries]) =>
+      entries?.some((e) => e.address === '::1'),
+    )?.[0];
+    expect(loopback).toBeDefined();
+    const zones = [loopback!];
+    if (existsSync(`/sys/class/net/${loopback}/ifindex`)) {
+      zones.push(readFileSync(`/sys/class/net/${loopback}/ifindex`, 'utf8').trim());
+    }
+    const sender = await boundPeer(scheduler, '::1');
+    for (const zone of zones) {
+      const address = `::1%${zone}`;
+      expect(await sender.sendTo({ address, port }, Buffer.from(zone)), address).toBe(IoStatus.ok);
+      const [status, , view] = await receiver.recvFrom(Buffer.alloc(16), { timeout: 10_000 });
+      expect(status.isOk() && Buffer.from(view).toString(), address).toBe(zone);
+    }
   });
 
   it("a peer bound to '::' sends to IPv4 addresses from its own port", async () => {

@@ -112,13 +112,55 @@ function checkCount(value: unknown, name: string): number {
   return value;
 }
 
-function checkName(host: unknown): string {
-  if (typeof host !== 'string' || host.length === 0 || host.length > 253) {
-    throw new InvalidArgumentError(`a host name is 1–253 characters, got ${String(host)}`);
+// One label of a host name (RFC 1123), with the underscores that real names carry
+// (`_dmarc`, hosts named before the rule): ASCII letters, digits and '_', and '-' inside.
+const hostLabel = /^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/;
+
+/**
+ * `host` as an IP literal (`'192.0.2.1'`, `'::1'`, `'[::1]'`), or checked as a host name:
+ * anything else throws `InvalidArgumentError` here, at the call, so that a name no name server
+ * could hold never becomes a query (c-ares refused some with EBADNAME, and sent others).
+ */
+function checkHost(host: unknown): IpAddress | undefined {
+  if (typeof host !== 'string') {
+    throw new InvalidArgumentError(`a host name is text, got ${typeof host}`);
   }
-  if (/[\s/\\]/.test(host))
-    throw new InvalidArgumentError(`not a host name: ${JSON.stringify(host)}`);
-  return host;
+  if (host.length === 0) {
+    throw new InvalidArgumentError('a host name is 1–253 characters, got an empty string');
+  }
+  const literal = IpAddress.tryParse(
+    host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host,
+  );
+  if (literal !== undefined) return literal;
+  const quoted = JSON.stringify(host);
+  const fail = (why: string): never => {
+    throw new InvalidArgumentError(`not a host name (${why}): ${quoted}`);
+  };
+  if (/[\u0080-\uffff]/.test(host)) {
+    fail('not ASCII: convert an internationalized name with url.domainToASCII() first');
+  }
+  // One final dot names the root: 'example.com.' is 'example.com', fully qualified.
+  const name = host.endsWith('.') ? host.slice(0, -1) : host;
+  if (name.length > 253) fail(`${name.length} characters; at most 253, or 254 with a final dot`);
+  const labels = name.split('.');
+  for (const label of labels) {
+    if (label.length === 0) fail('an empty label');
+    if (label.length > 63) fail(`a label of ${label.length} characters; at most 63`);
+    if (!hostLabel.test(label)) {
+      const edge = /^-|-$/.test(label) && /^[A-Za-z0-9_-]+$/.test(label);
+      fail(
+        edge
+          ? `label ${JSON.stringify(label)} starts or ends with '-'`
+          : `label ${JSON.stringify(label)} holds a character other than ASCII letters, digits, '_' and '-'`,
+      );
+    }
+  }
+  // RFC 3696: a top-level label is never all digits. Such a name is an IPv4 address mistyped
+  // ('999.1.1.1', '010.0.0.1'), which a name server would only answer NXDOMAIN for.
+  if (/^[0-9]+$/.test(labels[labels.length - 1]!)) {
+    fail('its last label is all digits, and it is no IPv4 address (a.b.c.d, each 0–255)');
+  }
+  return undefined;
 }
 
 /**
@@ -178,9 +220,14 @@ export class Resolver {
     return this.#servers?.slice() ?? new AresResolver().getServers();
   }
 
-  /** Looks `host` up; see `DnsStatus` for the outcomes. */
+  /**
+   * Looks `host` up; see `DnsStatus` for the outcomes, none of which is thrown. What is not an
+   * IP literal nor a host name (an empty label, a label over 63 characters or a name over 253,
+   * characters other than ASCII letters, digits, `_` and inner `-`, an all-digit last label),
+   * like a bad option, throws `InvalidArgumentError` at the call: no query is sent for it.
+   */
   resolve(host: string, options?: ResolveOptions): Promise<DnsResult> {
-    const name = checkName(host);
+    const literal = checkHost(host);
     const { signal, timeout } = readOptions(options);
     const family = options?.family ?? 'any';
     if (family !== 'ipv4' && family !== 'ipv6' && family !== 'any') {
@@ -188,16 +235,13 @@ export class Resolver {
         `family must be 'ipv4', 'ipv6' or 'any', got ${String(family)}`,
       );
     }
-    const literal = IpAddress.tryParse(
-      name.startsWith('[') && name.endsWith(']') ? name.slice(1, -1) : name,
-    );
     if (literal !== undefined) {
       const fits = family === 'any' || family === literal.family;
       return Promise.resolve(
         fits ? { status: 'ok', addresses: [literal] } : { status: 'noData', addresses: [] },
       );
     }
-    if (name.toLowerCase() === 'localhost' || name.toLowerCase() === 'localhost.') {
+    if (host.toLowerCase() === 'localhost' || host.toLowerCase() === 'localhost.') {
       const addresses = [];
       if (family !== 'ipv6') addresses.push(IpAddress.ipv4Loopback);
       if (family !== 'ipv4') addresses.push(IpAddress.ipv6Loopback);
@@ -259,8 +303,8 @@ export class Resolver {
           }
           done(lookup);
         };
-        if (v6) channel.resolve6(name, answered);
-        else channel.resolve4(name, answered);
+        if (v6) channel.resolve6(host, answered);
+        else channel.resolve4(host, answered);
       };
       if (family !== 'ipv6') query(false);
       if (family !== 'ipv4') query(true);

@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
+import { IoStatus } from '../io-status.ts';
 import type { IpAddress } from '../ip-address.ts';
 
 /**
- * @internal The host text Node.js needs to connect to `ip`, or `undefined` when its zone names
- * no interface of this host. libuv resolves a zone with `if_nametoindex` alone and silently
- * drops one it cannot resolve (a numeric zone on Linux too), then connects a link-local address
- * through whichever interface it picks: a zone is therefore checked here, and an index is
- * turned into its interface's name.
+ * @internal The host text Node.js needs to connect (TCP) or send (UDP) to `ip`, or `undefined`
+ * when its zone names no interface of this host. libuv resolves a zone with `if_nametoindex`
+ * alone and silently drops one it cannot resolve (a numeric zone on Linux too), then reaches a
+ * link-local address through whichever interface it picks: a zone is therefore checked here,
+ * and an index is turned into its interface's name.
  */
 export function connectHost(ip: IpAddress): string | undefined {
   const text = ip.toString();
@@ -30,6 +31,13 @@ export function connectHost(ip: IpAddress): string | undefined {
     name = zone;
   }
   return name === undefined ? undefined : `${text.slice(0, text.lastIndexOf('%'))}%${name}`;
+}
+
+/** @internal The status of a call whose address has a zone `connectHost` found no interface for. */
+export function unknownZoneStatus(): IoStatus {
+  return IoStatus.fromError(
+    Object.assign(new Error('the zone names no interface of this host'), { code: 'EINVAL' }),
+  );
 }
 
 // Linux publishes every interface's index; elsewhere the IPv6 entries' scope ids are used.

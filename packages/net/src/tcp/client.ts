@@ -27,7 +27,8 @@ export type { ReadResult, WriteResult } from '../internal/channel.ts';
  * - `invalidAddress`: no connection can go to that address: an IPv6 zone that names no
  *   interface of this host (`EINVAL`, nothing is sent), a multicast or broadcast address
  *   (`ENETUNREACH`), or the OS refused it (`EADDRNOTAVAIL`, `EINVAL`, `EAFNOSUPPORT`).
- * - `cancelled`: the `signal` stopped.
+ * - `cancelled`: the `signal` stopped, or the client is closed: `close()`, `reset()` or dispose
+ *   came during the connect or before it (then `connectError` is `closed`; no socket is opened).
  * - `error`: anything else; `client.connectError` holds the reason (an `IoStatus` with errno).
  */
 export type ConnectStatus =
@@ -75,6 +76,8 @@ export class Client implements AsyncDisposable {
   readonly #remote: SocketAddress | undefined;
   #channel: Channel | undefined;
   #connecting = false;
+  // Set by close(), reset() and dispose: a closed client does not connect again.
+  #closed = false;
   // The pending connect()'s socket and what ends the call: close(), reset() and dispose end a
   // connect that is still pending (else it would connect after them, and stay connected).
   #pendingConnect: { socket: Socket; cancel: () => void } | undefined;
@@ -209,7 +212,8 @@ export class Client implements AsyncDisposable {
   /**
    * Connects to the constructor's address. Resolves with a `ConnectStatus`; never throws for
    * network outcomes. A client that is connected resolves `'connected'` at once; after a
-   * failure, `connect()` may be called again.
+   * failure, `connect()` may be called again. After `close()`, `reset()` or dispose it
+   * resolves `'cancelled'` at once, with `connectError` `closed`, and opens no socket.
    */
   connect(options?: WaitOptions): Promise<ConnectStatus> {
     const { signal, timeout } = readOptions(options);
@@ -218,6 +222,10 @@ export class Client implements AsyncDisposable {
       throw new InvalidArgumentError('this client wraps a socket: there is nothing to connect to');
     }
     if (this.#connecting) throw new SocketBusyError('connect() is already pending');
+    if (this.#closed) {
+      this.#connectError = IoStatus.closed;
+      return Promise.resolve('cancelled');
+    }
     if (this.isConnected) return Promise.resolve('connected');
     const host = connectHost(remote.ip);
     if (host === undefined) {
@@ -382,18 +390,20 @@ export class Client implements AsyncDisposable {
 
   /**
    * Closes the connection at once; pending calls resolve with `closed` (a pending `connect()`
-   * with `cancelled`).
+   * with `cancelled`, and so does every later one).
    */
   close(): void {
+    this.#closed = true;
     this.#pendingConnect?.cancel();
     this.#channel?.close();
   }
 
   /**
    * Aborts the connection: the peer gets a RST (`connectionReset`). A pending `connect()`
-   * resolves `cancelled`.
+   * resolves `cancelled`, and so does every later one.
    */
   reset(): void {
+    this.#closed = true;
     this.#pendingConnect?.cancel();
     this.#channel?.reset();
   }
@@ -417,6 +427,7 @@ export class Client implements AsyncDisposable {
 
   /** Closes and waits until the socket's handle is released. */
   async [Symbol.asyncDispose](): Promise<void> {
+    this.#closed = true;
     const pending = this.#pendingConnect;
     if (pending !== undefined) {
       pending.cancel();

@@ -7,7 +7,7 @@ import type { Channel } from '../internal/channel.ts';
 import { checkScheduler, optionalBoolean } from '../internal/options.ts';
 import type { IoStatus } from '../io-status.ts';
 import { type ListenOptions, Listeners } from '../listeners.ts';
-import type { SocketAddress } from '../socket-address.ts';
+import { SocketAddress } from '../socket-address.ts';
 import { type Client, wrapChannel } from './client.ts';
 
 /**
@@ -46,8 +46,11 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
   readonly #accepts: AcceptQueue<Channel, Client>;
   #shutdown = false;
 
-  /** Listens on `options.address`:`options.port`. Bad options throw at the call. */
-  constructor(scheduler: IoScheduler, options: ServerOptions = {}) {
+  /**
+   * Listens on `options.address`:`options.port`, or on a `SocketAddress`'s address and port
+   * (the other options at their defaults). Bad options throw at the call.
+   */
+  constructor(scheduler: IoScheduler, options: ServerOptions | SocketAddress = {}) {
     this.#scheduler = checkScheduler(scheduler, 'tcp.Server');
     this.#accepts = new AcceptQueue(scheduler, {
       deliver: (channel: Channel) => {
@@ -57,10 +60,11 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
       discard: (channel: Channel) => channel.close(),
     });
     if (options === null || typeof options !== 'object') {
-      throw new InvalidArgumentError('tcp.Server options must be an object');
+      throw new InvalidArgumentError('tcp.Server options must be an object or a SocketAddress');
     }
-    this.#noDelay = optionalBoolean(options.noDelay, 'noDelay') ?? false;
-    const readMode = options.readMode ?? 'auto';
+    const settings: ServerOptions = options instanceof SocketAddress ? {} : options;
+    this.#noDelay = optionalBoolean(settings.noDelay, 'noDelay') ?? false;
+    const readMode = settings.readMode ?? 'auto';
     if (readMode !== 'auto' && readMode !== 'readable') {
       throw new InvalidArgumentError(
         `readMode must be 'auto' or 'readable', got ${String(readMode)}`,

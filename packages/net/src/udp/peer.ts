@@ -9,6 +9,7 @@ import {
 } from '@coro/task';
 import { SocketBusyError } from '../errors.ts';
 import { checkBuffer, checkScheduler, readOptions } from '../internal/options.ts';
+import { connectHost, unknownZoneStatus } from '../internal/zone.ts';
 import { IoStatus } from '../io-status.ts';
 import { type IpFamily, IpAddress } from '../ip-address.ts';
 import { checkPort, type Endpoint, SocketAddress, toIpAddress } from '../socket-address.ts';
@@ -221,19 +222,25 @@ export class Peer implements AsyncDisposable, AsyncIterable<Datagram> {
 
   /**
    * Sends one datagram to `to`; resolves when Node.js is done with the bytes: `ok`,
-   * `messageTooBig`, `closed`, or the OS error. Never a partial send.
+   * `messageTooBig`, `closed`, or the OS error. Never a partial send. An IPv6 zone that names
+   * no interface of this host resolves `native(EINVAL)` without sending (a numeric zone is
+   * turned into its interface's name), as `tcp.Client.connect()` answers `invalidAddress`.
    */
   sendTo(to: Endpoint, bytes: Uint8Array, options?: WaitOptions): Promise<IoStatus> {
     const target = SocketAddress.from(to);
     checkBuffer(bytes, 'sendTo');
     const { signal, timeout } = readOptions(options);
     if (this.#closed) return Promise.resolve(IoStatus.closed);
+    // A zone libuv cannot resolve would be dropped, and the datagram sent through whichever
+    // interface the kernel picks: say EINVAL instead, as tcp.Client's connect() does.
+    const host = connectHost(target.ip);
+    if (host === undefined) return Promise.resolve(unknownZoneStatus());
     if (isStopRequested(signal)) return Promise.resolve(IoStatus.cancelled);
     // A peer bound to '::' receives IPv4 on that socket (as mapped addresses) and answers from
     // it too: a second, udp4 socket would send from another, ephemeral port.
     const viaDualStack = this.#dualStack && target.family === 'ipv4';
     const socket = viaDualStack ? this.#boundSocket! : this.#socketFor(target.family);
-    const address = viaDualStack ? `::ffff:${target.ip}` : target.ip.toString();
+    const address = viaDualStack ? `::ffff:${host}` : host;
     if (socket === this.#boundSocket && this.#bindError !== undefined) {
       return Promise.resolve(this.#bindError);
     }
