@@ -2,6 +2,7 @@ import type { Server as NetServer } from 'node:net';
 import { InvalidArgumentError } from '@coro/task';
 import { InvalidAddressError } from './errors.ts';
 import { checkAcceptors, optionalBoolean } from './internal/options.ts';
+import { connectHost } from './internal/zone.ts';
 import { IoStatus } from './io-status.ts';
 import type { IpAddress } from './ip-address.ts';
 import { checkPort, SocketAddress, toIpAddress } from './socket-address.ts';
@@ -137,8 +138,10 @@ export class Listeners {
     }
     const address = listenAddress(listenOption);
     const given: ListenOptions = listenOption instanceof SocketAddress ? {} : listenOption;
+    // libuv would drop a zone that names no interface and listen on the bare address.
+    const host = connectHost(address.ip);
     const listen = {
-      host: address.ip.toString(),
+      host: host ?? address.ip.toString(),
       port: address.port,
       backlog: checkBacklog(given.backlog ?? 511),
       ipv6Only: optionalBoolean(given.ipv6Only, 'ipv6Only') ?? false,
@@ -155,6 +158,15 @@ export class Listeners {
     this.#ready = new Promise((resolve) => (this.#resolveReady = resolve));
     this.#primary = options.create();
     this.#watch(this.#primary);
+    if (host === undefined) {
+      // Reported as a failed listen would be: after the call, through ready() and onFailure.
+      const error = Object.assign(
+        new Error(`listen EINVAL: the zone of ${address.ip} names no interface of this host`),
+        { code: 'EINVAL', syscall: 'listen' },
+      );
+      process.nextTick(() => this.#onError(error));
+      return;
+    }
     if (acceptors === 1) {
       this.#primary.listen({ ...listen, reusePort: reusePort === true });
       return;

@@ -1,7 +1,7 @@
 import { Socket } from 'node:net';
 import { InvalidArgumentError } from '@coro/task';
 import { describe, expect, it } from 'vitest';
-import { InvalidAddressError, SocketAddress, SocketBusyError, tcp } from '../src/index.ts';
+import { InvalidAddressError, SocketAddress, SocketBusyError, tcp, udp } from '../src/index.ts';
 import { connectPair, listen, makeScheduler, track } from './utils/net.ts';
 
 const badDurations = [-1, Number.NaN, '10', null, {}];
@@ -62,6 +62,20 @@ describe('bad input fails at the call', () => {
     ]) {
       expect(() => new tcp.Server(scheduler, lookalike as never)).toThrow(InvalidAddressError);
       expect(() => new tcp.Server(scheduler, lookalike as never)).toThrow(/ip/);
+    }
+  });
+
+  it('udp.Peer refuses an address it would not bind as given', () => {
+    const scheduler = makeScheduler();
+    const given = new SocketAddress('127.0.0.1', 0);
+    expect(() => new udp.Peer(scheduler, { address: given as never })).toThrow(InvalidAddressError);
+    // Shaped like a SocketAddress but not one: leaving `ip` out would bind 0.0.0.0.
+    for (const lookalike of [
+      { ip: given.ip, port: 0 },
+      { ip: '127.0.0.1', port: 0 },
+    ]) {
+      expect(() => new udp.Peer(scheduler, lookalike as never)).toThrow(InvalidAddressError);
+      expect(() => new udp.Peer(scheduler, lookalike as never)).toThrow(/ip/);
     }
   });
 

@@ -737,6 +737,20 @@ describe('tcp.Client and tcp.Server', () => {
     expect(!accepted.ok && accepted.error.errno).toBe('EADDRINUSE');
   });
 
+  it('a listener on an IPv6 zone that names no interface fails with EINVAL, binding nothing', async () => {
+    const scheduler = makeScheduler();
+    // libuv alone would drop the zone and listen on ::1 (a numeric zone on Linux too).
+    for (const address of ['::1%nosuchif0', '::1%4000000000']) {
+      const server = track(new tcp.Server(scheduler, { address, port: 0 }));
+      const status = await server.ready();
+      expect(status.kind, address).toBe('native');
+      expect(status.errno, address).toBe('EINVAL');
+      expect(server.localAddress, address).toBeUndefined();
+      const accepted = await server.accept({ timeout: 1000 });
+      expect(!accepted.ok && accepted.error.errno, address).toBe('EINVAL');
+    }
+  });
+
   it('listens on the address it is given, in every form it takes (127.0.0.1 and ::1)', async () => {
     const scheduler = makeScheduler();
     for (const text of ['127.0.0.1', '::1']) {

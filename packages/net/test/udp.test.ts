@@ -211,6 +211,21 @@ describe('udp.Peer', () => {
     }
   });
 
+  it('a peer bound to an IPv6 zone that names no interface fails with EINVAL, binding nothing', async () => {
+    const scheduler = makeScheduler();
+    for (const address of ['::1%nosuchif0', '::1%4000000000']) {
+      const peer = track(new udp.Peer(scheduler, { address, port: 0 }));
+      const status = await peer.ready();
+      expect(status.kind, address).toBe('native');
+      expect(status.errno, address).toBe('EINVAL');
+      expect(peer.localAddress, address).toBeUndefined();
+      const [received] = await peer.recvFrom(Buffer.alloc(8), { timeout: 1000 });
+      expect(received.errno, address).toBe('EINVAL');
+      const sent = await peer.sendTo({ address: '::1', port: 9 }, Buffer.from('x'));
+      expect(sent.errno, address).toBe('EINVAL');
+    }
+  });
+
   it("a peer bound to '::' sends to IPv4 addresses from its own port", async () => {
     const scheduler = makeScheduler();
     const dual = await boundPeer(scheduler, '::');

@@ -7,7 +7,7 @@ import {
   type StopRegistration,
   type WaitOptions,
 } from '@coro/task';
-import { SocketBusyError } from '../errors.ts';
+import { InvalidAddressError, SocketBusyError } from '../errors.ts';
 import { checkBuffer, checkScheduler, readOptions } from '../internal/options.ts';
 import { connectHost, unknownZoneStatus } from '../internal/zone.ts';
 import { IoStatus } from '../io-status.ts';
@@ -99,6 +99,14 @@ export class Peer implements AsyncDisposable, AsyncIterable<Datagram> {
     if (options === null || typeof options !== 'object') {
       throw new InvalidArgumentError('udp.Peer options must be an object or a SocketAddress');
     }
+    if (!(options instanceof SocketAddress) && 'ip' in options) {
+      // Shaped like a SocketAddress (another copy's, or a plain object) but not one: read as
+      // options, it would bind 0.0.0.0.
+      throw new InvalidAddressError(
+        'udp.Peer options name the IP address `address`, not `ip`: pass { address, port }, ' +
+          'or a SocketAddress made by this copy of @coro/net',
+      );
+    }
     const endpoint =
       options instanceof SocketAddress
         ? options
@@ -121,6 +129,16 @@ export class Peer implements AsyncDisposable, AsyncIterable<Datagram> {
     const socket = this.#socketFor(endpoint.family);
     this.#boundSocket = socket;
     this.#dualStack = endpoint.family === 'ipv6' && endpoint.ip.isUnspecified;
+    // libuv would drop a zone that names no interface and bind the bare address: the bind
+    // fails here instead, as one the OS refused would (the socket stays unbound).
+    const host = connectHost(endpoint.ip);
+    if (host === undefined) {
+      const status = unknownZoneStatus();
+      this.#bindError = status;
+      this.#error = status;
+      this.#ready = Promise.resolve(status);
+      return;
+    }
     this.#ready = new Promise((resolve) => {
       this.#bindDone = resolve;
       const onError = (error: Error) => {
@@ -132,7 +150,7 @@ export class Peer implements AsyncDisposable, AsyncIterable<Datagram> {
         resolve(status);
       };
       socket.once('error', onError);
-      socket.bind({ address: endpoint.ip.toString(), port: endpoint.port, exclusive: true }, () => {
+      socket.bind({ address: host, port: endpoint.port, exclusive: true }, () => {
         socket.removeListener('error', onError);
         this.#bindDone = undefined;
         if (this.#closed) return; // ready() said closed already
