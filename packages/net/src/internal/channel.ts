@@ -133,6 +133,25 @@ function copyBytes(source: Buffer, n: number, target: Uint8Array, at: number): v
   for (let i = 0; i < n; i++) target[at + i] = source[i] as number;
 }
 
+/**
+ * The error of a call whose buffer was detached (transferred) or shrunk while the call was
+ * pending: it cannot go on, and what arrives meanwhile is kept for the next call.
+ */
+function detachedError(call: string): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `the buffer of a pending ${call} was detached (or shrunk) before the call completed: a ` +
+      'buffer must stay as it is until its call settles',
+  );
+}
+
+// A rejected promise for a pending call's resolver (which then rejects its own promise), marked
+// handled so that it is never reported on its own.
+function rejection(error: unknown): Promise<never> {
+  const promise = Promise.reject(error);
+  promise.catch(() => {});
+  return promise;
+}
+
 function clearGuards(waiter: Guards): void {
   waiter.timer?.cancel();
   waiter.registration?.unregister();
@@ -490,13 +509,18 @@ export class Channel {
   #onData(n: number): boolean {
     let taken = 0;
     let done = false;
+    let detached = false;
     if (this.#reading) {
       const buf = this.#readBuf;
       const filled = this.#readFilled;
-      taken = Math.min(n, buf.length - filled);
-      copyBytes(sharedReadBuffer, taken, buf, filled);
-      this.#readFilled = filled + taken;
-      done = filled + taken === buf.length || !this.#readExact;
+      // A pending read's buffer has room: no room means it was detached or shrunk meanwhile.
+      const room = buf.length - filled;
+      if (room > 0) {
+        taken = Math.min(n, room);
+        copyBytes(sharedReadBuffer, taken, buf, filled);
+        this.#readFilled = filled + taken;
+        done = filled + taken === buf.length || !this.#readExact;
+      } else detached = true;
     }
     if (taken < n) {
       // Aside into this connection's spare buffer, grown to the largest leftover seen and
@@ -512,7 +536,7 @@ export class Channel {
     }
     // Settled once the connection's state is complete: a coroutine resumes right here and may
     // read again (taking the leftover, which resumes reading) before this returns.
-    if (done) this.#settleRead(IoStatus.ok, true);
+    if (done || detached) this.#settleRead(IoStatus.ok, true, detached);
     if (this.#polling > 0) this.wakePollers();
     return this.#leftover === undefined;
   }
@@ -523,13 +547,17 @@ export class Channel {
     if (this.#closed) return;
     let offset = 0;
     let done = false;
+    let detached = false;
     if (this.#reading && this.#leftover === undefined) {
       const buf = this.#readBuf;
       const filled = this.#readFilled;
-      offset = Math.min(chunk.length, buf.length - filled);
-      copyBytes(chunk, offset, buf, filled);
-      this.#readFilled = filled + offset;
-      done = filled + offset === buf.length || !this.#readExact;
+      const room = buf.length - filled;
+      if (room > 0) {
+        offset = Math.min(chunk.length, room);
+        copyBytes(chunk, offset, buf, filled);
+        this.#readFilled = filled + offset;
+        done = filled + offset === buf.length || !this.#readExact;
+      } else detached = true;
     }
     if (offset < chunk.length) {
       const rest = offset === 0 ? chunk : chunk.subarray(offset);
@@ -542,13 +570,18 @@ export class Channel {
       }
     }
     // As in #onData: settled once the stash is complete (a coroutine resumes here).
-    if (done) this.#settleRead(IoStatus.ok, true);
+    if (done || detached) this.#settleRead(IoStatus.ok, true, detached);
     if (this.#polling > 0) this.wakePollers();
   };
 
   /** The pending read takes what is here; settled if that completes it, or it cannot be. */
   #feed(): void {
     const buf = this.#readBuf;
+    if (buf.length <= this.#readFilled) {
+      // Detached or shrunk while pending (see #settleRead).
+      this.#settleRead(IoStatus.ok, false, true);
+      return;
+    }
     const filled = (this.#readFilled = this.#take(buf, this.#readFilled));
     if (filled === buf.length || (filled > 0 && !this.#readExact)) {
       this.#settleRead(IoStatus.ok);
@@ -560,29 +593,58 @@ export class Channel {
 
   /**
    * Ends a pending read. A coroutine resumes in this call when `now` (the socket callback that
-   * completed the read), otherwise after the current job, as an awaiting caller would.
+   * completed the read), otherwise after the current job, as an awaiting caller would. A read
+   * whose buffer was found `detached` (or shrunk) fails with InvalidArgumentError instead.
    */
-  #settleRead(status: IoStatus, now = false): void {
+  #settleRead(status: IoStatus, now = false, detached = false): void {
     if (!this.#reading) return;
     this.#reading = false;
     if (this.#readTimer !== undefined || this.#readStop !== undefined) this.unguardRead();
     const rb = this.#readBuf;
     const rf = this.#readFilled;
-    let view = this.#view;
-    if (this.#viewOf !== rb || view.length !== rf) {
-      view = this.#view = rb.subarray(0, rf);
-      this.#viewOf = rb;
-    }
-    const result: ReadResult = [status, view];
     const continuation = this.#readContinuation;
     const resolve = this.#readResolve;
     // The read's fields are free before anyone resumes: the next read may start at once.
     this.#readBuf = empty;
     this.#readResolve = undefined;
     this.#readContinuation = undefined;
+    // A pending read's buffer is never empty and holds what was read into it: otherwise it was
+    // detached or shrunk meanwhile, and no view of it can be made.
+    const length = rb.length;
+    if (detached || length === 0 || length < rf) {
+      this.#failCall(
+        detachedError(this.#readExact ? 'readExact' : 'readSome'),
+        resolve,
+        continuation,
+        now,
+      );
+      return;
+    }
+    let view = this.#view;
+    if (this.#viewOf !== rb || view.length !== rf) {
+      view = this.#view = rb.subarray(0, rf);
+      this.#viewOf = rb;
+    }
+    const result: ReadResult = [status, view];
     if (continuation === undefined) (resolve as (result: ReadResult) => void)(result);
     else if (now) continuation.resume(result);
     else resumeSoon(continuation, result);
+  }
+
+  /** Fails a pending call's waiter with `error`: its promise rejects, a coroutine throws. */
+  #failCall<R>(
+    error: Error,
+    resolve: ((result: R) => void) | undefined,
+    continuation: Continuation<R> | undefined,
+    now: boolean,
+  ): void {
+    if (continuation === undefined) {
+      (resolve as (result: unknown) => void)(rejection(error));
+    } else if (now) {
+      continuation.fail(error);
+    } else {
+      queueMicrotask(() => continuation.fail(error));
+    }
   }
 
   private unguardRead(): void {
@@ -772,7 +834,8 @@ export class Channel {
     const bytes = writer.bytes;
     for (;;) {
       writer.offset = writer.end;
-      if (writer.offset === bytes.length || !writer.all) {
+      // `>`: bytes detached or shrunk meanwhile, which #settleWrite reports.
+      if (writer.offset >= bytes.length || !writer.all) {
         this.#settleWrite(writer, IoStatus.ok, true);
         return;
       }
@@ -811,25 +874,34 @@ export class Channel {
     this.#writer = undefined;
     clearGuards(writer);
     const bytes = writer.bytes;
-    const result: WriteResult = [
-      status,
-      writer.offset === bytes.length ? empty : bytes.subarray(writer.offset),
-    ];
+    // The chunk in flight is within the bytes, unless they were detached or shrunk meanwhile.
+    const detached = bytes.length < writer.end;
+    const result: WriteResult | undefined = detached
+      ? undefined
+      : [status, writer.offset === bytes.length ? empty : bytes.subarray(writer.offset)];
     const { continuation, resolve } = writer;
     writer.bytes = empty;
     writer.resolve = undefined;
     writer.continuation = undefined;
     if (this.#endAfterWrite) {
       // The shutdown() asked for while this write was pending. A write that failed leaves a
-      // socket that is gone, or about to be reset (a deadline or a stop): no FIN for it.
+      // socket that is gone, or about to be reset (a deadline or a stop): no FIN for it. One
+      // whose bytes were detached leaves the connection as it was.
       this.#endAfterWrite = false;
-      if (status === IoStatus.ok && !this.socket.destroyed) this.socket.end();
+      if ((status === IoStatus.ok || detached) && !this.socket.destroyed) this.socket.end();
     }
     // A poll for 'write' waits while a write is pending (`writeReady`), and nothing else would
     // wake it when that write is done: a direct write, or one under the stream's high-water
     // mark, never makes the stream emit 'drain'.
     if (this.#polling > 0) this.wakePollers();
-    if (continuation === undefined) (resolve as (result: WriteResult) => void)(result);
+    if (result === undefined) {
+      this.#failCall(
+        detachedError(writer.all ? 'writeAll' : 'writeSome'),
+        resolve,
+        continuation,
+        now,
+      );
+    } else if (continuation === undefined) (resolve as (result: WriteResult) => void)(result);
     else if (now) continuation.resume(result);
     else resumeSoon(continuation, result);
   }

@@ -35,7 +35,10 @@ export interface PeerOptions {
 
 interface Receiver {
   buf: Uint8Array;
+  // The buffer's length when the receive started: another one means it was detached.
+  length: number;
   resolve: (result: RecvFromResult) => void;
+  reject: (error: Error) => void;
   timer: ScheduledCall | undefined;
   registration: StopRegistration | undefined;
 }
@@ -212,8 +215,20 @@ export class Peer implements AsyncDisposable, AsyncIterable<Datagram> {
     const from = new SocketAddress(ip, info.port);
     const receiver = this.#receiver;
     if (receiver !== undefined) {
-      this.#deliver(receiver, from, data);
-      return;
+      if (receiver.buf.length === receiver.length) {
+        this.#deliver(receiver, from, data);
+        return;
+      }
+      // Its buffer was detached (or resized) while it waited: the receive fails, and the
+      // datagram waits in the queue for the next one.
+      this.#receiver = undefined;
+      clear(receiver);
+      receiver.reject(
+        new InvalidArgumentError(
+          'the buffer of a pending recvFrom was detached (or resized) before a datagram came: ' +
+            'a buffer must stay as it is until its call settles',
+        ),
+      );
     }
     if (this.#queue.length >= this.#maxQueued) {
       this.#dropped++;
@@ -307,10 +322,12 @@ export class Peer implements AsyncDisposable, AsyncIterable<Datagram> {
     if (this.#closed) return Promise.resolve([IoStatus.closed, undefined, emptyView]);
     if (isStopRequested(signal)) return Promise.resolve([IoStatus.cancelled, undefined, emptyView]);
     if (timeout === 0) return Promise.resolve([IoStatus.timeout, undefined, emptyView]);
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       const receiver: Receiver = {
         buf: buffer,
+        length: buffer.length,
         resolve,
+        reject,
         timer: undefined,
         registration: undefined,
       };
