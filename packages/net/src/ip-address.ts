@@ -1,5 +1,8 @@
 import { InvalidAddressError } from './errors.ts';
 
+// util.inspect's hook, by its registered name (no import of node:util).
+const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
+
 /** The address family of an `IpAddress` (libcoro's `domain_t`). */
 export type IpFamily = 'ipv4' | 'ipv6';
 
@@ -259,5 +262,10 @@ export class IpAddress {
   /** The canonical text, so that `JSON.stringify` writes the address. */
   toJSON(): string {
     return this.toString();
+  }
+
+  /** How `console.log` and `util.inspect` show it: `IpAddress(127.0.0.1)`. */
+  [inspectCustom](): string {
+    return `IpAddress(${this.toString()})`;
   }
 }

@@ -1,5 +1,9 @@
 import { InvalidAddressError } from './errors.ts';
 import { IpAddress, type IpFamily } from './ip-address.ts';
+import { describeValue } from './internal/options.ts';
+
+// util.inspect's hook, by its registered name (no import of node:util).
+const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
 
 /** What calls that take an endpoint accept: a `SocketAddress` or `{ address, port }`. */
 export type Endpoint =
@@ -9,7 +13,8 @@ export type Endpoint =
 /** @internal Checks a port: an integer in 0–65535. */
 export function checkPort(port: unknown, where = 'port'): number {
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new InvalidAddressError(`${where} must be an integer in 0–65535, got ${String(port)}`);
+    const got = typeof port === 'number' ? String(port) : describeValue(port);
+    throw new InvalidAddressError(`${where} must be an integer in 0–65535, got ${got}`);
   }
   return port === 0 ? 0 : port; // -0 as 0
 }
@@ -139,5 +144,10 @@ export class SocketAddress {
   /** The text form, so that `JSON.stringify` writes it. */
   toJSON(): string {
     return this.toString();
+  }
+
+  /** How `console.log` and `util.inspect` show it: `SocketAddress(127.0.0.1:8080)`. */
+  [inspectCustom](): string {
+    return `SocketAddress(${this.toString()})`;
   }
 }

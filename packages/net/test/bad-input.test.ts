@@ -65,6 +65,29 @@ describe('bad input fails at the call', () => {
     }
   });
 
+  it('a client that never connected refuses a bad poll op as a connected one does', () => {
+    const scheduler = makeScheduler();
+    const client = track(new tcp.Client(scheduler, { address: '127.0.0.1', port: 9 }));
+    for (const op of ['sideways', '', undefined, 1]) {
+      expect(() => client.poll(op as never)).toThrow(InvalidArgumentError);
+    }
+    client.close();
+    expect(() => client.poll('sideways' as never)).toThrow(InvalidArgumentError);
+  });
+
+  it('says what a bad argument was: a string port is quoted, a typed array named', () => {
+    const scheduler = makeScheduler();
+    expect(() => new tcp.Client(scheduler, { address: '127.0.0.1', port: '80' as never })).toThrow(
+      /got "80" \(a string\)/,
+    );
+    const client = track(new tcp.Client(scheduler, { address: '127.0.0.1', port: 9 }));
+    expect(() => client.readSome(new Uint16Array(4) as never)).toThrow(/got a Uint16Array/);
+    expect(() => client.writeAll(new DataView(new ArrayBuffer(2)) as never)).toThrow(
+      /got a DataView/,
+    );
+    expect(() => client.poll('sideways' as never)).toThrow(/got "sideways" \(a string\)/);
+  });
+
   it('udp.Peer refuses an address it would not bind as given', () => {
     const scheduler = makeScheduler();
     const given = new SocketAddress('127.0.0.1', 0);

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidAddressError, IpAddress, SocketAddress } from '../src/index.ts';
@@ -261,5 +262,15 @@ describe('SocketAddress', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('util.inspect and console.log', () => {
+  it('show the address, not an empty object', () => {
+    expect(inspect(IpAddress.parse('2001:DB8::1'))).toBe('IpAddress(2001:db8::1)');
+    expect(inspect(SocketAddress.parse('[::1]:8080'))).toBe('SocketAddress([::1]:8080)');
+    expect(
+      inspect({ addresses: [IpAddress.parse('10.0.0.1'), IpAddress.parse('fe80::1%2')] }),
+    ).toBe('{ addresses: [ IpAddress(10.0.0.1), IpAddress(fe80::1%2) ] }');
   });
 });

@@ -53,6 +53,14 @@ async function pair(clientContext = trusting, serverOptions: Partial<tls.ServerO
 const text = (view: Uint8Array) => Buffer.from(view).toString();
 
 describe('tls.Client data path', () => {
+  it('refuses a bad poll op before connecting, as after', () => {
+    const client = new tls.Client(scheduler, { address: '127.0.0.1', port: 9 }, trusting);
+    cleanups.push(() => client.close());
+    for (const op of ['sideways', '', undefined]) {
+      expect(() => client.poll(op as never)).toThrow(InvalidArgumentError);
+    }
+  });
+
   it('echoes 1 byte to 1 MiB both ways with readExact/writeAll', async () => {
     const { client, peer } = await pair();
     for (const size of [1, 100, 16_384, 16_385, 1 << 20]) {

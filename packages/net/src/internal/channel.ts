@@ -19,7 +19,7 @@ import {
   type TcpHandle,
   type WriteRequest,
 } from './handle-io.ts';
-import { checkBuffer, readOptions } from './options.ts';
+import { checkBuffer, checkPollOp, readOptions } from './options.ts';
 
 /** `[status, filled view of the caller's buffer]`. */
 export type ReadResult = [status: IoStatus, view: Uint8Array];
@@ -964,11 +964,7 @@ export class Channel {
   // ---- poll -----------------------------------------------------------------------------------
 
   poll(op: PollOp, options: WaitOptions | undefined): Promise<PollStatus> {
-    if (op !== 'read' && op !== 'write' && op !== 'readWrite') {
-      throw new InvalidArgumentError(
-        `poll op must be 'read', 'write' or 'readWrite', got ${String(op)}`,
-      );
-    }
+    checkPollOp(op);
     const { signal, timeout } = readOptions(options);
     const ready = this.pollStatus(op);
     if (ready !== undefined) return Promise.resolve(ready);

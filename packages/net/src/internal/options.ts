@@ -1,4 +1,4 @@
-import { IoScheduler } from '@coro/io';
+import { IoScheduler, type PollOp } from '@coro/io';
 import {
   type CheckedWaitOptions,
   InvalidArgumentError,
@@ -13,12 +13,37 @@ import {
 export const readOptions: (options: WaitOptions | undefined) => CheckedWaitOptions =
   readWaitOptions;
 
+/** @internal What a bad argument was, for an error message: `'80' (a string)`, `a Uint16Array`. */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return `${JSON.stringify(value)} (a string)`;
+  if (typeof value === 'object' || typeof value === 'function') {
+    const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+    return typeof name === 'string' && name !== '' && name !== 'Object'
+      ? `a ${name}`
+      : `an ${typeof value}`;
+  }
+  return `${String(value)} (a ${typeof value})`;
+}
+
 /** @internal Checks a buffer argument. */
 export function checkBuffer(value: unknown, where: string): Uint8Array {
   if (!(value instanceof Uint8Array)) {
-    throw new InvalidArgumentError(`${where} expects a Uint8Array or Buffer, got ${typeof value}`);
+    throw new InvalidArgumentError(
+      `${where} expects a Uint8Array or Buffer, got ${describeValue(value)}`,
+    );
   }
   return value;
+}
+
+/** @internal Checks a poll op: `'read'`, `'write'` or `'readWrite'`. */
+export function checkPollOp(op: unknown): PollOp {
+  if (op !== 'read' && op !== 'write' && op !== 'readWrite') {
+    throw new InvalidArgumentError(
+      `poll op must be 'read', 'write' or 'readWrite', got ${describeValue(op)}`,
+    );
+  }
+  return op;
 }
 
 /** @internal Checks a scheduler argument. */

@@ -11,7 +11,13 @@ import {
 } from '@coro/task';
 import { SocketBusyError } from '../errors.ts';
 import { Channel, type ReadResult, type WriteResult } from '../internal/channel.ts';
-import { checkBoolean, checkBuffer, checkScheduler, readOptions } from '../internal/options.ts';
+import {
+  checkBoolean,
+  checkBuffer,
+  checkPollOp,
+  checkScheduler,
+  readOptions,
+} from '../internal/options.ts';
 import { IoStatus } from '../io-status.ts';
 import { IpAddress } from '../ip-address.ts';
 import { type Endpoint, SocketAddress } from '../socket-address.ts';
@@ -377,6 +383,7 @@ export class Client implements AsyncDisposable {
   poll(op: PollOp, options?: WaitOptions): Promise<PollStatus> {
     const channel = this.#channel;
     if (channel === undefined) {
+      checkPollOp(op);
       readOptions(options);
       return Promise.resolve('closed');
     }
