@@ -10,11 +10,11 @@ import { availableParallelism } from 'node:os';
 import { IoScheduler } from '@coro/io';
 import { serve, tcp } from '@coro/net';
 import { syncWait, task, whenAll } from '@coro/task';
-import { serverArgs, threadsArg } from './net/args.ts';
+import { serverArgs } from './net/args.ts';
 
-const argv = process.argv.slice(2);
-const { port, forever } = serverArgs('http_200_ok_server_threads', argv);
-const threads = threadsArg('http_200_ok_server_threads', argv, availableParallelism());
+const { port, forever, threads } = serverArgs('http_200_ok_server_threads', process.argv.slice(2), {
+  threads: availableParallelism(),
+});
 
 const server = serve({
   module: new URL('./http_200_ok_server_threads/connection.ts', import.meta.url),

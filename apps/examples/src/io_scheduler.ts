@@ -5,6 +5,9 @@
 import { IoScheduler } from '@coro/io';
 import { tcp } from '@coro/net';
 import { syncWait, task, whenAll } from '@coro/task';
+import { noArgs } from './net/args.ts';
+
+noArgs('io_scheduler');
 
 type Jobs = typeof import('./io_scheduler/jobs.ts');
 

@@ -4,6 +4,9 @@
 import { IoScheduler } from '@coro/io';
 import { udp } from '@coro/net';
 import { syncWait, task, whenAll } from '@coro/task';
+import { noArgs } from './net/args.ts';
+
+noArgs('udp_peer');
 
 const scheduler = new IoScheduler();
 await using server = new udp.Peer(scheduler, { address: '127.0.0.1', port: 0 });

@@ -72,3 +72,52 @@ describe('http_200_ok_server_threads given a bad --threads', () => {
       '--threads needs a whole number of threads, at least 1',
     ));
 });
+
+describe('network examples given an option they do not take', () => {
+  // Each ran as if nothing was given (a misspelt --forever: the bounded tour, exit 0).
+  const servers = [
+    'http_200_ok_server',
+    'http_200_ok_server_threads',
+    'tcp_echo_server',
+    'tls_echo_server',
+  ];
+  for (const name of servers) {
+    it(`coro_${name} refuses a misspelt or repeated option`, async () => {
+      const runs = await Promise.all([
+        runExample(name, ['--forevr']),
+        runExample(name, ['--port', '0', '--port', '1']),
+      ]);
+      for (const { stdout, stderr, code } of runs) {
+        expect(stderr).not.toMatch(/^\s+at /m);
+        expect(stderr).toMatch(
+          new RegExp(`^${name}: (unknown option "--forevr"|--port is given more than once)`),
+        );
+        expect(code).toBe(2);
+        expect(stdout).toBe('');
+      }
+    });
+  }
+
+  for (const name of ['io_scheduler', 'udp_peer']) {
+    it(`coro_${name} takes no arguments`, async () => {
+      const { stdout, stderr, code } = await runExample(name, ['--forever', '--port', '5']);
+      expect(stderr).toBe(`${name}: takes no arguments, got "--forever" "--port" "5"\n`);
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+    });
+  }
+
+  it('coro_dns_resolver refuses an option, and a name that is not a host name', async () => {
+    const [option, name] = await Promise.all([
+      runExample('dns_resolver', ['--verbose']),
+      runExample('dns_resolver', ['a b']),
+    ]);
+    expect(option.stderr).toBe('dns_resolver: takes host names only, got the option "--verbose"\n');
+    expect(option.code).toBe(2);
+    expect(option.stdout).toBe('');
+    // The local names are resolved first; the refused one ends the program, without a stack.
+    expect(name.stderr).toMatch(/^dns_resolver: not a host name/);
+    expect(name.stderr).not.toMatch(/^\s+at /m);
+    expect(name.code).toBe(2);
+  });
+});
