@@ -312,6 +312,12 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
 
   readonly #onClientError = (error: Error, socket: TLSSocket): void => {
     this.#handshakeDone(socket);
+    if (this.#shutdown) {
+      // shutdown() closed the handshakes in progress: what their sockets report now is that
+      // close, not something the peer did. Not a failure, not reported.
+      if (!socket.destroyed) socket.destroy();
+      return;
+    }
     let why = describeTlsError(error);
     const serverName = socket.servername || undefined;
     if (why.code === contextRequiredCode) {
@@ -397,7 +403,8 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
 
   /**
    * Stops accepting: the listener closes, pending and later `accept()`s get `closed`, clients
-   * not yet accepted (and handshakes in progress) are closed. Accepted clients stay open.
+   * not yet accepted (and handshakes in progress) are closed. Accepted clients stay open. The
+   * handshakes it closes are not reported to `onHandshakeFailure` (nor counted as failed).
    */
   shutdown(): void {
     if (this.#shutdown) return;

@@ -329,6 +329,20 @@ describe('tls.Server', () => {
     await silentClosed;
   });
 
+  it('does not report the handshakes its own shutdown() ends as failures of the peer', async () => {
+    const { server: s, failures, endpoint } = await server({ handshakeTimeout: Infinity });
+    const silent = await rawConnect(endpoint.port);
+    // A ClientHello's first bytes: the handshake has begun on the server's side.
+    silent.write(Buffer.from([0x16, 0x03, 0x01]));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const silentClosed = once(silent, 'close');
+    s.shutdown();
+    await silentClosed;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(failures.map((f) => `${f.status} ${f.code}`)).toEqual([]);
+    expect(s.failedHandshakes).toBe(0);
+  });
+
   it('keeps its handshake bookkeeping on the fast path; reads handshake details lazily', async () => {
     const { server: s, endpoint } = await server();
     const connecting = coroClient(endpoint);
