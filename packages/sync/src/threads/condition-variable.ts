@@ -4,7 +4,6 @@ import { InvalidArgumentError, LockNotHeldError } from '../errors.ts';
 import {
   attachNext,
   GRANTED,
-  type HandOff,
   type SharedCore,
   type SharedHandle,
   SharedCore as Core,
@@ -34,7 +33,7 @@ const LABEL = 'threads ConditionVariable.wait';
  * using lock = await mutex.lock();
  * await ready.wait(lock, () => Atomics.load(view, 0) > 0, { timeout: 1000 });
  */
-export class ConditionVariable implements HandOff {
+export class ConditionVariable {
   /** The shared memory holding this condition variable; what a structured clone carries. */
   readonly buffer: SharedArrayBuffer;
   readonly #core: SharedCore;

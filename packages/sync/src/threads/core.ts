@@ -148,6 +148,11 @@ function reached(now: number, at: number): boolean {
   return ((now - at) & MS_MASK) < 0x20000000;
 }
 
+// The primitives satisfy LeaveHook and HandOff structurally, with no `implements` clause: their
+// members are @internal, stripped from the published declarations, where an `implements` would
+// then name an interface the class no longer has the members of (TS2420 for every user who
+// type-checks libraries, as TypeScript does by default).
+
 /** Called under the guard after a waiter unlinked itself, so a primitive can re-admit others. */
 export interface LeaveHook {
   afterLeave(list: number): void;

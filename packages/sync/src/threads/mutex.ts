@@ -4,7 +4,6 @@ import {
   attachNext,
   CANCELLED,
   GRANTED,
-  type HandOff,
   type SharedHandle,
   SharedCore,
   type SharedOptions,
@@ -52,7 +51,7 @@ const resolvedTimeout = Promise.resolve('timeout' as const);
  * const mutex = Mutex.from(workerData.mutex);
  * using lock = await mutex.lock();
  */
-export class Mutex implements ThreadLockOwner, HandOff {
+export class Mutex implements ThreadLockOwner {
   /** The shared memory holding this mutex; what a structured clone carries. */
   readonly buffer: SharedArrayBuffer;
   readonly #core: SharedCore;

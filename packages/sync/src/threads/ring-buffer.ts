@@ -12,7 +12,6 @@ import {
   CANCELLED,
   checkInteger,
   GRANTED,
-  type HandOff,
   MAX_PAYLOAD_BYTES,
   type SharedCore,
   type SharedHandle,
@@ -120,7 +119,7 @@ const errEmpty = Object.freeze(err('empty' as const));
  * await ring.produce(42);
  * await ring.shutdownDrain();
  */
-export class RingBuffer<T extends SharedItem = number> implements AsyncIterable<T>, HandOff {
+export class RingBuffer<T extends SharedItem = number> implements AsyncIterable<T> {
   /** The shared memory holding this ring buffer; what a structured clone carries. */
   readonly buffer: SharedArrayBuffer;
   readonly #core: SharedCore;

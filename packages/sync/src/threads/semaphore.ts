@@ -5,7 +5,6 @@ import {
   CANCELLED,
   checkInteger,
   GRANTED,
-  type HandOff,
   type SharedCore,
   type SharedHandle,
   SharedCore as Core,
@@ -56,7 +55,7 @@ export type AcquireResult = 'acquired' | 'shutdown' | 'timeout' | 'cancelled';
  *   try { await work() } finally { limit.release() }
  * }
  */
-export class Semaphore implements HandOff {
+export class Semaphore {
   /** The shared memory holding this semaphore; what a structured clone carries. */
   readonly buffer: SharedArrayBuffer;
   readonly #core: SharedCore;

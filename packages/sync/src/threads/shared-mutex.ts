@@ -4,8 +4,6 @@ import {
   attachNext,
   CANCELLED,
   GRANTED,
-  type HandOff,
-  type LeaveHook,
   type SharedCore,
   type SharedHandle,
   SharedCore as Core,
@@ -46,7 +44,7 @@ const sharedHolds = new Map<number, number>();
  * { using read = await rw.lockShared(); total = view[0] + view[1]; }
  * { using write = await rw.lock(); view[0]++; view[1]--; }
  */
-export class SharedMutex implements ThreadLockOwner, LeaveHook, HandOff {
+export class SharedMutex implements ThreadLockOwner {
   /** The shared memory holding this lock; what a structured clone carries. */
   readonly buffer: SharedArrayBuffer;
   readonly #core: SharedCore;
