@@ -87,6 +87,8 @@ export class Client implements AsyncDisposable {
   #connecting = false;
   // While a connect is pending: ends it `cancelled` (close, reset, dispose) and gives its socket.
   #pendingConnect: { cancel: () => void; socket: TLSSocket } | undefined;
+  // Set by close(), reset() and dispose: a closed client does not connect again.
+  #closed = false;
   #failure: TlsFailure | undefined;
   // What the handshake agreed on, read from the socket when first asked for (most servers
   // never ask: reading it eagerly, or at close(), cost every connection).
@@ -233,7 +235,8 @@ export class Client implements AsyncDisposable {
    * Connects and runs the handshake, both under one `timeout` / `signal`. Resolves with a
    * `ConnectionStatus` (`failure` says more when it is not `'connected'`); never throws for
    * network outcomes. A connected client resolves `'connected'` at once; after a failure,
-   * `connect()` may be called again. Throws `TlsBusyError` while a connect is pending.
+   * `connect()` may be called again; after `close()`, `reset()` or dispose it resolves
+   * `'cancelled'` at once and opens no socket. Throws `TlsBusyError` while a connect is pending.
    */
   connect(options?: WaitOptions): Promise<ConnectionStatus> {
     const { signal, timeout } = readWaitOptions(options);
@@ -242,6 +245,9 @@ export class Client implements AsyncDisposable {
       throw new InvalidArgumentError('this client was accepted by a server: it cannot connect');
     }
     if (this.#connecting) throw new TlsBusyError('connect() is already pending');
+    if (this.#closed) {
+      return this.#fail(failure('cancelled', 'the client is closed: it does not connect again'));
+    }
     if (this.isConnected) return Promise.resolve('connected');
     this.#failure = undefined;
     if (isStopRequested(signal)) return this.#fail(failure('cancelled', 'the signal stopped'));
@@ -382,6 +388,7 @@ export class Client implements AsyncDisposable {
    * "Closing").
    */
   close(): void {
+    this.#closed = true;
     this.#pendingConnect?.cancel();
     this.#tcp?.close();
   }
@@ -392,6 +399,7 @@ export class Client implements AsyncDisposable {
    * sees the connection end (or a TLS error) rather than `connectionReset`.
    */
   reset(): void {
+    this.#closed = true;
     this.#pendingConnect?.cancel();
     this.#tcp?.reset();
   }
@@ -408,6 +416,7 @@ export class Client implements AsyncDisposable {
 
   /** Closes and waits until the socket is released. */
   async [Symbol.asyncDispose](): Promise<void> {
+    this.#closed = true;
     const pending = this.#pendingConnect;
     if (pending !== undefined) {
       pending.cancel();

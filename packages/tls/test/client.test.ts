@@ -61,6 +61,33 @@ describe('tls.Client data path', () => {
     }
   });
 
+  it('connect() after close(), reset() or dispose resolves cancelled and opens no socket', async () => {
+    let connections = 0;
+    const { createServer } = await import('node:net');
+    const listener = createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => listener.close());
+    const port = (listener.address() as { port: number }).port;
+    const ends: [string, (c: tls.Client) => unknown][] = [
+      ['close', (c) => c.close()],
+      ['reset', (c) => c.reset()],
+      ['dispose', (c) => c[Symbol.asyncDispose]()],
+    ];
+    for (const [name, end] of ends) {
+      const client = new tls.Client(scheduler, { address: '127.0.0.1', port }, trusting);
+      cleanups.push(() => client.close());
+      await end(client);
+      expect(await client.connect({ timeout: 2000 }), name).toBe('cancelled');
+      expect(client.failure?.status, name).toBe('cancelled');
+      expect(client.isConnected, name).toBe(false);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(connections).toBe(0);
+  });
+
   it('echoes 1 byte to 1 MiB both ways with readExact/writeAll', async () => {
     const { client, peer } = await pair();
     for (const size of [1, 100, 16_384, 16_385, 1 << 20]) {
