@@ -9,7 +9,7 @@ import {
   type StopRegistration,
   type WaitOptions,
 } from '@coro/task';
-import { checkScheduler, readOptions } from './internal/options.ts';
+import { checkDeadline, checkScheduler, readOptions } from './internal/options.ts';
 import { IoStatus } from './io-status.ts';
 
 /** What an `AcceptQueue` does with its items: how one is handed out, how one is dropped. */
@@ -84,19 +84,24 @@ export class AcceptQueue<Item, Value = Item> {
   /**
    * Hands `item` to the oldest waiting `accept()`, or queues it. Returns `true` when it was
    * queued (the caller may then watch it and `remove()` it if it dies), `false` when it was
-   * handed out, or discarded because the queue is closed.
+   * handed out, or discarded because the queue is closed. A `deliver` that throws makes `push`
+   * throw, with the item neither handed out nor queued and every waiter still waiting.
    */
   push(item: Item): boolean {
     if (this.#closed) {
       this.#discard(item);
       return false;
     }
-    const waiter = this.#waiters.shift();
+    const waiter = this.#waiters[0];
     if (waiter === undefined) {
       this.#items.push(item);
       return true;
     }
-    this.#settle(waiter, ok(this.#deliver(item)));
+    // Delivered before the waiter is taken: a deliver that throws leaves the waiter waiting
+    // (under its own deadline), and the exception goes to the caller, who still has the item.
+    const value = this.#deliver(item);
+    this.#waiters.shift();
+    this.#settle(waiter, ok(value));
     return false;
   }
 
@@ -115,6 +120,7 @@ export class AcceptQueue<Item, Value = Item> {
    */
   accept(options?: WaitOptions): Promise<Expected<Value, IoStatus>> {
     const { signal, timeout } = readOptions(options);
+    checkDeadline(this.#scheduler, timeout, 'accept');
     if (this.#closed) return Promise.resolve(err(IoStatus.closed));
     if (this.#items.length > 0) {
       return Promise.resolve(ok(this.#deliver(this.#items.shift()!)));

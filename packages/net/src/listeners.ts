@@ -26,6 +26,9 @@ export interface ListenOptions {
   readonly acceptors?: number | undefined;
 }
 
+// ListenOptions' keys: given beside `create` instead of in `listen`, they would be ignored.
+const listenKeys = ['address', 'port', 'backlog', 'reusePort', 'ipv6Only', 'acceptors'] as const;
+
 /** What a `Listeners` group is made of. */
 export interface ListenersOptions {
   /**
@@ -131,6 +134,12 @@ export class Listeners {
     }
     if (typeof options.create !== 'function') {
       throw new InvalidArgumentError('Listeners: create must be a function');
+    }
+    const misplaced = listenKeys.find((key) => key in options);
+    if (misplaced !== undefined) {
+      throw new InvalidArgumentError(
+        `Listeners: ${misplaced} is a listening option: pass it as listen: { ${misplaced}, ... }`,
+      );
     }
     const listenOption = options.listen ?? {};
     if (listenOption === null || typeof listenOption !== 'object') {

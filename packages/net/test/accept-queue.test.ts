@@ -108,6 +108,29 @@ describe('AcceptQueue', () => {
     expect(await queue.accept()).toEqual({ ok: false, error: IoStatus.closed });
   });
 
+  it('a deliver that throws leaves the waiting accept waiting, under its own deadline', async () => {
+    const scheduler = new IoScheduler();
+    const queue = new AcceptQueue(scheduler, {
+      deliver: (n: number) => {
+        if (n === 13) throw new Error('deliver failed');
+        return `client ${n}`;
+      },
+      discard: () => {},
+    });
+    const waiting = queue.accept({ timeout: 5000 });
+    expect(() => queue.push(13)).toThrow('deliver failed');
+    // The waiter was not used up by the item that failed: the next item reaches it.
+    expect(queue.push(1)).toBe(false);
+    expect(await waiting).toEqual({ ok: true, value: 'client 1' });
+    // And a waiter whose item failed still ends at its deadline.
+    const timed = queue.accept({ timeout: 20 });
+    expect(() => queue.push(13)).toThrow('deliver failed');
+    const result = await timed;
+    expect(!result.ok && result.error).toBe(IoStatus.timeout);
+    queue.close();
+    await scheduler.shutdown();
+  });
+
   it('rejects bad arguments at the call with InvalidArgumentError', () => {
     const scheduler = new IoScheduler({ threadStrategy: 'manual' });
     const discard = () => {};

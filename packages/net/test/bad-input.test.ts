@@ -1,7 +1,16 @@
-import { Socket } from 'node:net';
+import { createServer, Socket } from 'node:net';
+import { SchedulerShutdownError } from '@coro/io';
 import { InvalidArgumentError } from '@coro/task';
 import { describe, expect, it } from 'vitest';
-import { InvalidAddressError, SocketAddress, SocketBusyError, tcp, udp } from '../src/index.ts';
+import {
+  InvalidAddressError,
+  IoStatus,
+  Listeners,
+  SocketAddress,
+  SocketBusyError,
+  tcp,
+  udp,
+} from '../src/index.ts';
 import { connectPair, listen, makeScheduler, track } from './utils/net.ts';
 
 const badDurations = [-1, Number.NaN, '10', null, {}];
@@ -86,6 +95,15 @@ describe('bad input fails at the call', () => {
       /got a DataView/,
     );
     expect(() => client.poll('sideways' as never)).toThrow(/got "sideways" \(a string\)/);
+  });
+
+  it('Listeners refuses listening options given outside `listen` (they would be ignored)', () => {
+    // Read as documented before: this listened on 0.0.0.0 with one acceptor, throwing nothing.
+    const create = () => createServer();
+    for (const key of ['address', 'port', 'backlog', 'ipv6Only', 'reusePort', 'acceptors']) {
+      expect(() => new Listeners({ create, [key]: 1 } as never), key).toThrow(InvalidArgumentError);
+      expect(() => new Listeners({ create, [key]: 1 } as never), key).toThrow(/listen: \{/);
+    }
   });
 
   it('udp.Peer refuses an address it would not bind as given', () => {
@@ -177,5 +195,42 @@ describe('bad input fails at the call', () => {
       track(accepted.value);
       expect(() => accepted.value.connect()).toThrow(InvalidArgumentError);
     }
+  });
+});
+
+describe('a call with a timeout on a scheduler that is shut down', () => {
+  it('throws SchedulerShutdownError at the call and leaves the socket as it was', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    const { client, peer } = await connectPair(scheduler, server);
+    const datagrams = track(new udp.Peer(scheduler, { address: '127.0.0.1', port: 0 }));
+    await datagrams.ready();
+    await scheduler.shutdown();
+    const buffer = Buffer.alloc(8);
+    // callAfter() throws on a stopped scheduler: the calls that need a deadline throw first,
+    // before they start anything (a read that stayed pending with nobody to resolve it made
+    // the next read a SocketBusyError and close() crash).
+    expect(() => client.readSome(buffer, { timeout: 10 })).toThrow(SchedulerShutdownError);
+    expect(() => client.readExact(buffer, { timeout: 10 })).toThrow(SchedulerShutdownError);
+    expect(() => client.writeAll(Buffer.alloc(1 << 24), { timeout: 10 })).toThrow(
+      SchedulerShutdownError,
+    );
+    expect(() => client.poll('read', { timeout: 10 })).toThrow(SchedulerShutdownError);
+    expect(() => server.accept({ timeout: 10 })).toThrow(SchedulerShutdownError);
+    expect(() => datagrams.recvFrom(buffer, { timeout: 10 })).toThrow(SchedulerShutdownError);
+    expect(() => datagrams.poll('read', { timeout: 10 })).toThrow(SchedulerShutdownError);
+    const another = track(new tcp.Client(scheduler, { address: '127.0.0.1', port: server.port }));
+    expect(() => another.connect({ timeout: 10 })).toThrow(SchedulerShutdownError);
+    expect(another.socket).toBeUndefined();
+    // Nothing was left pending: without a deadline the calls work, and close() is clean.
+    const reading = client.readSome(buffer);
+    expect((await peer.writeAll(Buffer.from('ok')))[0]).toBe(IoStatus.ok);
+    const [status, view] = await reading;
+    expect(status).toBe(IoStatus.ok);
+    expect(Buffer.from(view).toString()).toBe('ok');
+    expect((await client.writeAll(Buffer.from('x')))[0]).toBe(IoStatus.ok);
+    client.close();
+    peer.close();
+    datagrams.close();
   });
 });

@@ -7,7 +7,7 @@ import {
   connect as tlsConnect,
   type TLSSocket,
 } from 'node:tls';
-import type { IoScheduler, PollOp, PollStatus } from '@coro/io';
+import { type IoScheduler, type PollOp, type PollStatus, SchedulerShutdownError } from '@coro/io';
 import { type Endpoint, type IoStatus, SocketAddress, tcp } from '@coro/net';
 import {
   InvalidArgumentError,
@@ -240,6 +240,12 @@ export class Client implements AsyncDisposable {
    */
   connect(options?: WaitOptions): Promise<ConnectionStatus> {
     const { signal, timeout } = readWaitOptions(options);
+    if (timeout !== undefined && this.#scheduler.state === 'stopped') {
+      // What callAfter() would throw, before a socket is opened that nothing would then end.
+      throw new SchedulerShutdownError(
+        'connect() with a timeout: the scheduler is shut down (it arms no deadline)',
+      );
+    }
     const remote = this.#remote;
     if (remote === undefined) {
       throw new InvalidArgumentError('this client was accepted by a server: it cannot connect');

@@ -1,7 +1,7 @@
 // The data path of tls.Client (and of accepted clients): the tcp.Client surface over TLS.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { IoScheduler } from '@coro/io';
+import { IoScheduler, SchedulerShutdownError } from '@coro/io';
 import { makeTestCertificates, type TestCertificates } from '@coro/test-certs';
 import { InvalidArgumentError, StopSource, task } from '@coro/task';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -86,6 +86,17 @@ describe('tls.Client data path', () => {
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(connections).toBe(0);
+  });
+
+  it('connect() with a timeout on a scheduler that is shut down throws at the call, opening nothing', async () => {
+    const stopped = new IoScheduler();
+    await stopped.shutdown();
+    const client = new tls.Client(stopped, { address: '127.0.0.1', port: 9 }, trusting);
+    cleanups.push(() => client.close());
+    expect(() => client.connect({ timeout: 100 })).toThrow(SchedulerShutdownError);
+    // Nothing was left pending: a second call is no TlsBusyError.
+    expect(() => client.connect({ timeout: 100 })).toThrow(SchedulerShutdownError);
+    expect(client.socket).toBeUndefined();
   });
 
   it('echoes 1 byte to 1 MiB both ways with readExact/writeAll', async () => {

@@ -19,7 +19,7 @@ import {
   type TcpHandle,
   type WriteRequest,
 } from './handle-io.ts';
-import { checkBuffer, checkPollOp, readOptions } from './options.ts';
+import { checkBuffer, checkDeadline, checkPollOp, readOptions } from './options.ts';
 
 /** `[status, filled view of the caller's buffer]`. */
 export type ReadResult = [status: IoStatus, view: Uint8Array];
@@ -395,6 +395,8 @@ export class Channel {
   ): ReadResult | undefined {
     checkBuffer(buf, exact ? 'readExact' : 'readSome');
     const { signal, timeout } = readOptions(options);
+    if (timeout !== undefined)
+      checkDeadline(this.#scheduler, timeout, exact ? 'readExact' : 'readSome');
     if (this.#reading) {
       throw new SocketBusyError('a read is already pending on this socket');
     }
@@ -710,6 +712,8 @@ export class Channel {
   ): WriteResult | undefined {
     checkBuffer(bytes, all ? 'writeAll' : 'writeSome');
     const { signal, timeout } = readOptions(options);
+    if (timeout !== undefined)
+      checkDeadline(this.#scheduler, timeout, all ? 'writeAll' : 'writeSome');
     if (this.#writer !== undefined) {
       throw new SocketBusyError('a write is already pending on this socket');
     }
@@ -966,6 +970,7 @@ export class Channel {
   poll(op: PollOp, options: WaitOptions | undefined): Promise<PollStatus> {
     checkPollOp(op);
     const { signal, timeout } = readOptions(options);
+    checkDeadline(this.#scheduler, timeout, 'poll');
     const ready = this.pollStatus(op);
     if (ready !== undefined) return Promise.resolve(ready);
     if (isStopRequested(signal)) return Promise.resolve('cancelled');

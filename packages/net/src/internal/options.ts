@@ -1,4 +1,4 @@
-import { IoScheduler, type PollOp } from '@coro/io';
+import { IoScheduler, type PollOp, SchedulerShutdownError } from '@coro/io';
 import {
   type CheckedWaitOptions,
   InvalidArgumentError,
@@ -24,6 +24,23 @@ export function describeValue(value: unknown): string {
       : `an ${typeof value}`;
   }
   return `${String(value)} (a ${typeof value})`;
+}
+
+/**
+ * @internal Throws what the scheduler's `callAfter` would for a call whose deadline it cannot
+ * arm (the scheduler is shut down), before the call starts anything: a call that set up its
+ * state and then failed to arm its deadline would be left pending with nobody to end it.
+ */
+export function checkDeadline(
+  scheduler: IoScheduler,
+  timeout: number | undefined,
+  where: string,
+): void {
+  if (timeout !== undefined && scheduler.state === 'stopped') {
+    throw new SchedulerShutdownError(
+      `${where}() with a timeout: the scheduler is shut down (it arms no deadline)`,
+    );
+  }
 }
 
 /** @internal Checks a buffer argument. */

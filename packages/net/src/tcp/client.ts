@@ -14,6 +14,7 @@ import { Channel, type ReadResult, type WriteResult } from '../internal/channel.
 import {
   checkBoolean,
   checkBuffer,
+  checkDeadline,
   checkPollOp,
   checkScheduler,
   readOptions,
@@ -223,6 +224,7 @@ export class Client implements AsyncDisposable {
    */
   connect(options?: WaitOptions): Promise<ConnectStatus> {
     const { signal, timeout } = readOptions(options);
+    checkDeadline(this.#scheduler, timeout, 'connect');
     const remote = this.#remote;
     if (remote === undefined) {
       throw new InvalidArgumentError('this client wraps a socket: there is nothing to connect to');

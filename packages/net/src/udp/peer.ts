@@ -8,7 +8,7 @@ import {
   type WaitOptions,
 } from '@coro/task';
 import { InvalidAddressError, SocketBusyError } from '../errors.ts';
-import { checkBuffer, checkScheduler, readOptions } from '../internal/options.ts';
+import { checkBuffer, checkDeadline, checkScheduler, readOptions } from '../internal/options.ts';
 import { connectHost, unknownZoneStatus } from '../internal/zone.ts';
 import { IoStatus } from '../io-status.ts';
 import { type IpFamily, IpAddress } from '../ip-address.ts';
@@ -263,6 +263,7 @@ export class Peer implements AsyncDisposable, AsyncIterable<Datagram> {
     const target = SocketAddress.from(to);
     checkBuffer(bytes, 'sendTo');
     const { signal, timeout } = readOptions(options);
+    checkDeadline(this.#scheduler, timeout, 'sendTo');
     if (this.#closed) return Promise.resolve(IoStatus.closed);
     // A zone libuv cannot resolve would be dropped, and the datagram sent through whichever
     // interface the kernel picks: say EINVAL instead, as tcp.Client's connect() does.
@@ -314,6 +315,7 @@ export class Peer implements AsyncDisposable, AsyncIterable<Datagram> {
   recvFrom(buffer: Uint8Array, options?: WaitOptions): Promise<RecvFromResult> {
     checkBuffer(buffer, 'recvFrom');
     const { signal, timeout } = readOptions(options);
+    checkDeadline(this.#scheduler, timeout, 'recvFrom');
     if (this.#receiver !== undefined) throw new SocketBusyError('a recvFrom is already pending');
     if (!this.#bound) return Promise.resolve([IoStatus.udpNotBound, undefined, emptyView]);
     const queued = this.#queue.shift();
@@ -357,6 +359,7 @@ export class Peer implements AsyncDisposable, AsyncIterable<Datagram> {
       );
     }
     const { signal, timeout } = readOptions(options);
+    checkDeadline(this.#scheduler, timeout, 'poll');
     if (this.#error !== undefined) return Promise.resolve('error');
     if (this.#closed) return Promise.resolve('closed');
     if (op !== 'write' && this.#queue.length > 0) return Promise.resolve('read');
