@@ -86,7 +86,8 @@ export class ThreadPerCore implements AsyncDisposable {
     { resolve(port: number): void; reject(e: Error): void }
   >();
   #closed: Promise<CloseResult> | undefined;
-  #forced = 0;
+  /** A SIGINT / SIGTERM (or the `signal` option) has asked to close: the next one cuts it short. */
+  #signalled = false;
   #stopNow: (() => void) | undefined;
   #registration: StopRegistration | undefined;
   #signalHandler: (() => void) | undefined;
@@ -101,10 +102,7 @@ export class ThreadPerCore implements AsyncDisposable {
       ready: (thread, port) => this.#threadReady(thread, port),
       failed: (thread, kind, errno, error) => this.#threadFailed(thread, kind, errno, error),
       error: (thread, error) => this.#report(error, thread.index),
-      drained: (thread, forced) => {
-        this.#forced += forced;
-        void thread.terminate();
-      },
+      drained: (thread) => void thread.terminate(),
       exit: (thread, exitCode, error, expected) =>
         this.#threadExited(thread, exitCode, error, expected),
     };
@@ -116,7 +114,11 @@ export class ThreadPerCore implements AsyncDisposable {
     const signal = this.#config.signal;
     if (signal !== undefined) {
       if (isStopRequested(signal)) void this.close();
-      else this.#registration = onStop(signal, () => void this.close());
+      else
+        this.#registration = onStop(signal, () => {
+          this.#signalled = true;
+          void this.close();
+        });
     }
   }
 
@@ -381,8 +383,8 @@ export class ThreadPerCore implements AsyncDisposable {
       );
       return;
     }
-    const lived = thread.readyAt < 0 ? 0 : performance.now() - thread.readyAt;
-    if (lived >= restart.maxDelay) thread.consecutiveCrashes = 0;
+    // Measured from the worker's ready report to its exit (0 if it never got ready).
+    if (thread.uptime >= restart.maxDelay) thread.consecutiveCrashes = 0;
     thread.consecutiveCrashes++;
     const attempt = thread.consecutiveCrashes;
     const delay = Math.min(restart.maxDelay, restart.initialDelay * 2 ** (attempt - 1));
@@ -444,7 +446,15 @@ export class ThreadPerCore implements AsyncDisposable {
       this.#stopNow = undefined;
       for (const thread of this.#threads) if (thread.alive) thread.stop();
       cancelStopWait = after(STOP_WAIT_MS, () => {
-        for (const thread of this.#threads) void thread.terminate();
+        for (const thread of this.#threads) {
+          // Handlers that ignore both `closing` and `signal` never settle: the thread is ended
+          // without onThreadStop. Its reset connections still count (its report, or failing
+          // that the open count it publishes).
+          if (thread.alive && thread.forced === undefined) {
+            thread.forced = this.#stats.get(thread.index, OPEN);
+          }
+          void thread.terminate();
+        }
       });
     };
     this.#stopNow = stopNow;
@@ -454,7 +464,9 @@ export class ThreadPerCore implements AsyncDisposable {
     cancelStopWait();
     this.#stopNow = undefined;
     this.#phase = 'closed';
-    return { forced: this.#forced };
+    let forced = 0;
+    for (const thread of this.#threads) forced += thread.forced ?? 0;
+    return { forced };
   }
 
   #stopAccepting(): void {
@@ -471,9 +483,14 @@ export class ThreadPerCore implements AsyncDisposable {
   }
 
   #handleSignals(): void {
+    // Only a second signal cuts the grace period short: one that arrives during a close() the
+    // program started is the first.
     const handler = (): void => {
-      if (this.#closed === undefined) void this.close();
-      else this.#stopNow?.();
+      if (this.#signalled) this.#stopNow?.();
+      else {
+        this.#signalled = true;
+        void this.close();
+      }
     };
     this.#signalHandler = handler;
     process.on('SIGINT', handler);

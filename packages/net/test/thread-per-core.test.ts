@@ -1,5 +1,6 @@
+import { InvalidArgumentError } from '@coro/task';
 import { describe, expect, it } from 'vitest';
-import type { RestartEvent, ThreadReadyEvent } from '../src/index.ts';
+import { type RestartEvent, serve, type ThreadReadyEvent } from '../src/index.ts';
 import {
   reusePortSupported,
   socketTransferSupported,
@@ -8,6 +9,7 @@ import {
   deferred,
   eventually,
   LineClient,
+  linesModule,
   startLines,
   whoAnswers,
 } from './utils/thread-per-core.ts';
@@ -286,6 +288,94 @@ describe('ThreadPerCore', () => {
         'the SIGTERM listener to be removed',
       );
       expect(process.listenerCount('SIGINT')).toBe(beforeInt);
+    },
+    SLOW,
+  );
+
+  it(
+    'resets the back-off streak once a replacement stayed up for maxDelay',
+    async () => {
+      const events: RestartEvent[] = [];
+      let restarted = deferred<RestartEvent>();
+      let replaced = deferred<ThreadReadyEvent>();
+      const server = startLines({
+        threads: 1,
+        restart: { initialDelay: 1, maxDelay: 50 },
+        onRestart: (event) => {
+          events.push(event);
+          restarted.resolve(event);
+        },
+        onThreadReady: (event) => {
+          if (event.restarts > 0) replaced.resolve(event);
+        },
+        onError: () => {},
+      });
+      const port = await server.ready;
+      for (let round = 0; round < 2; round++) {
+        const victim = await LineClient.connect(port);
+        victim.send('crash');
+        expect(await victim.next()).toBeUndefined();
+        await restarted.promise;
+        await replaced.promise;
+        restarted = deferred<RestartEvent>();
+        replaced = deferred<ThreadReadyEvent>();
+        // Up for well over maxDelay: the next crash starts a new streak.
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(events.map((e) => [e.attempt, e.delay])).toEqual([
+        [1, 1],
+        [1, 1],
+      ]);
+    },
+    SLOW,
+  );
+
+  it(
+    'treats a signal during a close() the program started as the first one: the grace period holds',
+    async () => {
+      const server = startLines({ threads: 1, handleSignals: true });
+      const port = await server.ready;
+      const client = await LineClient.connect(port);
+      expect(await client.ask('hang')).toBe('hung');
+      const closing = server.close({ gracePeriod: SLOW });
+      process.emit('SIGTERM', 'SIGTERM');
+      const early = await Promise.race([
+        client.next().then(() => 'ended'),
+        new Promise((resolve) => setTimeout(() => resolve('still open'), 500)),
+      ]);
+      expect(early).toBe('still open');
+      // The second signal cuts the grace period short.
+      process.emit('SIGTERM', 'SIGTERM');
+      expect(await closing).toEqual({ forced: 1 });
+      expect(await client.next()).toBeUndefined();
+    },
+    SLOW,
+  );
+
+  it('throws InvalidArgumentError at the call for data that cannot be structured-cloned', () => {
+    for (const data of [{ f() {} }, () => 1, { s: Symbol('x') }]) {
+      let thrown: unknown;
+      try {
+        serve({ module: linesModule, address: '127.0.0.1', port: 0, threads: 1, data });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(InvalidArgumentError);
+      expect((thrown as Error).message).toMatch(/\bdata\b/);
+      expect((thrown as Error).cause).toBeInstanceOf(Error);
+    }
+  });
+
+  it(
+    'counts as forced the connections of a thread it had to terminate, handlers ignoring both signals',
+    async () => {
+      const server = startLines({ threads: 1 });
+      const port = await server.ready;
+      const clients = await Promise.all([LineClient.connect(port), LineClient.connect(port)]);
+      for (const client of clients) expect(await client.ask('stuck')).toBe('stuck');
+      await eventually(() => server.stats().open === 2, 'two open connections');
+      expect(await server.close({ gracePeriod: 0 })).toEqual({ forced: 2 });
+      for (const client of clients) expect(await client.next()).toBeUndefined();
     },
     SLOW,
   );

@@ -114,6 +114,15 @@ export function readThreadPerCoreOptions(options: ThreadPerCoreOptions): ThreadP
   } catch (error) {
     throw new InvalidArgumentError(`serve: ${(error as Error).message}`, { cause: error });
   }
+  const data = options.data;
+  try {
+    structuredClone(data);
+  } catch (error) {
+    throw new InvalidArgumentError(
+      `serve: data must be structured-cloneable (it is copied to every thread): ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
   return {
     module: resolveModule(options.module),
     threads,
@@ -129,6 +138,6 @@ export function readThreadPerCoreOptions(options: ThreadPerCoreOptions): ThreadP
     statsInterval,
     timeout: checkDuration(options.timeout ?? Infinity, 'serve: timeout'),
     signal,
-    data: options.data,
+    data,
   };
 }

@@ -45,7 +45,9 @@ export type FromThread =
       readonly error: SerializedError;
     }
   | { readonly t: 'error'; readonly error: SerializedError }
-  | { readonly t: 'drained'; readonly forced: number };
+  | { readonly t: 'drained'; readonly forced: number }
+  /** After a stop: how many connections it reset (also sent if their handlers never settle). */
+  | { readonly t: 'stopped'; readonly forced: number };
 
 /** @internal */
 export function serializeError(error: unknown): SerializedError {

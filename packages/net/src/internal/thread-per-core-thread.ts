@@ -65,6 +65,13 @@ export class SupervisedThread {
   consecutiveCrashes = 0;
   /** When the current worker reported ready (`performance.now()`), or -1. */
   readyAt = -1;
+  /** How long the last worker that exited had been serving (ms since its ready), 0 if never. */
+  uptime = 0;
+  /**
+   * Connections the current worker reset at the end of a shutdown: its report, or (when it
+   * was terminated before reporting) the open count it had then.
+   */
+  forced: number | undefined;
   /** A pending restart. */
   restartTimer: (() => void) | undefined;
   #worker: Worker | undefined;
@@ -92,6 +99,7 @@ export class SupervisedThread {
   start(boot: ThreadBootData): void {
     this.state = 'starting';
     this.readyAt = -1;
+    this.forced = undefined;
     this.#expectedExit = false;
     this.#error = undefined;
     const execArgv = workerExecArgv();
@@ -103,6 +111,7 @@ export class SupervisedThread {
         if (this.#worker === worker) this.#worker = undefined;
         const expected = this.#expectedExit;
         this.state = 'stopped';
+        this.uptime = this.readyAt < 0 ? 0 : performance.now() - this.readyAt;
         this.readyAt = -1;
         resolve();
         this.#events.exit(this, exitCode, this.#error, expected);
@@ -128,7 +137,11 @@ export class SupervisedThread {
         this.#events.error(this, deserializeError(message.error));
         break;
       case 'drained':
+        this.forced = message.forced;
         this.#events.drained(this, message.forced);
+        break;
+      case 'stopped':
+        this.forced = message.forced;
         break;
     }
   }

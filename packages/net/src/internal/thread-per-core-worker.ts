@@ -133,6 +133,7 @@ function stop(): void {
   drain();
   stopping.abort();
   forced = open.size;
+  send({ t: 'stopped', forced });
   for (const connection of open) connection.client.reset();
   if (loaded) void checkDrained();
 }
