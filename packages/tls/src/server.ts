@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { constants as cryptoConstants, randomBytes } from 'node:crypto';
 import { Socket as NetSocket, type Socket } from 'node:net';
 import {
   createServer,
@@ -63,6 +63,12 @@ const contextRequiredCode = 'ERR_CORO_TLS_CONTEXT_REQUIRED';
 function contextRequiredError(message: string, cause?: unknown): Error {
   const error = cause === undefined ? new Error(message) : new Error(message, { cause });
   return Object.assign(error, { code: contextRequiredCode });
+}
+
+/** The context's own `secureOptions` flags with OpenSSL's SSL_OP_NO_TICKET added. */
+function noTickets(context: Context | undefined): number {
+  const own = context === undefined ? undefined : readContext(context).secureOptions.secureOptions;
+  return (own ?? 0) | cryptoConstants.SSL_OP_NO_TICKET;
 }
 
 function optionalBoolean(value: unknown, name: string): boolean {
@@ -199,6 +205,12 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
       // tls.Server makes its default context from these (it has no secureContext option).
       ...(context === undefined ? {} : readContext(context).secureOptions),
       ...(sni.size === 0 ? {} : { SNICallback: this.#selectContext }),
+      // With SNI contexts, no TLS 1.2 session tickets: Node.js asks SNICallback nothing and
+      // reports no servername for a resumed session, so a returning client would be served as
+      // one that sent no name (its serverName lost, the default context chosen). A full
+      // handshake each time keeps every client's name. (An SNI server's TLS 1.3 sessions did not
+      // resume before either, with node:tls alone too.)
+      ...(sni.size === 0 ? {} : { secureOptions: noTickets(context) }),
       ...(alpn === undefined ? {} : { ALPNProtocols: alpn }),
       // Verified here, after the handshake, so that the X.509 code is kept for the report.
       requestCert: this.#mutual,

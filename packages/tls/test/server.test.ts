@@ -170,6 +170,39 @@ describe('tls.Server', () => {
     expect(wild.failure?.message).toMatch(/other\.localhost/);
   });
 
+  it('a TLS 1.2 client that resumes its session still gets its SNI name and context', async () => {
+    // Node.js reports no servername for a resumed TLS 1.2 session (nor does it ask SNICallback):
+    // a resumed client was accepted as if it had sent no name, with the default context.
+    const other = new Context({ cert: certs.other.cert, key: certs.other.key });
+    const { server: s, endpoint } = await server({ sni: { 'other.localhost': other } });
+    let session: Buffer | undefined;
+    for (let i = 0; i < 3; i++) {
+      const socket = nodeTlsConnect({
+        host: '127.0.0.1',
+        port: endpoint.port,
+        servername: 'other.localhost',
+        ca: certs.ca.cert,
+        maxVersion: 'TLSv1.2',
+        ...(session === undefined ? {} : { session }),
+      });
+      socket.on('session', (data: Buffer) => {
+        session = data;
+      });
+      socket.on('error', () => {});
+      cleanups.push(() => socket.destroy());
+      await once(socket, 'secureConnect');
+      const accepted = await s.accept({ timeout: 15_000 });
+      if (!accepted.ok) throw new Error(`accept failed: ${accepted.error}`);
+      const client = accepted.value;
+      cleanups.push(() => client.close());
+      expect(client.serverName, `connection ${i}`).toBe('other.localhost');
+      expect(client.context, `connection ${i}`).toBe(other);
+      await client.writeAll(Buffer.from('x'));
+      await once(socket, 'data');
+      socket.destroy();
+    }
+  });
+
   it("README's SNI example: the wildcard's certificate verifies on node:tls and coro clients", async () => {
     // The names of the README's example, with certificates made for exactly those names.
     const domain = 'example.com';
