@@ -284,9 +284,16 @@ function parseKey(pem: string, passphrase: string | undefined): KeyObject {
   try {
     return createPrivateKey(passphrase === undefined ? pem : { key: pem, passphrase });
   } catch (error) {
-    throw new TlsContextError(`key is not a usable private key: ${messageOf(error)}`, {
-      cause: error,
-    });
+    // An encrypted key read without a passphrase fails with OpenSSL's "interrupted or
+    // cancelled" (its passphrase prompt had nobody to ask): say what is missing.
+    const encrypted = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(pem);
+    const why =
+      encrypted && passphrase === undefined
+        ? 'it is encrypted and no passphrase was given (the passphrase option)'
+        : encrypted
+          ? `it is encrypted, and the passphrase does not open it (${messageOf(error)})`
+          : messageOf(error);
+    throw new TlsContextError(`key is not a usable private key: ${why}`, { cause: error });
   }
 }
 

@@ -165,9 +165,16 @@ describe('tls.Context', () => {
       passphrase: 'sesame',
     }) as string;
     contextError(() => new Context({ cert: certs.server.cert, key: encrypted }));
+    // The message says what is missing (OpenSSL's own: "interrupted or cancelled").
+    expect(() => new Context({ cert: certs.server.cert, key: encrypted })).toThrow(
+      /encrypted and no passphrase was given/,
+    );
     contextError(
       () => new Context({ cert: certs.server.cert, key: encrypted, passphrase: 'wrong' }),
     );
+    expect(
+      () => new Context({ cert: certs.server.cert, key: encrypted, passphrase: 'wrong' }),
+    ).toThrow(/the passphrase does not open it/);
     expect(
       new Context({ cert: certs.server.cert, key: encrypted, passphrase: 'sesame' }).certificate,
     ).toBeDefined();
