@@ -157,6 +157,23 @@ describe.each([
 
 describe('ThreadPerCore', () => {
   it(
+    'spreads a burst of connections evenly in handoff mode (counting those still in flight)',
+    async () => {
+      const server = startLines({ threads: 2, reusePort: false });
+      const port = await server.ready;
+      // Opened at once: the picker ran ahead of the threads' own counts, which rise only once a
+      // socket has arrived, and one thread drew most of a burst ([3, 47] in a run).
+      const clients = await Promise.all(Array.from({ length: 40 }, () => LineClient.connect(port)));
+      await eventually(() => server.stats().open === 40, 'every connection to reach a thread');
+      const open = server.stats().threads.map((t) => t.open);
+      for (const count of open) expect(count, String(open)).toBeGreaterThanOrEqual(17);
+      for (const client of clients) client.close();
+      await server.close();
+    },
+    SLOW,
+  );
+
+  it(
     'holds connections in handoff mode while no thread is ready, then hands them over',
     async () => {
       const gate = new Int32Array(new SharedArrayBuffer(4));

@@ -2,7 +2,7 @@
 // nothing read) and moves each socket to the ready thread with the fewest open connections,
 // holding a bounded number while no thread is ready.
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
-import { OPEN, type SharedStats } from './thread-per-core-stats.ts';
+import { ACCEPTED, OPEN, type SharedStats } from './thread-per-core-stats.ts';
 import type { SupervisedThread } from './thread-per-core-thread.ts';
 
 /** Connections held while no thread is ready; more are refused. */
@@ -19,6 +19,10 @@ export class HandoffListener {
   #server: NetServer | undefined;
   #next = 0;
   #closed = false;
+  // Per thread: sockets handed to it since it became ready, and its ACCEPTED count then. A
+  // thread counts a socket as open only once it has arrived, so during a burst the picker adds
+  // those still in flight (handed, not yet accepted) to what the thread reports.
+  readonly #handed = new Map<SupervisedThread, { readyAt: number; base: number; handed: number }>();
 
   constructor(
     threads: readonly SupervisedThread[],
@@ -56,7 +60,7 @@ export class HandoffListener {
       return;
     }
     const thread = this.#pick();
-    if (thread !== undefined && thread.hand(socket)) return;
+    if (thread !== undefined && this.#hand(thread, socket)) return;
     if (this.#pending.length >= MAX_PENDING) socket.destroy();
     else {
       socket.on('error', ignore);
@@ -73,7 +77,7 @@ export class HandoffListener {
     for (let k = 0; k < count; k++) {
       const thread = threads[(this.#next + k) % count]!;
       if (thread.state !== 'ready') continue;
-      const open = this.#stats.get(thread.index, OPEN);
+      const open = this.#stats.get(thread.index, OPEN) + this.#inFlight(thread);
       if (open < bestOpen) {
         best = thread;
         bestOpen = open;
@@ -83,6 +87,35 @@ export class HandoffListener {
     return best;
   }
 
+  /** `thread.hand(socket)`, counted as in flight until the thread's ACCEPTED count shows it. */
+  #hand(thread: SupervisedThread, socket: Socket): boolean {
+    if (!thread.hand(socket)) return false;
+    this.#record(thread).handed++;
+    return true;
+  }
+
+  /** Sockets handed to `thread` that it has not counted yet. */
+  #inFlight(thread: SupervisedThread): number {
+    const record = this.#record(thread);
+    const arrived = this.#stats.get(thread.index, ACCEPTED) - record.base;
+    return Math.max(0, record.handed - arrived);
+  }
+
+  // The thread's record, begun afresh each time it became ready (a replacement thread never
+  // receives what was in flight to the one before it).
+  #record(thread: SupervisedThread): { readyAt: number; base: number; handed: number } {
+    let record = this.#handed.get(thread);
+    if (record === undefined || record.readyAt !== thread.readyAt) {
+      record = {
+        readyAt: thread.readyAt,
+        base: this.#stats.get(thread.index, ACCEPTED),
+        handed: 0,
+      };
+      this.#handed.set(thread, record);
+    }
+    return record;
+  }
+
   /** Hands the held connections to the threads that are ready now. */
   flush(): void {
     while (this.#pending.length > 0) {
@@ -90,7 +123,7 @@ export class HandoffListener {
       if (thread === undefined) return;
       const socket = this.#pending.shift()!;
       socket.removeListener('error', ignore);
-      if (!thread.hand(socket)) socket.destroy();
+      if (!this.#hand(thread, socket)) socket.destroy();
     }
   }
 
