@@ -374,7 +374,18 @@ export class ThreadPerCore implements AsyncDisposable {
       );
       return;
     }
-    if (expected || this.#phase !== 'running') return;
+    if (expected) return;
+    if (this.#phase !== 'running') {
+      // Died during a close (not ended by it): not restarted, but reported, as a crash with
+      // restart: false is.
+      if (error !== undefined || exitCode !== 0) {
+        this.#report(
+          error ?? new Error(`thread ${thread.index} exited with code ${exitCode}`),
+          thread.index,
+        );
+      }
+      return;
+    }
     const restart = this.#config.restart;
     if (restart === false) {
       this.#report(

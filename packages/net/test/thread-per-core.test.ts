@@ -174,6 +174,33 @@ describe('ThreadPerCore', () => {
   );
 
   it(
+    'reports a thread that crashes during a graceful close to onError (no restart)',
+    async () => {
+      const errors: [string, number | undefined][] = [];
+      const restarts: RestartEvent[] = [];
+      const server = startLines({
+        threads: 1,
+        gracePeriod: 10_000,
+        onError: (error, threadIndex) => errors.push([error.message, threadIndex]),
+        onRestart: (event) => restarts.push(event),
+      });
+      const port = await server.ready;
+      const waiting = await LineClient.connect(port);
+      expect(await waiting.ask('hang')).toBe('hung');
+      const crasher = await LineClient.connect(port);
+      expect(await crasher.ask('who')).toBe('thread 0');
+      const closing = server.close();
+      // The close waits for `waiting` (its handler ignores closing); the thread dies meanwhile.
+      crasher.send('crash');
+      await closing;
+      // Before, the crash went nowhere: neither onError nor onRestart heard of it.
+      expect(errors).toEqual([['thread 0 crashed on request', 0]]);
+      expect(restarts).toEqual([]);
+    },
+    SLOW,
+  );
+
+  it(
     'holds connections in handoff mode while no thread is ready, then hands them over',
     async () => {
       const gate = new Int32Array(new SharedArrayBuffer(4));
