@@ -67,6 +67,19 @@ export function readContext(context: Context): ContextInternals {
 }
 
 const versions: readonly string[] = ['TLSv1.2', 'TLSv1.3'];
+// ContextOptions' keys.
+const contextKeys: readonly string[] = [
+  'cert',
+  'key',
+  'passphrase',
+  'ca',
+  'verifyPeer',
+  'alpn',
+  'minVersion',
+  'maxVersion',
+  'ciphers',
+  'serverName',
+];
 const pemBlock = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
 
 /**
@@ -102,6 +115,15 @@ export class Context {
   constructor(options: ContextOptions = {}) {
     if (options === null || typeof options !== 'object') {
       throw new InvalidArgumentError('Context expects an options object');
+    }
+    // A misspelt option would be ignored, and a context without the CA or the check it was
+    // meant to have is a security setting gone quietly wrong: every key must be one of these.
+    for (const key of Object.keys(options)) {
+      if (!contextKeys.includes(key)) {
+        throw new InvalidArgumentError(
+          `Context: unknown option ${JSON.stringify(key)} (it takes ${contextKeys.join(', ')})`,
+        );
+      }
     }
     const { passphrase, verifyPeer, alpn, ciphers, serverName } = options;
     checkType(passphrase, 'string', 'passphrase');

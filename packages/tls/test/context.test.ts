@@ -185,6 +185,21 @@ describe('tls.Context', () => {
     expect((e.cause as { code?: string }).code).toBe('ERR_SSL_NO_CIPHER_MATCH');
   });
 
+  it('refuses an option it does not know, naming it (a misspelt ca or verifyPeer was ignored)', () => {
+    for (const options of [
+      { certs: certs.server.cert, key: certs.server.key },
+      { CA: certs.ca.cert },
+      { ca: certs.ca.cert, rejectUnauthorized: false },
+      { verifypeer: false },
+    ]) {
+      const key = Object.keys(options).find((k) => !['ca', 'key'].includes(k))!;
+      expect(() => new Context(options as never), key).toThrow(InvalidArgumentError);
+      expect(() => new Context(options as never), key).toThrow(
+        new RegExp(`unknown option "${key}"`),
+      );
+    }
+  });
+
   it('throws InvalidArgumentError for options of the wrong type', () => {
     const bad: unknown[] = [
       { verifyPeer: 'yes' },
