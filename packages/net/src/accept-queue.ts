@@ -120,7 +120,6 @@ export class AcceptQueue<Item, Value = Item> {
    */
   accept(options?: WaitOptions): Promise<Expected<Value, IoStatus>> {
     const { signal, timeout } = readOptions(options);
-    checkDeadline(this.#scheduler, timeout, 'accept');
     if (this.#closed) return Promise.resolve(err(IoStatus.closed));
     if (this.#items.length > 0) {
       return Promise.resolve(ok(this.#deliver(this.#items.shift()!)));
@@ -129,6 +128,7 @@ export class AcceptQueue<Item, Value = Item> {
     if (failure !== undefined) return Promise.resolve(err(failure));
     if (isStopRequested(signal)) return Promise.resolve(err(IoStatus.cancelled));
     if (timeout === 0) return Promise.resolve(err(IoStatus.timeout));
+    checkDeadline(this.#scheduler, timeout, 'accept');
     return new Promise((resolve) => {
       const waiter: AcceptWaiter<Value> = { resolve, timer: undefined, registration: undefined };
       this.#waiters.push(waiter);

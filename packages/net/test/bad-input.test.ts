@@ -198,6 +198,14 @@ describe('bad input fails at the call', () => {
   });
 });
 
+/** Waits (by real time, the scheduler being stopped) until `check` holds, for up to 10 s. */
+async function until(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 1000 && !(await check()); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  expect(await check()).toBe(true);
+}
+
 describe('a call with a timeout on a scheduler that is shut down', () => {
   it('throws SchedulerShutdownError at the call and leaves the socket as it was', async () => {
     const scheduler = makeScheduler();
@@ -222,6 +230,20 @@ describe('a call with a timeout on a scheduler that is shut down', () => {
     const another = track(new tcp.Client(scheduler, { address: '127.0.0.1', port: server.port }));
     expect(() => another.connect({ timeout: 10 })).toThrow(SchedulerShutdownError);
     expect(another.socket).toBeUndefined();
+    // What is answered at once needs no deadline, and is still answered.
+    expect((await client.readSome(buffer, { timeout: 0 }))[0]).toBe(IoStatus.timeout);
+    expect((await datagrams.recvFrom(buffer, { timeout: 0 }))[0]).toBe(IoStatus.timeout);
+    const early = track(new tcp.Client(scheduler, { address: '127.0.0.1', port: server.port }));
+    expect(await early.connect()).toBe('connected');
+    await until(async () => server.pending > 0);
+    const queued = await server.accept({ timeout: 10 });
+    expect(queued.ok).toBe(true);
+    if (queued.ok) track(queued.value);
+    expect((await peer.writeAll(Buffer.from('here')))[0]).toBe(IoStatus.ok);
+    await until(async () => (await client.poll('read', { timeout: 0 })) === 'read');
+    const [hereStatus, here] = await client.readSome(buffer, { timeout: 10 });
+    expect(hereStatus).toBe(IoStatus.ok);
+    expect(Buffer.from(here).toString()).toBe('here');
     // Nothing was left pending: without a deadline the calls work, and close() is clean.
     const reading = client.readSome(buffer);
     expect((await peer.writeAll(Buffer.from('ok')))[0]).toBe(IoStatus.ok);

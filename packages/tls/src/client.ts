@@ -240,7 +240,7 @@ export class Client implements AsyncDisposable {
    */
   connect(options?: WaitOptions): Promise<ConnectionStatus> {
     const { signal, timeout } = readWaitOptions(options);
-    if (timeout !== undefined && this.#scheduler.state === 'stopped') {
+    if (timeout !== undefined && timeout > 0 && this.#scheduler.state === 'stopped') {
       // What callAfter() would throw, before a socket is opened that nothing would then end.
       throw new SchedulerShutdownError(
         'connect() with a timeout: the scheduler is shut down (it arms no deadline)',

@@ -395,8 +395,6 @@ export class Channel {
   ): ReadResult | undefined {
     checkBuffer(buf, exact ? 'readExact' : 'readSome');
     const { signal, timeout } = readOptions(options);
-    if (timeout !== undefined)
-      checkDeadline(this.#scheduler, timeout, exact ? 'readExact' : 'readSome');
     if (this.#reading) {
       throw new SocketBusyError('a read is already pending on this socket');
     }
@@ -410,6 +408,7 @@ export class Channel {
     if (failure !== undefined) return [failure, buf.subarray(0, filled)];
     if (isStopRequested(signal)) return [IoStatus.cancelled, buf.subarray(0, filled)];
     if (timeout === 0) return [IoStatus.timeout, buf.subarray(0, filled)];
+    checkDeadline(this.#scheduler, timeout, exact ? 'readExact' : 'readSome');
     this.#reading = true;
     this.#readBuf = buf;
     this.#readFilled = filled;
@@ -712,8 +711,8 @@ export class Channel {
   ): WriteResult | undefined {
     checkBuffer(bytes, all ? 'writeAll' : 'writeSome');
     const { signal, timeout } = readOptions(options);
-    if (timeout !== undefined)
-      checkDeadline(this.#scheduler, timeout, all ? 'writeAll' : 'writeSome');
+    // Checked before any byte goes out: whether the write will have to wait is known only after.
+    checkDeadline(this.#scheduler, timeout, all ? 'writeAll' : 'writeSome');
     if (this.#writer !== undefined) {
       throw new SocketBusyError('a write is already pending on this socket');
     }
@@ -970,11 +969,11 @@ export class Channel {
   poll(op: PollOp, options: WaitOptions | undefined): Promise<PollStatus> {
     checkPollOp(op);
     const { signal, timeout } = readOptions(options);
-    checkDeadline(this.#scheduler, timeout, 'poll');
     const ready = this.pollStatus(op);
     if (ready !== undefined) return Promise.resolve(ready);
     if (isStopRequested(signal)) return Promise.resolve('cancelled');
     if (timeout === 0) return Promise.resolve('timeout');
+    checkDeadline(this.#scheduler, timeout, 'poll');
     if (op !== 'write') this.#resumeReading();
     return new Promise<PollStatus>((resolve) => {
       const waiter: PollWaiter = { op, resolve, timer: undefined, registration: undefined };

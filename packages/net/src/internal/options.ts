@@ -27,16 +27,17 @@ export function describeValue(value: unknown): string {
 }
 
 /**
- * @internal Throws what the scheduler's `callAfter` would for a call whose deadline it cannot
- * arm (the scheduler is shut down), before the call starts anything: a call that set up its
- * state and then failed to arm its deadline would be left pending with nobody to end it.
+ * @internal Throws what the scheduler's `callAfter` would for a call about to wait under a
+ * deadline it cannot arm (the scheduler is shut down), before the call sets itself up as
+ * pending: one that did and then failed to arm its deadline would be left with nobody to end
+ * it. Calls check here where they would arm the deadline, after whatever they answer at once.
  */
 export function checkDeadline(
   scheduler: IoScheduler,
   timeout: number | undefined,
   where: string,
 ): void {
-  if (timeout !== undefined && scheduler.state === 'stopped') {
+  if (timeout !== undefined && timeout > 0 && scheduler.state === 'stopped') {
     throw new SchedulerShutdownError(
       `${where}() with a timeout: the scheduler is shut down (it arms no deadline)`,
     );

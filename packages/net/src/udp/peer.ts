@@ -315,7 +315,6 @@ export class Peer implements AsyncDisposable, AsyncIterable<Datagram> {
   recvFrom(buffer: Uint8Array, options?: WaitOptions): Promise<RecvFromResult> {
     checkBuffer(buffer, 'recvFrom');
     const { signal, timeout } = readOptions(options);
-    checkDeadline(this.#scheduler, timeout, 'recvFrom');
     if (this.#receiver !== undefined) throw new SocketBusyError('a recvFrom is already pending');
     if (!this.#bound) return Promise.resolve([IoStatus.udpNotBound, undefined, emptyView]);
     const queued = this.#queue.shift();
@@ -324,6 +323,7 @@ export class Peer implements AsyncDisposable, AsyncIterable<Datagram> {
     if (this.#closed) return Promise.resolve([IoStatus.closed, undefined, emptyView]);
     if (isStopRequested(signal)) return Promise.resolve([IoStatus.cancelled, undefined, emptyView]);
     if (timeout === 0) return Promise.resolve([IoStatus.timeout, undefined, emptyView]);
+    checkDeadline(this.#scheduler, timeout, 'recvFrom');
     return new Promise((resolve, reject) => {
       const receiver: Receiver = {
         buf: buffer,
@@ -359,13 +359,13 @@ export class Peer implements AsyncDisposable, AsyncIterable<Datagram> {
       );
     }
     const { signal, timeout } = readOptions(options);
-    checkDeadline(this.#scheduler, timeout, 'poll');
     if (this.#error !== undefined) return Promise.resolve('error');
     if (this.#closed) return Promise.resolve('closed');
     if (op !== 'write' && this.#queue.length > 0) return Promise.resolve('read');
     if (op !== 'read') return Promise.resolve('write');
     if (isStopRequested(signal)) return Promise.resolve('cancelled');
     if (timeout === 0) return Promise.resolve('timeout');
+    checkDeadline(this.#scheduler, timeout, 'poll');
     return new Promise((resolve) => {
       const poller: Poller = { resolve, timer: undefined, registration: undefined };
       this.#pollers.push(poller);
