@@ -1,11 +1,10 @@
 import type { Server as NetServer } from 'node:net';
 import { InvalidArgumentError } from '@coro/task';
-import { InvalidAddressError } from './errors.ts';
 import { checkAcceptors, optionalBoolean } from './internal/options.ts';
-import { connectHost } from './internal/zone.ts';
+import { connectHost, unknownZoneError } from './internal/zone.ts';
 import { IoStatus } from './io-status.ts';
 import type { IpAddress } from './ip-address.ts';
-import { checkPort, SocketAddress, toIpAddress } from './socket-address.ts';
+import { checkPort, refuseLookalike, SocketAddress, toIpAddress } from './socket-address.ts';
 
 /** Where and how a `Listeners` group listens: the listening options of `tcp.Server`. */
 export interface ListenOptions {
@@ -63,12 +62,7 @@ function checkBacklog(backlog: unknown): number {
  */
 function listenAddress(listen: ListenOptions | SocketAddress): SocketAddress {
   if (listen instanceof SocketAddress) return listen;
-  if ('ip' in listen) {
-    throw new InvalidAddressError(
-      'listen options name the IP address `address`, not `ip`: pass { address, port }, or a ' +
-        'SocketAddress made by this copy of @coro/net',
-    );
-  }
+  refuseLookalike(listen, 'listen');
   return new SocketAddress(toIpAddress(listen.address ?? '0.0.0.0'), checkPort(listen.port ?? 0));
 }
 
@@ -169,10 +163,7 @@ export class Listeners {
     this.#watch(this.#primary);
     if (host === undefined) {
       // Reported as a failed listen would be: after the call, through ready() and onFailure.
-      const error = Object.assign(
-        new Error(`listen EINVAL: the zone of ${address.ip} names no interface of this host`),
-        { code: 'EINVAL', syscall: 'listen' },
-      );
+      const error = unknownZoneError('listen');
       process.nextTick(() => this.#onError(error));
       return;
     }

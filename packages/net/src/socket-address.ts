@@ -19,6 +19,19 @@ export function checkPort(port: unknown, where = 'port'): number {
   return port === 0 ? 0 : port; // -0 as 0
 }
 
+/**
+ * @internal Refuses options with an `ip`: shaped like a SocketAddress (another copy's, or a
+ * plain object) but not one, read as `{ address, port }` they would mean every interface.
+ */
+export function refuseLookalike(options: object, where: string): void {
+  if ('ip' in options && !(options instanceof SocketAddress)) {
+    throw new InvalidAddressError(
+      `${where} options name the IP address \`address\`, not \`ip\`: pass { address, port }, ` +
+        'or a SocketAddress made by this copy of @coro/net',
+    );
+  }
+}
+
 /** @internal An `IpAddress` from an `IpAddress` or its text. */
 export function toIpAddress(address: unknown): IpAddress {
   if (address instanceof IpAddress) return address;

@@ -1,6 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server as NetServer, Socket } from 'node:net';
-import { networkInterfaces } from 'node:os';
 import { task } from '@coro/task';
 import { describe, expect, it, vi } from 'vitest';
 import { IoStatus, IpAddress, SocketAddress, tcp } from '../src/index.ts';
@@ -9,6 +7,7 @@ import {
   echo,
   freePort,
   listen,
+  loopbackZones,
   makeScheduler,
   pattern,
   readAll,
@@ -337,14 +336,7 @@ describe('tcp.Client and tcp.Server', () => {
     }
     // A zone that names an interface of this host, by name or by index, is passed on.
     const server = await listen(scheduler, { address: '::1', ipv6Only: true });
-    const loopback = Object.entries(networkInterfaces()).find(([, entries]) =>
-      entries?.some((e) => e.address === '::1'),
-    )?.[0];
-    expect(loopback).toBeDefined();
-    const zones = [loopback!];
-    if (existsSync(`/sys/class/net/${loopback}/ifindex`)) {
-      zones.push(readFileSync(`/sys/class/net/${loopback}/ifindex`, 'utf8').trim());
-    }
+    const zones = loopbackZones();
     for (const zone of zones) {
       const address = `::1%${zone}`;
       const client = track(new tcp.Client(scheduler, { address, port: server.port }));

@@ -1,8 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { networkInterfaces } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { InvalidAddressError, IoStatus, SocketAddress, udp } from '../src/index.ts';
-import { makeScheduler, track } from './utils/net.ts';
+import { makeScheduler, track, loopbackZones } from './utils/net.ts';
 
 /** `promise`, or `'hung'` if it has not settled within `ms`. */
 async function within<T>(promise: Promise<T>, ms = 3000): Promise<T | 'hung'> {
@@ -194,14 +192,7 @@ describe('udp.Peer', () => {
     }
     expect((await receiver.recvFrom(Buffer.alloc(8), { timeout: 200 }))[0].kind).toBe('timeout');
     // A zone that names an interface of this host, by name or by index, is passed on.
-    const loopback = Object.entries(networkInterfaces()).find(([, entries]) =>
-      entries?.some((e) => e.address === '::1'),
-    )?.[0];
-    expect(loopback).toBeDefined();
-    const zones = [loopback!];
-    if (existsSync(`/sys/class/net/${loopback}/ifindex`)) {
-      zones.push(readFileSync(`/sys/class/net/${loopback}/ifindex`, 'utf8').trim());
-    }
+    const zones = loopbackZones();
     const sender = await boundPeer(scheduler, '::1');
     for (const zone of zones) {
       const address = `::1%${zone}`;

@@ -2,7 +2,6 @@ import { Socket as NetSocket, type Socket } from 'node:net';
 import type { IoScheduler, PollOp, PollStatus, ScheduledCall } from '@coro/io';
 import {
   type Continuation,
-  InvalidArgumentError,
   isStopRequested,
   onStop,
   resumeSoon,
@@ -19,7 +18,7 @@ import {
   type TcpHandle,
   type WriteRequest,
 } from './handle-io.ts';
-import { checkBuffer, checkDeadline, checkPollOp, readOptions } from './options.ts';
+import { checkBuffer, checkDeadline, checkPollOp, detachedError, readOptions } from './options.ts';
 
 /** `[status, filled view of the caller's buffer]`. */
 export type ReadResult = [status: IoStatus, view: Uint8Array];
@@ -131,17 +130,6 @@ function copyBytes(source: Buffer, n: number, target: Uint8Array, at: number): v
     return;
   }
   for (let i = 0; i < n; i++) target[at + i] = source[i] as number;
-}
-
-/**
- * The error of a call whose buffer was detached (transferred) or shrunk while the call was
- * pending: it cannot go on, and what arrives meanwhile is kept for the next call.
- */
-function detachedError(call: string): InvalidArgumentError {
-  return new InvalidArgumentError(
-    `the buffer of a pending ${call} was detached (or shrunk) before the call completed: a ` +
-      'buffer must stay as it is until its call settles',
-  );
 }
 
 // A rejected promise for a pending call's resolver (which then rejects its own promise), marked

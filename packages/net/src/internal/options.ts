@@ -44,6 +44,17 @@ export function checkDeadline(
   }
 }
 
+/**
+ * @internal The error of a call whose buffer was detached (transferred) or shrunk while the
+ * call was pending: it cannot go on, and what arrives meanwhile is kept for the next call.
+ */
+export function detachedError(call: string): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `the buffer of a pending ${call} was detached (or shrunk) before the call completed: a ` +
+      'buffer must stay as it is until its call settles',
+  );
+}
+
 /** @internal Checks a buffer argument. */
 export function checkBuffer(value: unknown, where: string): Uint8Array {
   if (!(value instanceof Uint8Array)) {

@@ -45,8 +45,9 @@ export type FromThread =
       readonly error: SerializedError;
     }
   | { readonly t: 'error'; readonly error: SerializedError }
-  | { readonly t: 'drained'; readonly forced: number }
-  /** After a stop: how many connections it reset (also sent if their handlers never settle). */
+  /** Every connection is over and onThreadStop has run. */
+  | { readonly t: 'drained' }
+  /** At a stop: how many connections it resets (sent even if their handlers never settle). */
   | { readonly t: 'stopped'; readonly forced: number };
 
 /** @internal */

@@ -23,7 +23,7 @@ export interface ThreadEvents {
     error: Error,
   ): void;
   error(thread: SupervisedThread, error: Error): void;
-  drained(thread: SupervisedThread, forced: number): void;
+  drained(thread: SupervisedThread): void;
   exit(
     thread: SupervisedThread,
     exitCode: number,
@@ -137,8 +137,7 @@ export class SupervisedThread {
         this.#events.error(this, deserializeError(message.error));
         break;
       case 'drained':
-        this.forced = message.forced;
-        this.#events.drained(this, message.forced);
+        this.#events.drained(this);
         break;
       case 'stopped':
         this.forced = message.forced;

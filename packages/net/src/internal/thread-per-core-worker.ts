@@ -47,7 +47,6 @@ let onThreadStop: ((context: ThreadContext) => unknown) | undefined;
 let server: Server | undefined;
 let draining = false;
 let finished = false;
-let forced = 0;
 /** Connections handed over before the module was loaded (handoff mode). */
 const early: Socket[] = [];
 let loaded = false;
@@ -117,7 +116,7 @@ async function checkDrained(): Promise<void> {
   } catch (error) {
     send({ t: 'error', error: serializeError(error) });
   }
-  send({ t: 'drained', forced });
+  send({ t: 'drained' });
 }
 
 function drain(): void {
@@ -132,8 +131,7 @@ function drain(): void {
 function stop(): void {
   drain();
   stopping.abort();
-  forced = open.size;
-  send({ t: 'stopped', forced });
+  send({ t: 'stopped', forced: open.size });
   for (const connection of open) connection.client.reset();
   if (loaded) void checkDrained();
 }

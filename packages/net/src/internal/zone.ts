@@ -33,11 +33,15 @@ export function connectHost(ip: IpAddress): string | undefined {
   return name === undefined ? undefined : `${text.slice(0, text.lastIndexOf('%'))}%${name}`;
 }
 
-/** @internal The status of a call whose address has a zone `connectHost` found no interface for. */
+/** @internal The error of a call whose address has a zone `connectHost` found no interface for. */
+export function unknownZoneError(syscall?: string): Error {
+  const error = new Error('the zone names no interface of this host');
+  return Object.assign(error, { code: 'EINVAL' }, syscall === undefined ? {} : { syscall });
+}
+
+/** @internal `unknownZoneError()` as a status: `native(EINVAL)`. */
 export function unknownZoneStatus(): IoStatus {
-  return IoStatus.fromError(
-    Object.assign(new Error('the zone names no interface of this host'), { code: 'EINVAL' }),
-  );
+  return IoStatus.fromError(unknownZoneError());
 }
 
 // Linux publishes every interface's index; elsewhere the IPv6 entries' scope ids are used.

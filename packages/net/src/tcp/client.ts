@@ -22,7 +22,7 @@ import {
 import { IoStatus } from '../io-status.ts';
 import { IpAddress } from '../ip-address.ts';
 import { type Endpoint, SocketAddress } from '../socket-address.ts';
-import { connectHost, isGroupAddress } from '../internal/zone.ts';
+import { connectHost, isGroupAddress, unknownZoneStatus } from '../internal/zone.ts';
 
 export type { ReadResult, WriteResult } from '../internal/channel.ts';
 
@@ -55,10 +55,6 @@ export let wrapChannel: (scheduler: IoScheduler, channel: Channel) => Client;
 // Lets the wrapping factories reach the constructor without an address.
 const wrapMarker = Symbol('wrap');
 const invalidAddressCodes = new Set(['EADDRNOTAVAIL', 'EINVAL', 'EAFNOSUPPORT']);
-const unknownZone = () =>
-  IoStatus.fromError(
-    Object.assign(new Error('the zone names no interface of this host'), { code: 'EINVAL' }),
-  );
 
 function toSocketAddress(address: string | undefined, port: number | undefined) {
   if (address === undefined || port === undefined) return undefined;
@@ -237,7 +233,7 @@ export class Client implements AsyncDisposable {
     if (this.isConnected) return Promise.resolve('connected');
     const host = connectHost(remote.ip);
     if (host === undefined) {
-      this.#connectError = unknownZone();
+      this.#connectError = unknownZoneStatus();
       return Promise.resolve('invalidAddress');
     }
     if (isStopRequested(signal)) return Promise.resolve('cancelled');

@@ -7,12 +7,24 @@ import {
   type StopRegistration,
   type WaitOptions,
 } from '@coro/task';
-import { InvalidAddressError, SocketBusyError } from '../errors.ts';
-import { checkBuffer, checkDeadline, checkScheduler, readOptions } from '../internal/options.ts';
+import { SocketBusyError } from '../errors.ts';
+import {
+  checkBuffer,
+  checkDeadline,
+  checkScheduler,
+  detachedError,
+  readOptions,
+} from '../internal/options.ts';
 import { connectHost, unknownZoneStatus } from '../internal/zone.ts';
 import { IoStatus } from '../io-status.ts';
 import { type IpFamily, IpAddress } from '../ip-address.ts';
-import { checkPort, type Endpoint, SocketAddress, toIpAddress } from '../socket-address.ts';
+import {
+  checkPort,
+  type Endpoint,
+  refuseLookalike,
+  SocketAddress,
+  toIpAddress,
+} from '../socket-address.ts';
 
 /** `[status, sender, filled view of the caller's buffer]`. */
 export type RecvFromResult = [status: IoStatus, from: SocketAddress | undefined, view: Uint8Array];
@@ -102,14 +114,7 @@ export class Peer implements AsyncDisposable, AsyncIterable<Datagram> {
     if (options === null || typeof options !== 'object') {
       throw new InvalidArgumentError('udp.Peer options must be an object or a SocketAddress');
     }
-    if (!(options instanceof SocketAddress) && 'ip' in options) {
-      // Shaped like a SocketAddress (another copy's, or a plain object) but not one: read as
-      // options, it would bind 0.0.0.0.
-      throw new InvalidAddressError(
-        'udp.Peer options name the IP address `address`, not `ip`: pass { address, port }, ' +
-          'or a SocketAddress made by this copy of @coro/net',
-      );
-    }
+    refuseLookalike(options, 'udp.Peer');
     const endpoint =
       options instanceof SocketAddress
         ? options
@@ -223,12 +228,7 @@ export class Peer implements AsyncDisposable, AsyncIterable<Datagram> {
       // datagram waits in the queue for the next one.
       this.#receiver = undefined;
       clear(receiver);
-      receiver.reject(
-        new InvalidArgumentError(
-          'the buffer of a pending recvFrom was detached (or resized) before a datagram came: ' +
-            'a buffer must stay as it is until its call settles',
-        ),
-      );
+      receiver.reject(detachedError('recvFrom'));
     }
     if (this.#queue.length >= this.#maxQueued) {
       this.#dropped++;

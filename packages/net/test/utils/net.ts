@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { IoScheduler } from '@coro/io';
 import { afterEach } from 'vitest';
 import { tcp } from '../../src/index.ts';
@@ -102,4 +104,19 @@ export async function echo(client: tcp.Client, chunk = 64 * 1024): Promise<void>
     if (!written.isOk()) break;
   }
   client.shutdown();
+}
+
+/**
+ * The zones that name the interface holding ::1 on this host: its name, and its index where
+ * Linux publishes it (a zone may be either). Throws if no interface has ::1.
+ */
+export function loopbackZones(): string[] {
+  const name = Object.entries(networkInterfaces()).find(([, entries]) =>
+    entries?.some((e) => e.address === '::1'),
+  )?.[0];
+  if (name === undefined) throw new Error('no interface of this host has ::1');
+  const zones = [name];
+  const index = `/sys/class/net/${name}/ifindex`;
+  if (existsSync(index)) zones.push(readFileSync(index, 'utf8').trim());
+  return zones;
 }
