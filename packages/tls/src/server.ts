@@ -65,12 +65,6 @@ function contextRequiredError(message: string, cause?: unknown): Error {
   return Object.assign(error, { code: contextRequiredCode });
 }
 
-/** The context's own `secureOptions` flags with OpenSSL's SSL_OP_NO_TICKET added. */
-function noTickets(context: Context | undefined): number {
-  const own = context === undefined ? undefined : readContext(context).secureOptions.secureOptions;
-  return (own ?? 0) | cryptoConstants.SSL_OP_NO_TICKET;
-}
-
 function optionalBoolean(value: unknown, name: string): boolean {
   if (value === undefined) return false;
   if (typeof value !== 'boolean') {
@@ -210,7 +204,8 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
       // one that sent no name (its serverName lost, the default context chosen). A full
       // handshake each time keeps every client's name. (An SNI server's TLS 1.3 sessions did not
       // resume before either, with node:tls alone too.)
-      ...(sni.size === 0 ? {} : { secureOptions: noTickets(context) }),
+      // (A Context sets no secureOptions flags of its own: this is the only one.)
+      ...(sni.size === 0 ? {} : { secureOptions: cryptoConstants.SSL_OP_NO_TICKET }),
       ...(alpn === undefined ? {} : { ALPNProtocols: alpn }),
       // Verified here, after the handshake, so that the X.509 code is kept for the report.
       requestCert: this.#mutual,
