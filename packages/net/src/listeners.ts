@@ -25,8 +25,16 @@ export interface ListenOptions {
   readonly acceptors?: number | undefined;
 }
 
-// ListenOptions' keys: given beside `create` instead of in `listen`, they would be ignored.
-const listenKeys = ['address', 'port', 'backlog', 'reusePort', 'ipv6Only', 'acceptors'] as const;
+// ListenOptions' keys, held to the interface by the compiler: given beside `create` instead of
+// in `listen`, they would be ignored.
+const listenKeys = Object.keys({
+  address: true,
+  port: true,
+  backlog: true,
+  reusePort: true,
+  ipv6Only: true,
+  acceptors: true,
+} satisfies Record<keyof ListenOptions, true>);
 
 /** What a `Listeners` group is made of. */
 export interface ListenersOptions {
