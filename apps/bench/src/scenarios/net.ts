@@ -91,6 +91,8 @@ interface Sample {
   readonly systemUs: number;
   readonly p50Ms?: number;
   readonly p99Ms?: number;
+  // The load generator's CPU time over the run, in cores (wrk only).
+  readonly loadCores?: number;
 }
 
 /**
@@ -106,7 +108,13 @@ async function rotate(
   warm: (server: ServerProcess) => Promise<unknown>,
   measure: (
     server: ServerProcess,
-  ) => Promise<{ work: number; seconds: number; p50Ms?: number; p99Ms?: number }>,
+  ) => Promise<{
+    work: number;
+    seconds: number;
+    p50Ms?: number;
+    p99Ms?: number;
+    loadCores?: number;
+  }>,
   unit: string,
 ): Promise<Sample[][]> {
   const samples = list.map(() => [] as Sample[]);
@@ -163,6 +171,10 @@ function measurementsOf(list: ServerContender[], samples: Sample[][], unit: stri
       detail.p50Ms = median(mine.map((s) => s.p50Ms!));
       detail.p99Ms = median(mine.map((s) => s.p99Ms!));
     }
+    // Near 1, wrk kept its one core busy: it offered all the load it could, and the server's
+    // figures are those of a server that was not pushed to its own limit.
+    if (mine[0]?.loadCores !== undefined)
+      detail.wrkCores = median(mine.map((s) => s.loadCores!));
     return {
       name: c.name,
       value: median(mine.map((s) => s.perCpuSecond)),
@@ -190,7 +202,13 @@ function http(connections: number): Scenario {
         (server) => runWrk(server.port, connections, 1),
         async (server) => {
           const figures = await runWrk(server.port, connections, seconds);
-          return { work: figures.requests, seconds, p50Ms: figures.p50Ms, p99Ms: figures.p99Ms };
+          return {
+            work: figures.requests,
+            seconds,
+            p50Ms: figures.p50Ms,
+            p99Ms: figures.p99Ms,
+            loadCores: figures.loadCores,
+          };
         },
         'req',
       );

@@ -147,6 +147,11 @@ export interface WrkResult {
   readonly requestsPerSec: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+  /**
+   * wrk's own CPU time (user + system) over the run, in cores: 1 means the load generator kept
+   * one core busy the whole time, so a faster server could not have been offered more requests.
+   */
+  readonly loadCores: number;
 }
 
 function toMs(value: string, unit: string): number {
@@ -154,32 +159,50 @@ function toMs(value: string, unit: string): number {
   return unit === 'us' ? n / 1000 : unit === 's' ? n * 1000 : n;
 }
 
-/** Runs `wrk -t1 -c<connections> -d<seconds>s --latency` against 127.0.0.1:`port`. */
+/**
+ * Runs `wrk -t1 -c<connections> -d<seconds>s --latency` against 127.0.0.1:`port`, through bash
+ * so that bash's `times` reports wrk's CPU time when it exits (a child's CPU time cannot be read
+ * from /proc once it has gone, and Node.js gives no rusage for children).
+ */
 export function runWrk(port: number, connections: number, seconds: number): Promise<WrkResult> {
+  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', `http://127.0.0.1:${port}/`];
   return new Promise((resolve, reject) => {
     execFile(
-      'wrk',
-      ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', `http://127.0.0.1:${port}/`],
+      'bash',
+      ['-c', 'wrk "$@"; status=$?; times; exit $status', 'wrk', ...args],
       { timeout: (seconds + 30) * 1000 },
       (error, stdout) => {
         if (error) return reject(error);
         const rps = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
-        const count = /(\d+) requests in/.exec(stdout);
+        const count = /(\d+) requests in ([\d.]+)(us|ms|s|m)/.exec(stdout);
         const p50 = /\s50%\s+([\d.]+)(us|ms|s)/.exec(stdout);
         const p99 = /\s99%\s+([\d.]+)(us|ms|s)/.exec(stdout);
-        if (!rps || !count || !p50 || !p99)
+        const cpu = childCpuSeconds(stdout);
+        if (!rps || !count || !p50 || !p99 || cpu === undefined)
           return reject(new Error(`cannot read wrk's output:\n${stdout}`));
         const errors = /Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)/.exec(stdout);
         if (errors?.[1]) return reject(new Error(`wrk saw errors: ${errors[0]}`));
+        const elapsed = count[3] === 'm' ? Number(count[2]) * 60 : toMs(count[2]!, count[3]!) / 1000;
         resolve({
           requests: Number(count[1]),
           requestsPerSec: Number(rps[1]),
           p50Ms: toMs(p50[1]!, p50[2]!),
           p99Ms: toMs(p99[1]!, p99[2]!),
+          loadCores: cpu / elapsed,
         });
       },
     );
   });
+}
+
+/**
+ * The children's user + system seconds from the second line of bash's `times` output
+ * (`0m0.420s 0m4.370s`), the last two lines of `stdout`.
+ */
+export function childCpuSeconds(stdout: string): number | undefined {
+  const m = /(\d+)m([\d.]+)s (\d+)m([\d.]+)s\s*$/.exec(stdout);
+  if (!m) return undefined;
+  return Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4]);
 }
 
 /** Whether `wrk` can be run. */
