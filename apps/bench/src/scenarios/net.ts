@@ -106,9 +106,7 @@ async function rotate(
   list: ServerContender[],
   rounds: number,
   warm: (server: ServerProcess) => Promise<unknown>,
-  measure: (
-    server: ServerProcess,
-  ) => Promise<{
+  measure: (server: ServerProcess) => Promise<{
     work: number;
     seconds: number;
     p50Ms?: number;
@@ -173,8 +171,7 @@ function measurementsOf(list: ServerContender[], samples: Sample[][], unit: stri
     }
     // Near 1, wrk kept its one core busy: it offered all the load it could, and the server's
     // figures are those of a server that was not pushed to its own limit.
-    if (mine[0]?.loadCores !== undefined)
-      detail.wrkCores = median(mine.map((s) => s.loadCores!));
+    if (mine[0]?.loadCores !== undefined) detail.wrkCores = median(mine.map((s) => s.loadCores!));
     return {
       name: c.name,
       value: median(mine.map((s) => s.perCpuSecond)),

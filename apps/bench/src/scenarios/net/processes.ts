@@ -165,7 +165,13 @@ function toMs(value: string, unit: string): number {
  * from /proc once it has gone, and Node.js gives no rusage for children).
  */
 export function runWrk(port: number, connections: number, seconds: number): Promise<WrkResult> {
-  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', `http://127.0.0.1:${port}/`];
+  const args = [
+    '-t1',
+    `-c${connections}`,
+    `-d${seconds}s`,
+    '--latency',
+    `http://127.0.0.1:${port}/`,
+  ];
   return new Promise((resolve, reject) => {
     execFile(
       'bash',
@@ -182,7 +188,8 @@ export function runWrk(port: number, connections: number, seconds: number): Prom
           return reject(new Error(`cannot read wrk's output:\n${stdout}`));
         const errors = /Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)/.exec(stdout);
         if (errors?.[1]) return reject(new Error(`wrk saw errors: ${errors[0]}`));
-        const elapsed = count[3] === 'm' ? Number(count[2]) * 60 : toMs(count[2]!, count[3]!) / 1000;
+        const elapsed =
+          count[3] === 'm' ? Number(count[2]) * 60 : toMs(count[2]!, count[3]!) / 1000;
         resolve({
           requests: Number(count[1]),
           requestsPerSec: Number(rps[1]),
