@@ -1,6 +1,6 @@
 import type { Server as NetServer } from 'node:net';
 import { InvalidArgumentError } from '@coro/task';
-import { checkAcceptors, optionalBoolean } from './internal/options.ts';
+import { checkAcceptors, optionalBoolean, refuseUnknownOptions } from './internal/options.ts';
 import { connectHost, unknownZoneError } from './internal/zone.ts';
 import { IoStatus } from './io-status.ts';
 import type { IpAddress } from './ip-address.ts';
@@ -27,14 +27,15 @@ export interface ListenOptions {
 
 // ListenOptions' keys, held to the interface by the compiler: given beside `create` instead of
 // in `listen`, they would be ignored.
-const listenKeys = Object.keys({
+const listenOptionKeys: Readonly<Record<keyof ListenOptions, true>> = {
   address: true,
   port: true,
   backlog: true,
   reusePort: true,
   ipv6Only: true,
   acceptors: true,
-} satisfies Record<keyof ListenOptions, true>);
+};
+const listenKeys = Object.keys(listenOptionKeys);
 
 /** What a `Listeners` group is made of. */
 export interface ListenersOptions {
@@ -149,6 +150,7 @@ export class Listeners {
     }
     const address = listenAddress(listenOption);
     const given: ListenOptions = listenOption instanceof SocketAddress ? {} : listenOption;
+    refuseUnknownOptions(given, listenOptionKeys, 'listen');
     // libuv would drop a zone that names no interface and listen on the bare address.
     const host = connectHost(address.ip);
     const listen = {

@@ -3,6 +3,7 @@ import { SchedulerShutdownError } from '@coro/io';
 import { InvalidArgumentError } from '@coro/task';
 import { describe, expect, it } from 'vitest';
 import {
+  dns,
   InvalidAddressError,
   IoStatus,
   Listeners,
@@ -104,6 +105,39 @@ describe('bad input fails at the call', () => {
       expect(() => new Listeners({ create, [key]: 1 } as never), key).toThrow(InvalidArgumentError);
       expect(() => new Listeners({ create, [key]: 1 } as never), key).toThrow(/listen: \{/);
     }
+  });
+
+  it('refuses an option it does not take (a misspelt one would be ignored)', () => {
+    const scheduler = makeScheduler();
+    const create = () => createServer();
+    const sockets = () => process.getActiveResourcesInfo().filter((r) => /TCP|UDP/.test(r));
+    const before = sockets().length;
+    const calls: [string, () => unknown][] = [
+      ['tcp.Server', () => new tcp.Server(scheduler, { port: 0, bcklog: 1 } as never)],
+      // noDelay is tcp.Server's, not a listening option.
+      ['listen', () => new Listeners({ create, listen: { port: 0, noDelay: true } as never })],
+      ['udp.Peer', () => new udp.Peer(scheduler, { port: 0, maxQueue: 1 } as never)],
+      ['dns.Resolver', () => new dns.Resolver({ timout: 10 } as never)],
+    ];
+    for (const [where, call] of calls) {
+      expect(call, where).toThrow(InvalidArgumentError);
+      expect(call, where).toThrow(new RegExp(`^${where}: unknown option "\\w+" \\(it takes `));
+    }
+    // Nothing was left listening or bound by the refused calls.
+    expect(sockets()).toHaveLength(before);
+    // The options each one takes are still taken.
+    const server = new tcp.Server(scheduler, {
+      address: '127.0.0.1',
+      port: 0,
+      backlog: 8,
+      reusePort: false,
+      acceptors: 1,
+      noDelay: true,
+      readMode: 'readable',
+    });
+    server.close();
+    new udp.Peer(scheduler, { address: '127.0.0.1', port: 0, maxQueued: 4 }).close();
+    new dns.Resolver({ servers: ['127.0.0.1'], timeout: 10, attemptTimeout: 5, tries: 1 });
   });
 
   it('udp.Peer refuses an address it would not bind as given', () => {

@@ -26,6 +26,8 @@ describe('ThreadPerCore bad input', () => {
     ['signal not a signal', { signal: {} }],
     ['module relative path', { module: './lines.ts' }],
     ['module empty', { module: '' }],
+    ['an option it does not take', { thread: 2 }],
+    ['threads 257 (more than serve starts)', { threads: 257 }],
   ])('throws InvalidArgumentError at the call for %s', (_, options) => {
     const call = () => serve({ module: linesModule, ...(options as object) } as never);
     expect(call).toThrow(InvalidArgumentError);

@@ -18,7 +18,7 @@ import {
 } from '@coro/task';
 import { Context, readContext } from './context.ts';
 import { TlsBusyError } from './errors.ts';
-import { checkScheduler } from './internal/options.ts';
+import { checkScheduler, refuseUnknownOptions } from './internal/options.ts';
 import { type ConnectionStatus, describeTlsError, failure, type TlsFailure } from './status.ts';
 
 /** `[status, filled view of the caller's buffer]`, as `tcp.Client` returns it. */
@@ -45,6 +45,9 @@ export interface ClientOptions {
    */
   readonly serverName?: string | undefined;
 }
+
+// ClientOptions' keys (a record, so that the compiler holds it to the interface).
+const clientOptionKeys: Readonly<Record<keyof ClientOptions, true>> = { serverName: true };
 
 // Lets the server build a client around a socket whose handshake is done.
 const acceptedMarker = Symbol('accepted');
@@ -114,6 +117,7 @@ export class Client implements AsyncDisposable {
     if (options === null || typeof options !== 'object') {
       throw new InvalidArgumentError('tls.Client options must be an object');
     }
+    refuseUnknownOptions(options, clientOptionKeys, 'tls.Client');
     const serverName = options.serverName ?? context?.serverName;
     if (serverName !== undefined && (typeof serverName !== 'string' || serverName === '')) {
       throw new InvalidArgumentError('serverName must be a non-empty string');

@@ -4,6 +4,7 @@ import { createSecureContext, type SecureContext, type SecureContextOptions } fr
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError } from '@coro/task';
 import { TlsContextError } from './errors.ts';
+import { refuseUnknownOptions } from './internal/options.ts';
 
 /**
  * PEM material: PEM text (a string holding `-----BEGIN`), the bytes of a PEM file, or where a
@@ -118,14 +119,7 @@ export class Context {
     }
     // A misspelt option would be ignored, and a context without the CA or the check it was
     // meant to have is a security setting gone quietly wrong: every key must be one of these.
-    for (const key of Object.keys(options)) {
-      if (!Object.hasOwn(contextKeys, key)) {
-        const known = Object.keys(contextKeys).join(', ');
-        throw new InvalidArgumentError(
-          `Context: unknown option ${JSON.stringify(key)} (it takes ${known})`,
-        );
-      }
-    }
+    refuseUnknownOptions(options, contextKeys, 'Context');
     const { passphrase, verifyPeer, alpn, ciphers, serverName } = options;
     checkType(passphrase, 'string', 'passphrase');
     checkType(verifyPeer, 'boolean', 'verifyPeer');

@@ -9,6 +9,7 @@ import {
 import type { IoScheduler } from '@coro/io';
 import {
   AcceptQueue,
+  InvalidAddressError,
   type IoStatus,
   IpAddress,
   Listeners,
@@ -18,7 +19,7 @@ import {
 import { type Expected, InvalidArgumentError, type WaitOptions } from '@coro/task';
 import { acceptedClient, type Client } from './client.ts';
 import { Context, readContext } from './context.ts';
-import { checkScheduler, maxNodeTimer } from './internal/options.ts';
+import { checkScheduler, maxNodeTimer, refuseUnknownOptions } from './internal/options.ts';
 import { describeTlsError, failure, type TlsFailure } from './status.ts';
 
 /** Options of `tls.Server`: `tcp.Server`'s, plus the contexts and the handshake's rules. */
@@ -48,6 +49,21 @@ export interface ServerOptions extends Omit<tcp.ServerOptions, 'readMode'> {
    */
   readonly onHandshakeFailure?: ((failure: HandshakeFailure) => void) | undefined;
 }
+
+// ServerOptions' keys (a record, so that the compiler holds it to the interface).
+const serverOptionKeys: Readonly<Record<keyof ServerOptions, true>> = {
+  address: true,
+  port: true,
+  backlog: true,
+  reusePort: true,
+  ipv6Only: true,
+  acceptors: true,
+  noDelay: true,
+  context: true,
+  sni: true,
+  handshakeTimeout: true,
+  onHandshakeFailure: true,
+};
 
 /** A client dropped before `accept()` saw it: why, and who it was. */
 export interface HandshakeFailure extends TlsFailure {
@@ -170,6 +186,20 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
     if (options === null || typeof options !== 'object') {
       throw new InvalidArgumentError('tls.Server expects options with a context or sni');
     }
+    if ('ip' in options) {
+      throw new InvalidAddressError(
+        'tls.Server options name the IP address `address`, not `ip`: pass { address, port, ... }',
+      );
+    }
+    refuseUnknownOptions(options, serverOptionKeys, 'tls.Server');
+    const {
+      context: _context,
+      sni: _sni,
+      handshakeTimeout: _handshakeTimeout,
+      onHandshakeFailure: _onHandshakeFailure,
+      noDelay: _noDelay,
+      ...listenOptions
+    } = options;
     const context = options.context;
     if (context !== undefined && !(context instanceof Context)) {
       throw new InvalidArgumentError('context must be a tls.Context');
@@ -226,7 +256,7 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
           .on('connection', this.#onConnection)
           .on('secureConnection', this.#onSecure)
           .on('tlsClientError', this.#onClientError),
-      listen: options,
+      listen: listenOptions,
       onFailure: (status) => this.#accepts.fail(status),
     });
   }

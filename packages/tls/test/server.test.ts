@@ -62,6 +62,8 @@ async function coroClient(endpoint: { address: string; port: number }, context =
   return { client, status: await client.connect({ timeout: 15_000 }) };
 }
 
+const noop = (): void => {};
+
 describe('tls.Server', () => {
   it('accepts a handshaken client and echoes through the tcp surface', async () => {
     const { server: s, endpoint } = await server();
@@ -504,7 +506,31 @@ describe('tls.Server', () => {
     }
     expect(() => new tls.Server(scheduler, { ...base, port: 65_536 })).toThrow(InvalidAddressError);
     expect(() => new tls.Server(scheduler, { ...base, address: 'x' })).toThrow(InvalidAddressError);
+    // Shaped like a SocketAddress: the address is `address`, not `ip`.
+    expect(
+      () => new tls.Server(scheduler, { ip: '127.0.0.1', context: serverContext } as never),
+    ).toThrow(InvalidAddressError);
     expect(() => new tls.Server({} as never, base)).toThrow(InvalidArgumentError);
+  });
+
+  it('refuses an option it does not take (a misspelt one would be ignored)', () => {
+    const base = { address: '127.0.0.1', port: 0, context: serverContext };
+    const sockets = () => process.getActiveResourcesInfo().filter((r) => r.startsWith('TCP'));
+    const before = sockets().length;
+    // A misspelt handshake deadline would leave silent clients the 10 s default; readMode is
+    // tcp.Server's (a TLS server reads through node:tls).
+    for (const extra of [{ handshakeTimout: 100 }, { readMode: 'readable' }, { onFailure: noop }]) {
+      const call = () => new tls.Server(scheduler, { ...base, ...extra } as never);
+      const key = Object.keys(extra)[0]!;
+      expect(call, key).toThrow(InvalidArgumentError);
+      expect(call, key).toThrow(new RegExp(`^tls.Server: unknown option "${key}" \\(it takes `));
+    }
+    expect(sockets()).toHaveLength(before);
+    const client = () =>
+      new tls.Client(scheduler, { address: '127.0.0.1', port: 1 }, trusting, {
+        servername: 'x',
+      } as never);
+    expect(client).toThrow(/^tls.Client: unknown option "servername" \(it takes serverName\)/);
   });
 
   it('serves a plain node:tls client too', async () => {

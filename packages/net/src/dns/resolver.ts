@@ -8,7 +8,7 @@ import {
   type WaitOptions,
 } from '@coro/task';
 import { InvalidAddressError } from '../errors.ts';
-import { readOptions } from '../internal/options.ts';
+import { readOptions, refuseUnknownOptions } from '../internal/options.ts';
 import { IpAddress } from '../ip-address.ts';
 import { SocketAddress } from '../socket-address.ts';
 
@@ -60,6 +60,14 @@ export interface ResolverOptions {
   /** Attempts per server before c-ares gives up on a query (and it is asked again). Default: c-ares' own. */
   readonly tries?: number | undefined;
 }
+
+// ResolverOptions' keys (a record, so that the compiler holds it to the interface).
+const resolverOptionKeys: Readonly<Record<keyof ResolverOptions, true>> = {
+  servers: true,
+  timeout: true,
+  attemptTimeout: true,
+  tries: true,
+};
 
 /** Options of `resolve`. */
 export interface ResolveOptions extends WaitOptions {
@@ -187,6 +195,7 @@ export class Resolver {
     if (options === null || typeof options !== 'object') {
       throw new InvalidArgumentError('dns.Resolver options must be an object');
     }
+    refuseUnknownOptions(options, resolverOptionKeys, 'dns.Resolver');
     if (options.servers !== undefined && !Array.isArray(options.servers)) {
       throw new InvalidArgumentError('servers must be an array of addresses');
     }

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InvalidArgumentError, type StopLike, toStopLike } from '@coro/task';
-import { checkAcceptors } from './options.ts';
+import { checkAcceptors, refuseUnknownOptions } from './options.ts';
 import type { IpAddress } from '../ip-address.ts';
 import { checkPort, toIpAddress } from '../socket-address.ts';
 import type { ThreadPerCoreOptions } from '../thread-per-core-types.ts';
@@ -82,14 +82,51 @@ function readRestart(value: unknown): ThreadPerCoreConfig['restart'] {
   return { initialDelay: initial, maxDelay: max };
 }
 
+// ThreadPerCoreOptions' keys (a record, so that the compiler holds it to the interface).
+const optionKeys: Readonly<Record<keyof ThreadPerCoreOptions, true>> = {
+  module: true,
+  threads: true,
+  address: true,
+  port: true,
+  backlog: true,
+  reusePort: true,
+  acceptors: true,
+  noDelay: true,
+  gracePeriod: true,
+  restart: true,
+  onRestart: true,
+  onThreadReady: true,
+  onError: true,
+  handleSignals: true,
+  statsInterval: true,
+  timeout: true,
+  signal: true,
+  data: true,
+};
+
+/**
+ * @internal The most threads `serve()` starts. Each is a V8 isolate (~10 MB before it serves
+ * anything) started at once; a count far above the cores buys nothing but switching, and a
+ * thousand of them on a small machine take gigabytes and starve the main thread for a minute.
+ */
+export const maxThreads = 256;
+
 /** @internal Checks every option; throws `InvalidArgumentError` / `InvalidAddressError`. */
 export function readThreadPerCoreOptions(options: ThreadPerCoreOptions): ThreadPerCoreConfig {
   if (options === null || typeof options !== 'object') {
     throw new InvalidArgumentError(`serve: options must be an object, got ${String(options)}`);
   }
-  const threads = options.threads ?? availableParallelism();
-  if (typeof threads !== 'number' || !Number.isInteger(threads) || threads < 1) {
-    throw new InvalidArgumentError(`serve: threads must be an integer ≥ 1, got ${String(threads)}`);
+  refuseUnknownOptions(options, optionKeys, 'serve');
+  const threads = options.threads ?? Math.min(availableParallelism(), maxThreads);
+  if (
+    typeof threads !== 'number' ||
+    !Number.isInteger(threads) ||
+    threads < 1 ||
+    threads > maxThreads
+  ) {
+    throw new InvalidArgumentError(
+      `serve: threads must be an integer from 1 to ${maxThreads}, got ${String(threads)}`,
+    );
   }
   const backlog = options.backlog ?? 511;
   if (typeof backlog !== 'number' || !Number.isInteger(backlog) || backlog < 0) {

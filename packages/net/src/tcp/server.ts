@@ -4,10 +4,10 @@ import { type Expected, InvalidArgumentError, type WaitOptions } from '@coro/tas
 import { AcceptQueue } from '../accept-queue.ts';
 import { type AcceptedReadMode, acceptedChannel } from '../internal/accepted.ts';
 import type { Channel } from '../internal/channel.ts';
-import { checkScheduler, optionalBoolean } from '../internal/options.ts';
+import { checkScheduler, optionalBoolean, refuseUnknownOptions } from '../internal/options.ts';
 import type { IoStatus } from '../io-status.ts';
 import { type ListenOptions, Listeners } from '../listeners.ts';
-import { SocketAddress } from '../socket-address.ts';
+import { refuseLookalike, SocketAddress } from '../socket-address.ts';
 import { type Client, wrapChannel } from './client.ts';
 
 /**
@@ -24,6 +24,18 @@ export interface ServerOptions extends ListenOptions {
    */
   readonly readMode?: AcceptedReadMode | undefined;
 }
+
+// ServerOptions' keys (a record, so that the compiler holds it to the interface).
+const serverOptionKeys: Readonly<Record<keyof ServerOptions, true>> = {
+  address: true,
+  port: true,
+  backlog: true,
+  reusePort: true,
+  ipv6Only: true,
+  acceptors: true,
+  noDelay: true,
+  readMode: true,
+};
 
 // Set by `Server.from` for the constructor it calls.
 let adopting: NetServer | undefined;
@@ -63,6 +75,9 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
       throw new InvalidArgumentError('tcp.Server options must be an object or a SocketAddress');
     }
     const settings: ServerOptions = options instanceof SocketAddress ? {} : options;
+    refuseLookalike(settings, 'tcp.Server');
+    refuseUnknownOptions(settings, serverOptionKeys, 'tcp.Server');
+    const { noDelay: _noDelay, readMode: _readMode, ...listenOptions } = settings;
     this.#noDelay = optionalBoolean(settings.noDelay, 'noDelay') ?? false;
     const readMode = settings.readMode ?? 'auto';
     if (readMode !== 'auto' && readMode !== 'readable') {
@@ -81,7 +96,7 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
                 'connection',
                 this.#onConnection,
               ),
-            listen: options,
+            listen: options instanceof SocketAddress ? options : listenOptions,
             onFailure,
           });
   }

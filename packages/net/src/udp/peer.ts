@@ -14,6 +14,7 @@ import {
   checkScheduler,
   detachedError,
   readOptions,
+  refuseUnknownOptions,
 } from '../internal/options.ts';
 import { connectHost, unknownZoneStatus } from '../internal/zone.ts';
 import { IoStatus } from '../io-status.ts';
@@ -44,6 +45,13 @@ export interface PeerOptions {
   /** Datagrams kept for a receiver before new ones are dropped, default 1024. */
   readonly maxQueued?: number | undefined;
 }
+
+// PeerOptions' keys (a record, so that the compiler holds it to the interface).
+const peerOptionKeys: Readonly<Record<keyof PeerOptions, true>> = {
+  address: true,
+  port: true,
+  maxQueued: true,
+};
 
 interface Receiver {
   buf: Uint8Array;
@@ -115,6 +123,8 @@ export class Peer implements AsyncDisposable, AsyncIterable<Datagram> {
       throw new InvalidArgumentError('udp.Peer options must be an object or a SocketAddress');
     }
     refuseLookalike(options, 'udp.Peer');
+    if (!(options instanceof SocketAddress))
+      refuseUnknownOptions(options, peerOptionKeys, 'udp.Peer');
     const endpoint =
       options instanceof SocketAddress
         ? options
