@@ -1,4 +1,5 @@
 import type { WaitOptions } from '@coro/task';
+import { InvalidArgumentError } from '../errors.ts';
 import {
   attachNext,
   GRANTED,
@@ -72,6 +73,9 @@ export class Event {
 
   /** Sets the event and wakes every waiter, oldest first (`'fifo'`, default) or newest first. */
   set(order: ResumeOrder = 'fifo'): void {
+    if (order !== 'fifo' && order !== 'lifo') {
+      throw new InvalidArgumentError(`order must be 'fifo' or 'lifo', got ${String(order)}`);
+    }
     const core = this.#core;
     core.lock();
     core.set(SET, 1);

@@ -147,14 +147,15 @@ export class Mutex implements ThreadLockOwner {
     timeout: number | undefined,
   ): Promise<ScopedLock | LockStatus> {
     const core = this.#core;
+    // The one precedence rule: a call whose stop came first takes nothing, even a free lock.
+    if (isStopRequested(signal)) {
+      core.unlock();
+      return resolvedCancelled;
+    }
     if (!this.#hold.held) {
       const ticket = this.#hold.take(THREAD_TAG);
       core.unlock();
       return Promise.resolve(new ScopedLock(this, false, ticket));
-    }
-    if (isStopRequested(signal)) {
-      core.unlock();
-      return resolvedCancelled;
     }
     if (timeout === 0) {
       core.unlock();

@@ -362,6 +362,11 @@ export class RingBuffer<T extends SharedItem = number> implements AsyncIterable<
     timeout: number | undefined,
   ): ProduceResult | Promise<ProduceResult> {
     const core = this.#core;
+    // The one precedence rule: the call's own stop first, then the buffer's state, then room.
+    if (isStopRequested(signal)) {
+      core.unlock();
+      return 'cancelled';
+    }
     if (core.get(STATE) !== RUNNING) {
       core.unlock();
       return 'stopped';
@@ -371,10 +376,6 @@ export class RingBuffer<T extends SharedItem = number> implements AsyncIterable<
       this.#write(value);
       core.unlock();
       return 'produced';
-    }
-    if (isStopRequested(signal)) {
-      core.unlock();
-      return 'cancelled';
     }
     if (timeout === 0) {
       core.unlock();
@@ -421,6 +422,11 @@ export class RingBuffer<T extends SharedItem = number> implements AsyncIterable<
     timeout: number | undefined,
   ): Consumed<T> | Promise<Consumed<T>> {
     const core = this.#core;
+    // The one precedence rule: the call's own stop first, then an item, then the state.
+    if (isStopRequested(signal)) {
+      core.unlock();
+      return errCancelled;
+    }
     // Items nobody was promised exist only while no consumer waits.
     if (core.get(SIZE) - core.get(RESERVED_ITEMS) > 0) {
       const value = this.#read();
@@ -430,10 +436,6 @@ export class RingBuffer<T extends SharedItem = number> implements AsyncIterable<
     if (core.get(STATE) === STOPPED) {
       core.unlock();
       return errStopped;
-    }
-    if (isStopRequested(signal)) {
-      core.unlock();
-      return errCancelled;
     }
     if (timeout === 0) {
       core.unlock();

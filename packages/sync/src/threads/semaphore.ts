@@ -147,6 +147,11 @@ export class Semaphore {
   /** The rest of `acquire`, with the guard held. */
   #acquire(signal: StopLike | undefined, timeout: number | undefined): Promise<AcquireResult> {
     const core = this.#core;
+    // The one precedence rule: the call's own stop first, then shutdown, then a free permit.
+    if (isStopRequested(signal)) {
+      core.unlock();
+      return resolvedCancelled;
+    }
     if (core.get(SHUTDOWN) === 1) {
       core.unlock();
       return resolvedShutdown;
@@ -156,10 +161,6 @@ export class Semaphore {
       core.set(VALUE, core.get(VALUE) - 1);
       core.unlock();
       return resolvedAcquired;
-    }
-    if (isStopRequested(signal)) {
-      core.unlock();
-      return resolvedCancelled;
     }
     if (timeout === 0) {
       core.unlock();

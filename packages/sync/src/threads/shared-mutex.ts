@@ -167,6 +167,11 @@ export class SharedMutex implements ThreadLockOwner {
     timeout: number | undefined,
   ): Promise<ScopedLock | LockStatus> {
     const core = this.#core;
+    // The one precedence rule: a call whose stop came first takes nothing, even a free lock.
+    if (isStopRequested(signal)) {
+      core.unlock();
+      return 'cancelled';
+    }
     if (!this.#hold.held && core.count(WAITERS) === 0) {
       if (shared) {
         core.set(SHARED, core.get(SHARED) + 1);
@@ -179,10 +184,6 @@ export class SharedMutex implements ThreadLockOwner {
         core.unlock();
         return new ScopedLock(this, false, ticket);
       }
-    }
-    if (isStopRequested(signal)) {
-      core.unlock();
-      return 'cancelled';
     }
     if (timeout === 0) {
       core.unlock();

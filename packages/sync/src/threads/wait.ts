@@ -50,11 +50,16 @@ export async function waitUntilReady(
 ): Promise<boolean> {
   const { signal, timeout } = readThreadWaitOptions(options);
   const held = (): boolean | Promise<boolean> => {
+    // The one precedence rule: a call whose stop came first answers false, even when ready.
+    if (isStopRequested(signal)) {
+      core.unlock();
+      return false;
+    }
     if (ready()) {
       core.unlock();
       return true;
     }
-    if (isStopRequested(signal) || timeout === 0) {
+    if (timeout === 0) {
       core.unlock();
       return false;
     }
