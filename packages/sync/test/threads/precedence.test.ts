@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import * as single from '../../src/index.ts';
 import * as threads from '../../src/threads/index.ts';
 
-type Sync = typeof single | typeof threads;
+// The two modules' classes differ in their generics, not in these calls: one type for both.
+type Sync = typeof single;
 
 const signal = AbortSignal.abort('gone');
 
@@ -72,7 +73,7 @@ describe('threads: the one precedence rule, as on one loop', () => {
       queueStopped: { ok: false, error: 'cancelled' },
     };
     expect(await answers(single)).toEqual(expected);
-    expect(await answers(threads)).toEqual(expected);
+    expect(await answers(threads as unknown as Sync)).toEqual(expected);
   });
 
   it("Event.set refuses an order other than 'fifo' / 'lifo', as on one loop", () => {
