@@ -6,6 +6,9 @@
 import { IoScheduler } from '@coro/io';
 import { ConditionVariable, Mutex } from '@coro/sync';
 import { type Expected, err, ok, syncWait, task, whenAll } from '@coro/task';
+import { noArgs } from './net/args.ts';
+
+noArgs('condition_variable');
 
 /** A queue for tasks: pop() waits (up to a timeout) for an item. */
 class TaskQueue<T> {

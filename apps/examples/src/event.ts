@@ -2,6 +2,9 @@
 // waiters newest first; coro's default is oldest first, and set('lifo') asks for libcoro's order.
 import { Event } from '@coro/sync';
 import { syncWait, task, whenAll } from '@coro/task';
+import { noArgs } from './net/args.ts';
+
+noArgs('event');
 
 // These tasks wait until the event has been set before going on.
 const makeWaitTask = task(async (e: Event, i: number) => {

@@ -2,6 +2,9 @@
 // (values are produced only as the loop asks for them, so an infinite one is fine), which is
 // exactly coro::generator<T>; coro adds nothing on top of it.
 import { syncWait, task } from '@coro/task';
+import { noArgs } from './net/args.ts';
+
+noArgs('generator');
 
 const countTo = task(async (countTo: number) => {
   // A generator that yields an incrementing number each time it is asked for one.

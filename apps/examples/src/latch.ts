@@ -4,6 +4,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Latch } from '@coro/sync';
 import { syncWait, task, whenAll } from '@coro/task';
+import { noArgs } from './net/args.ts';
+
+noArgs('latch');
 
 // Waits until every worker has counted down. The last worker to count down resumes it.
 const makeLatchTask = task(async (latch: Latch) => {

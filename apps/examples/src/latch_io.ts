@@ -4,6 +4,9 @@
 import { IoScheduler } from '@coro/io';
 import { Latch } from '@coro/sync';
 import { syncWait, task, whenAll } from '@coro/task';
+import { noArgs } from './net/args.ts';
+
+noArgs('latch_io');
 
 const scheduler = new IoScheduler();
 

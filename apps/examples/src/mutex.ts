@@ -5,6 +5,9 @@
 import { IoScheduler } from '@coro/io';
 import { Mutex } from '@coro/sync';
 import { syncWait, task, whenAll } from '@coro/task';
+import { noArgs } from './net/args.ts';
+
+noArgs('mutex');
 
 const scheduler = new IoScheduler();
 const output: number[] = [];

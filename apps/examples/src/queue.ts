@@ -5,6 +5,9 @@
 import { IoScheduler } from '@coro/io';
 import { Latch, Mutex, Queue } from '@coro/sync';
 import { syncWait, task, whenAll } from '@coro/task';
+import { noArgs } from './net/args.ts';
+
+noArgs('queue');
 
 const iterations = 5;
 const producersCount = 5;

@@ -6,6 +6,9 @@
 import { IoScheduler } from '@coro/io';
 import { Mutex, RingBuffer } from '@coro/sync';
 import { syncWait, task, whenAll } from '@coro/task';
+import { noArgs } from './net/args.ts';
+
+noArgs('ring_buffer');
 
 const iterations = 100;
 const consumers = 4;

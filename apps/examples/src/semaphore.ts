@@ -5,6 +5,9 @@
 import { IoScheduler } from '@coro/io';
 import { Semaphore } from '@coro/sync';
 import { syncWait, task, whenAll } from '@coro/task';
+import { noArgs } from './net/args.ts';
+
+noArgs('semaphore');
 
 const scheduler = new IoScheduler();
 const semaphore = new Semaphore(2);

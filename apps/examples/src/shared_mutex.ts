@@ -8,6 +8,9 @@
 // prints to stdout.
 import { SharedMutex } from '@coro/sync';
 import { InlineExecutor, syncWait, task, whenAll } from '@coro/task';
+import { noArgs } from './net/args.ts';
+
+noArgs('shared_mutex');
 
 const scheduler = new InlineExecutor();
 const mutex = new SharedMutex();

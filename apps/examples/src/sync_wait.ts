@@ -3,6 +3,9 @@
 // from plain code into tasks.
 import { ThreadPool } from '@coro/pool';
 import { syncWait, task } from '@coro/task';
+import { noArgs } from './net/args.ts';
+
+noArgs('sync_wait');
 
 type Jobs = typeof import('./sync_wait/jobs.ts');
 

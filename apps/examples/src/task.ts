@@ -2,6 +2,9 @@
 // prints its move constructors to show the value is moved, not copied; JavaScript hands objects
 // over by reference, so there is nothing to move and nothing to print for it.
 import { syncWait, task } from '@coro/task';
+import { noArgs } from './net/args.ts';
+
+noArgs('task');
 
 // A task that awaits the doubling of its input, then adds 5.
 const doubleAndAdd5 = task(async (input: number) => {

@@ -3,6 +3,9 @@
 // rejects with that failure once all of them have finished.
 import { IoScheduler, TaskGroup } from '@coro/io';
 import { CancelledError, task } from '@coro/task';
+import { noArgs } from './net/args.ts';
+
+noArgs('task_group');
 
 const scheduler = new IoScheduler();
 

@@ -4,6 +4,9 @@
 // `pool.run(name, ...args)` is the task that runs it there.
 import { ThreadPool } from '@coro/pool';
 import { syncWait, task, whenAll } from '@coro/task';
+import { noArgs } from './net/args.ts';
+
+noArgs('thread_pool');
 
 type Jobs = typeof import('./thread_pool/jobs.ts');
 

@@ -3,6 +3,9 @@
 // parallel on a thread pool.
 import { ThreadPool } from '@coro/pool';
 import { syncWait, task, whenAll, whenAllSettled } from '@coro/task';
+import { noArgs } from './net/args.ts';
+
+noArgs('when_all');
 
 type Jobs = typeof import('./when_all/jobs.ts');
 

@@ -2,6 +2,9 @@
 // whichever finishes first gives the result, and the loser is asked to stop.
 import { IoScheduler } from '@coro/io';
 import { syncWait, task, whenAny } from '@coro/task';
+import { noArgs } from './net/args.ts';
+
+noArgs('when_any');
 
 // A scheduler to run the tasks and to let a task sleep like a timer.
 const scheduler = new IoScheduler();

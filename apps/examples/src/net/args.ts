@@ -1,6 +1,7 @@
-// Command-line options shared by the network examples: bounded by default (the tour), or
-// `--port 8888 --forever` to stay up for a load generator, as libcoro's examples do. Anything
-// else on a command line is refused with a usage line (exit status 2).
+// The examples' command lines. The network servers run bounded by default (the tour), or with
+// `--port 8888 --forever` stay up for a load generator, as libcoro's examples do; every example
+// that takes nothing calls noArgs(). Anything else on a command line is refused with a usage
+// line (exit status 2).
 
 /** A command line the examples cannot run with; the message says what was wrong. */
 export class UsageError extends Error {
