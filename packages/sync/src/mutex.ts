@@ -19,8 +19,8 @@ export type LockStatus = 'timeout' | 'cancelled';
  *   using lock = await mutex.lock();      // ScopedLock, released on scope exit
  *   await appendToFile(line);
  * }
- * const got = await mutex.lock({ timeout: 100 });
- * if (got === 'timeout') console.log('busy'); else got.unlock();
+ * const got = await mutex.lock({ timeout: 100 }); // ScopedLock | 'timeout' | 'cancelled'
+ * if (typeof got === 'string') console.log('gave up:', got); else got.unlock();
  */
 export class Mutex implements LockOwner {
   #holder: ScopedLock | undefined = undefined;
