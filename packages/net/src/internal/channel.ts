@@ -147,6 +147,9 @@ function clearGuards(waiter: Guards): void {
   waiter.registration = undefined;
 }
 
+// Sockets whose handle libuv has closed ('close' came): what whenClosed() waits for.
+const released = new WeakSet<Socket>();
+
 /**
  * @internal The data path over one connected (or connecting) `net.Socket` — a plain TCP
  * socket or a `tls.TLSSocket`: reads into the caller's buffer, writes that resolve when
@@ -979,7 +982,9 @@ export class Channel {
     if (this.#error !== undefined) return 'error';
     if (op !== 'write') {
       if (this.buffered > 0) return 'read';
-      if (this.#ended || this.#closed) return op === 'read' ? 'closed' : this.writeReady();
+      // At the end of the stream a read would not wait: 'readWrite' answers at once, 'write' if
+      // the socket takes bytes, else 'closed' (the read side's answer), as 'read' does.
+      if (this.#ended || this.#closed) return op === 'read' ? 'closed' : (this.writeReady() ?? 'closed');
     }
     if (op === 'read') return undefined;
     return this.writeReady();
@@ -1092,6 +1097,11 @@ export class Channel {
       // bytes of a write just given back to its caller — before the RST. There is no
       // connection to abort yet: it is closed now.
       if (this.socket.connecting) this.socket.destroy();
+      // A FIN asked for and not yet sent (shutdown() behind bytes still queued): libuv refuses
+      // the RST while its shutdown request is pending, and Node.js then never closes the handle
+      // (no 'close', the process kept alive). A plain close then: the peer reads the end of the
+      // stream (or gets a RST from the kernel, if bytes it sent are still unread here).
+      else if (this.socket.writableEnded && !this.socket.writableFinished) this.socket.destroy();
       else this.socket.resetAndDestroy();
     } catch {
       // Not a TCP handle (a TLS socket over something else, say): a plain close then.
@@ -1103,12 +1113,19 @@ export class Channel {
   /** Resolves once the socket's handle is closed. */
   whenClosed(): Promise<void> {
     const socket = this.socket;
-    if (socket.closed) return Promise.resolve();
+    // `socket.closed` turns true inside destroy(), before libuv has closed the handle: the
+    // 'close' event is what says it has.
+    if (released.has(socket)) return Promise.resolve();
     return new Promise((resolve) => socket.once('close', () => resolve()));
   }
 
   private recordError(error: Error): void {
-    if (this.#error === undefined && !this.#closed) this.#error = IoStatus.fromError(error);
+    if (this.#error !== undefined || this.#closed) return;
+    // ECANCELED is libuv cancelling a request because the handle closed under it (the socket
+    // destroyed directly, `client.socket.destroy()`): the socket is closed, which every call
+    // then says, not the `cancelled` that means the call's own signal stopped.
+    if ((error as { code?: unknown }).code === 'ECANCELED') return;
+    this.#error = IoStatus.fromError(error);
   }
 
   // ---- the handle path -------------------------------------------------------------------------
@@ -1252,6 +1269,7 @@ export class Channel {
   }
 
   private onClose(): void {
+    released.add(this.socket);
     this.#closed = true;
     this.wakeAll();
     const gone = this.onGone;

@@ -220,7 +220,6 @@ export class Client implements AsyncDisposable {
    */
   connect(options?: WaitOptions): Promise<ConnectStatus> {
     const { signal, timeout } = readOptions(options);
-    checkDeadline(this.#scheduler, timeout, 'connect');
     const remote = this.#remote;
     if (remote === undefined) {
       throw new InvalidArgumentError('this client wraps a socket: there is nothing to connect to');
@@ -236,8 +235,16 @@ export class Client implements AsyncDisposable {
       this.#connectError = unknownZoneStatus();
       return Promise.resolve('invalidAddress');
     }
-    if (isStopRequested(signal)) return Promise.resolve('cancelled');
-    if (timeout === 0) return Promise.resolve('timeout');
+    // Answered at once, with connectError as the same outcome reached while pending leaves it.
+    if (isStopRequested(signal)) {
+      this.#connectError = IoStatus.cancelled;
+      return Promise.resolve('cancelled');
+    }
+    if (timeout === 0) {
+      this.#connectError = IoStatus.timeout;
+      return Promise.resolve('timeout');
+    }
+    checkDeadline(this.#scheduler, timeout, 'connect');
     this.#connecting = true;
     this.#connectError = undefined;
     return new Promise<ConnectStatus>((resolve) => {
@@ -436,8 +443,9 @@ export class Client implements AsyncDisposable {
     const pending = this.#pendingConnect;
     if (pending !== undefined) {
       pending.cancel();
+      // Not `socket.closed`: it turns true inside destroy(), before the handle is closed.
       const socket = pending.socket;
-      if (!socket.closed) await new Promise((resolve) => socket.once('close', resolve));
+      await new Promise((resolve) => socket.once('close', resolve));
     }
     const channel = this.#channel;
     if (channel === undefined) return;
