@@ -430,8 +430,9 @@ export class Client implements AsyncDisposable {
     const pending = this.#pendingConnect;
     if (pending !== undefined) {
       pending.cancel();
+      // Not `socket.closed`: it turns true inside destroy(), before the handle is closed.
       const socket = pending.socket;
-      if (!socket.closed) await new Promise((resolve) => socket.once('close', resolve));
+      await new Promise((resolve) => socket.once('close', resolve));
     }
     await this.#tcp?.[Symbol.asyncDispose]();
   }

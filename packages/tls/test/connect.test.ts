@@ -214,6 +214,20 @@ describe('tls.Client.connect statuses', () => {
     }
   });
 
+  it('dispose during a connect resolves once the socket is released', async () => {
+    const { sockets, port } = await tcpServer((s) => s.resume()); // never answers the hello
+    const client = new tls.Client(scheduler, local(port), trusting);
+    const pending = client.connect({ timeout: 15_000 });
+    for (let i = 0; i < 500 && sockets.size === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    const handles = () =>
+      process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
+    const before = handles();
+    await client[Symbol.asyncDispose]();
+    // The client's own socket is released when dispose resolves (the server's side may linger).
+    expect(handles()).toBeLessThan(before);
+    expect(await pending).toBe('cancelled');
+  });
+
   it("'invalidAddress' for an address no route leads to", async () => {
     const client = new tls.Client(scheduler, { address: '224.0.0.1', port: 443 }, trusting);
     const status = await client.connect({ timeout: 15_000 });
