@@ -375,7 +375,9 @@ export class ThreadPerCore implements AsyncDisposable {
       return;
     }
     if (expected) return;
-    if (this.#phase !== 'running') {
+    // A thread that dies after its ready while the others are still starting is replaced as
+    // one that dies later is (`ready` does not wait for the replacement).
+    if (this.#phase === 'closing' || this.#phase === 'closed') {
       // Died during a close (not ended by it): not restarted, but reported, as a crash with
       // restart: false is.
       if (error !== undefined || exitCode !== 0) {
@@ -392,6 +394,10 @@ export class ThreadPerCore implements AsyncDisposable {
         error ?? new Error(`thread ${thread.index} exited with code ${exitCode}`),
         thread.index,
       );
+      // Nobody will serve the port again: handoff mode stops accepting (the sockets it holds
+      // for a thread are closed), as the kernel refuses connections once the last reusePort
+      // listener is gone, instead of holding every new client open until close().
+      if (this.#threads.every((other) => !other.alive)) this.#stopAccepting();
       return;
     }
     // Measured from the worker's ready report to its exit (0 if it never got ready).
@@ -402,7 +408,7 @@ export class ThreadPerCore implements AsyncDisposable {
     thread.state = 'restarting';
     thread.restartTimer = after(delay, () => {
       thread.restartTimer = undefined;
-      if (this.#phase !== 'running') return;
+      if (this.#phase === 'closing' || this.#phase === 'closed') return;
       thread.restarts++;
       try {
         thread.start(this.#boot(thread, this.#port));
@@ -486,6 +492,11 @@ export class ThreadPerCore implements AsyncDisposable {
 
   async #teardown(): Promise<void> {
     this.#stopAccepting();
+    for (const thread of this.#threads) {
+      thread.restartTimer?.();
+      thread.restartTimer = undefined;
+      if (thread.state === 'restarting') thread.state = 'stopped';
+    }
     for (const [thread, waiter] of this.#startWaiters) {
       this.#startWaiters.delete(thread);
       waiter.reject(new CancelledError('serve: start-up abandoned'));

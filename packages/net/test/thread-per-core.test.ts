@@ -121,6 +121,81 @@ describe.each([
   );
 
   it(
+    'replaces a thread that dies after its ready while the server is still starting',
+    async () => {
+      // gate[0] = 1 holds thread 1 in onThreadStart: `ready` is pending when thread 0 dies.
+      const gate = new Int32Array(new SharedArrayBuffer(8));
+      Atomics.store(gate, 0, 1);
+      const restarted = deferred<RestartEvent>();
+      const replaced = deferred<ThreadReadyEvent>();
+      const server = startLines({
+        module: new URL('./fixtures/thread-per-core/early-crash.ts', import.meta.url),
+        threads: 2,
+        reusePort,
+        data: { gate },
+        restart: { initialDelay: 1, maxDelay: 1000 },
+        onRestart: (event) => restarted.resolve(event),
+        onThreadReady: (event) => {
+          if (event.restarts > 0) replaced.resolve(event);
+        },
+        onError: () => {},
+      });
+      // Before, the death went down the closing path: reported, never replaced.
+      const event = await Promise.race([
+        restarted.promise,
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error('thread 0 was not restarted within 20 s')), 20_000),
+        ),
+      ]);
+      expect(event.threadIndex).toBe(0);
+      expect(event.error?.message).toMatch(/died while the server was starting/);
+      Atomics.store(gate, 0, 0);
+      Atomics.notify(gate, 0);
+      const port = await server.ready;
+      expect(await replaced.promise).toEqual({ threadIndex: 0, restarts: 1 });
+      expect((await spread(port, 40, 2))[0]).toBeGreaterThan(0);
+      expect(await server.close()).toEqual({ forced: 0 });
+    },
+    SLOW,
+  );
+
+  it(
+    'refuses connections once every thread has died and none will be restarted',
+    async () => {
+      const errors: string[] = [];
+      const server = startLines({
+        threads: 1,
+        reusePort,
+        restart: false,
+        onError: (error) => errors.push(error.message),
+      });
+      const port = await server.ready;
+      const crasher = await LineClient.connect(port);
+      crasher.send('crash');
+      expect(await crasher.next()).toBeUndefined();
+      await eventually(() => errors.length === 1, 'the crash to be reported');
+      await eventually(() => server.stats().threads[0]!.state === 'stopped', 'the thread to stop');
+      // Nobody will serve the port: a new client is refused, not held open forever (handoff
+      // mode kept accepting and held every socket until close()).
+      const refused = () =>
+        LineClient.connect(port).then(
+          (client) => {
+            client.socket.destroy();
+            return false;
+          },
+          (error: NodeJS.ErrnoException) => error.code === 'ECONNREFUSED',
+        );
+      let tries = 0;
+      while (!(await refused())) {
+        expect(++tries, 'connections to be refused within 10 s').toBeLessThan(1000);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await server.close();
+    },
+    SLOW,
+  );
+
+  it(
     'shuts down gracefully: connections in flight get their response',
     async () => {
       const server = startLines({ threads: 2, reusePort });
