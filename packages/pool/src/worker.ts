@@ -181,9 +181,21 @@ function runJob(slot: number, name: string, message: unknown[], at: number, argc
   }
   const elapsed = performance.now() - started;
   recentCost[name] = cost === undefined || elapsed > cost ? elapsed : cost * 0.5;
-  if (isThenable(result)) {
+  let promise: Promise<unknown> | undefined;
+  try {
+    // Promise.resolve returns a native promise as it is; any other thenable it adopts the way
+    // `await` would: a `then` that throws rejects, and a `then` that calls back twice counts
+    // once (a second result for the slot would settle whichever job holds it next).
+    if (isThenable(result)) promise = Promise.resolve(result);
+  } catch (error) {
+    // Reading `then` threw (a getter, a Proxy): the job failed with that error.
+    if (ctx !== undefined) ctx._done = true;
+    out.push(slot, STATUS_ERROR, serializeError(error));
+    return;
+  }
+  if (promise !== undefined) {
     if (ctx !== undefined) contexts[slot] = ctx;
-    result.then(
+    promise.then(
       (value) => finishAsync(slot, ctx, STATUS_OK, value),
       (error: unknown) => finishAsync(slot, ctx, STATUS_ERROR, serializeError(error)),
     );

@@ -1,7 +1,13 @@
 import { LockNotHeldError } from '@coro/sync';
 import { CoroError, whenAllSettled } from '@coro/task';
 import { describe, expect, it } from 'vitest';
-import { CancelledError, DataCloneError, ModuleLoadError, UnknownJobError } from '../src/index.ts';
+import {
+  CancelledError,
+  DataCloneError,
+  ModuleLoadError,
+  UnknownJobError,
+  WorkerCrashedError,
+} from '../src/index.ts';
 import { makePool, makeUntypedPool } from './utils/pools.ts';
 
 describe('errors across the thread boundary', () => {
@@ -112,5 +118,142 @@ describe('errors across the thread boundary', () => {
     expect((error as LockNotHeldError).name).toBe('LockNotHeldError');
     expect((error as Error).message).toBe('unlock() of a mutex nobody holds');
     expect((error as Error).stack).toContain('jobs.ts');
+  });
+
+  it('an unregistered CoroError subclass arrives as a CoroError with its name, code and fields', async () => {
+    const pool = makePool({ threadCount: 1 });
+    const error = (await pool.run('throwUnregisteredCoroError').catch((e: unknown) => e)) as
+      | CoroError
+      | undefined;
+    expect(error).toBeInstanceOf(CoroError);
+    expect(error!.name).toBe('QuotaError');
+    expect(error!.code).toBe('ERR_APP_QUOTA');
+    expect((error as unknown as { limit: number }).limit).toBe(10);
+    expect(error!.message).toBe('over quota');
+    expect(error!.stack).toContain('jobs.ts');
+  });
+
+  it('a bare CoroError with an unregistered code arrives as a CoroError with that code', async () => {
+    const pool = makePool({ threadCount: 1 });
+    const error = (await pool.run('throwCoroErrorWithUnknownCode').catch((e: unknown) => e)) as
+      | CoroError
+      | undefined;
+    expect(error).toBeInstanceOf(CoroError);
+    expect(error!.name).toBe('CoroError');
+    expect(error!.code).toBe('ERR_APP_UNKNOWN');
+    expect(error!.message).toBe('custom failure');
+  });
+
+  it('a plain Error with a code stays a plain Error', async () => {
+    const pool = makePool({ threadCount: 1 });
+    const error = (await pool.run('throwHostile', 'getter').catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(CoroError);
+  });
+});
+
+describe('hostile thrown values fail only their own job; the thread stays healthy', () => {
+  /** Runs `name(kind)` next to a bystander on the same single thread; returns the rejection. */
+  async function thrownBy(name: 'throwHostile' | 'throwHostileAsync', kind: string) {
+    const pool = makePool({ threadCount: 1 });
+    const [bystander, thrower] = await whenAllSettled([
+      pool.run('sleep', 100),
+      pool.run(name, kind),
+    ]);
+    expect(bystander.value()).toBe(100);
+    expect(thrower.ok).toBe(false);
+    expect(thrower.reason).not.toBeInstanceOf(WorkerCrashedError);
+    expect(pool.stats().crashes).toBe(0);
+    expect(await pool.run('add', 1, 2)).toBe(3);
+    return thrower.reason as Error & Record<string, unknown>;
+  }
+
+  for (const name of ['throwHostile', 'throwHostileAsync'] as const) {
+    describe(name, () => {
+      it('an Error with an enumerable getter that throws: the rest of it is kept, that field skipped', async () => {
+        const error = await thrownBy(name, 'getter');
+        expect(error).toBeInstanceOf(Error);
+        expect(error.name).toBe('Error');
+        expect(error.message).toBe('bad field');
+        expect(error.code).toBe('ERR_APP_BAD_FIELD');
+        expect(error.kept).toBe(1);
+        expect(error.stack).toContain('jobs.ts');
+        expect('detail' in error).toBe(false);
+      });
+
+      it('a thrown non-Error object with a throwing getter arrives as a string', async () => {
+        expect(await thrownBy(name, 'object')).toBe('[object Object]');
+      });
+
+      it('a thrown value that cannot even be made a string arrives as a description', async () => {
+        expect(typeof (await thrownBy(name, 'null-prototype'))).toBe('string');
+        expect(typeof (await thrownBy(name, 'revoked-proxy'))).toBe('string');
+      });
+
+      it('a Proxy of an Error whose traps throw: what can be read is kept', async () => {
+        const error = await thrownBy(name, 'proxy');
+        expect(error).toBeInstanceOf(Error);
+        expect(error.name).toBe('Error');
+        expect(error.message).toBe('behind a proxy');
+      });
+
+      it('an Error whose name cannot be made a string is an Error', async () => {
+        const error = await thrownBy(name, 'hostile-name');
+        expect(error.name).toBe('Error');
+        expect(error.message).toBe('strange name');
+      });
+
+      it('a cause that is a hostile error is kept as far as it can be', async () => {
+        const error = await thrownBy(name, 'cause');
+        expect(error).toBeInstanceOf(RangeError);
+        expect(error.message).toBe('outer');
+        const cause = error.cause as Error & Record<string, unknown>;
+        expect(cause).toBeInstanceOf(Error);
+        expect(cause.message).toBe('inner, hostile');
+        expect(cause.code).toBe('ERR_APP_BAD_FIELD');
+        expect('detail' in cause).toBe(false);
+      });
+
+      it('a cyclic cause chain arrives as the same cycle', async () => {
+        const error = await thrownBy(name, 'cycle');
+        expect(error.message).toBe('a');
+        const cause = error.cause as Error;
+        expect(cause).toBeInstanceOf(TypeError);
+        expect(cause.message).toBe('b');
+        expect(cause.cause).toBe(error);
+      });
+
+      it('an AggregateError that contains itself arrives with the same cycle', async () => {
+        const error = (await thrownBy(name, 'aggregate-cycle')) as unknown as AggregateError;
+        expect(error).toBeInstanceOf(AggregateError);
+        expect(error.errors[0]).toBe(error);
+        expect((error.errors[1] as Error).message).toBe('member');
+        expect((error.errors[1] as { code: string }).code).toBe('ERR_APP_BAD_FIELD');
+      });
+    });
+  }
+});
+
+describe('a result that is a hostile thenable settles only its own job, once', () => {
+  it('a `then` getter or a `then` that throws fails that job with its error', async () => {
+    const pool = makePool({ threadCount: 1 });
+    const results = await whenAllSettled([
+      pool.run('sleep', 100),
+      pool.run('returnHostileThenable', 'then-getter-throws'),
+      pool.run('returnHostileThenable', 'then-throws'),
+    ]);
+    expect(results[0].value()).toBe(100);
+    expect((results[1].reason as Error).message).toBe('then getter threw');
+    expect((results[2].reason as Error).message).toBe('then threw');
+    expect(pool.stats().crashes).toBe(0);
+  });
+
+  it('a `then` that calls back twice counts once; the next job in its slot keeps its own result', async () => {
+    const pool = makePool({ threadCount: 1, concurrentTasksPerWorker: 1 });
+    expect(await pool.run('returnHostileThenable', 'twice')).toBe('first');
+    // The same (only) slot; the stray second call comes while this job runs.
+    expect(await pool.run('sleep', 50)).toBe(50);
+    expect(await pool.run('add', 1, 2)).toBe(3);
+    expect(pool.stats().crashes).toBe(0);
   });
 });
