@@ -21,6 +21,7 @@ import { type Driver, LoopDriver } from './internal/driver.ts';
 import {
   checkDuration,
   checkFiniteDuration,
+  checkOptions,
   checkTimePoint,
   checkTimeout,
 } from './internal/durations.ts';
@@ -180,7 +181,9 @@ export class IoScheduler<M extends object = AnyJobs> implements Executor, AsyncD
       (ctx: TaskContext): Promise<JobResult<M, K>> => {
         job.stopWith(ctx);
         // The result comes from another thread in real time: hand it over in processEvents.
-        return this.#driver.handOver(job.start());
+        // Until then the scheduler owns it, so it counts in `size` and shutdown waits for it
+        // (the run queue it is handed to is drained until then).
+        return this.#driver.handOver(this.#owned.track(job.start()));
       },
       { name: `offload(${name})` },
     )();
@@ -260,6 +263,7 @@ export class IoScheduler<M extends object = AnyJobs> implements Executor, AsyncD
     if (!isAwaitable(task)) {
       throw new InvalidArgumentError(`schedule(task) expects a task or promise`);
     }
+    checkOptions(options, 'schedule(task)');
     if (this.#state === 'stopped') throw this.#stoppedError('schedule(task)');
     if (options === undefined) {
       return taskFactory.withContext(
@@ -311,6 +315,7 @@ export class IoScheduler<M extends object = AnyJobs> implements Executor, AsyncD
    */
   yieldFor(ms: number, options?: TimerOptions): Promise<void> {
     checkDuration(ms, 'yieldFor');
+    checkOptions(options, 'yieldFor');
     if (ms === 0) return this.#due(options, this.#turn);
     const sleeping = this.#sleep(this.#clock.deadlineAfter(ms), options);
     return isTracing() ? traceAwait(`yieldFor(${ms}ms)`, sleeping) : sleeping;
@@ -323,6 +328,7 @@ export class IoScheduler<M extends object = AnyJobs> implements Executor, AsyncD
    */
   yieldUntil(t: number, options?: TimerOptions): Promise<void> {
     checkTimePoint(t, 'yieldUntil');
+    checkOptions(options, 'yieldUntil');
     if (t <= this.#clock.now()) return this.#due(options, this.#turn);
     const sleeping = this.#sleep(this.#clock.deadlineAt(t), options);
     return isTracing() ? traceAwait(`yieldUntil(${t})`, sleeping) : sleeping;
@@ -334,6 +340,7 @@ export class IoScheduler<M extends object = AnyJobs> implements Executor, AsyncD
    */
   scheduleAfter(ms: number, options?: TimerOptions): Promise<void> {
     checkDuration(ms, 'scheduleAfter');
+    checkOptions(options, 'scheduleAfter');
     if (ms === 0) return this.#due(options, this.#ready);
     const sleeping = this.#sleep(this.#clock.deadlineAfter(ms), options);
     return isTracing() ? traceAwait(`scheduleAfter(${ms}ms)`, sleeping) : sleeping;
@@ -345,6 +352,7 @@ export class IoScheduler<M extends object = AnyJobs> implements Executor, AsyncD
    */
   scheduleAt(t: number, options?: TimerOptions): Promise<void> {
     checkTimePoint(t, 'scheduleAt');
+    checkOptions(options, 'scheduleAt');
     if (t <= this.#clock.now()) return this.#due(options, this.#ready);
     const sleeping = this.#sleep(this.#clock.deadlineAt(t), options);
     return isTracing() ? traceAwait(`scheduleAt(${t})`, sleeping) : sleeping;

@@ -123,7 +123,7 @@ export function pollTarget(
   if (wantWrite && !isWritable(stream)) {
     throw new InvalidArgumentError(`poll(${op}) needs a writable stream`);
   }
-  const { signal, timeout } = readWaitOptions(options);
+  const { signal, timeout } = readWaitOptions(options, 'poll');
   const ready = status(stream, op);
   if (ready !== undefined) return Promise.resolve(ready);
   if (signal !== undefined && isStopRequested(signal)) return Promise.resolve('cancelled');

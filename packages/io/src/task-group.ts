@@ -1,4 +1,5 @@
 import { InvalidArgumentError, isAwaitable, StopSource, type StopToken, Task } from '@coro/task';
+import { checkOptions } from './internal/durations.ts';
 import type { IoScheduler } from './io-scheduler.ts';
 
 /** Options for `new TaskGroup(scheduler, options)`. */
@@ -42,7 +43,7 @@ export class TaskGroup implements PromiseLike<void>, AsyncDisposable {
       throw new InvalidArgumentError('TaskGroup needs an IoScheduler');
     }
     this.#scheduler = scheduler;
-    this.#cancelOnError = options?.cancelOnError === true;
+    this.#cancelOnError = checkOptions(options, 'TaskGroup')?.cancelOnError === true;
   }
 
   /**

@@ -1,7 +1,13 @@
 import { once } from 'node:events';
+import { PassThrough } from 'node:stream';
 import { CancelledError, InvalidArgumentError, StopSource, task, whenAll } from '@coro/task';
 import { describe, expect, it } from 'vitest';
-import { IoScheduler, SchedulerModeError, SchedulerShutdownError } from '../src/index.ts';
+import {
+  IoScheduler,
+  SchedulerModeError,
+  SchedulerShutdownError,
+  TaskGroup,
+} from '../src/index.ts';
 import { schedulerFactory } from './utils/schedulers.ts';
 
 const make = schedulerFactory();
@@ -135,6 +141,24 @@ describe('IoScheduler (event loop)', () => {
     expect(() => s.schedule(Promise.resolve(1), { timeout: -5 })).toThrow(InvalidArgumentError);
     expect(() => s.processEvents()).toThrow(SchedulerModeError);
     expect(() => s.advanceTime(1)).toThrow(SchedulerModeError);
+  });
+
+  it('rejects options that are not an object (null, a number) at the call', () => {
+    const s = make();
+    const stream = new PassThrough();
+    for (const bad of [null, 5, 'x'] as unknown as object[]) {
+      expect(() => s.schedule(Promise.resolve(1), bad)).toThrow(InvalidArgumentError);
+      expect(() => s.yieldFor(5, bad)).toThrow(InvalidArgumentError);
+      expect(() => s.yieldFor(0, bad)).toThrow(InvalidArgumentError);
+      expect(() => s.yieldUntil(s.now() + 5, bad)).toThrow(InvalidArgumentError);
+      expect(() => s.scheduleAfter(5, bad)).toThrow(InvalidArgumentError);
+      expect(() => s.scheduleAt(s.now() - 5, bad)).toThrow(InvalidArgumentError);
+      expect(() => s.poll(stream, 'read', bad)).toThrow(InvalidArgumentError);
+      expect(() => new TaskGroup(s, bad)).toThrow(InvalidArgumentError);
+      expect(() => new IoScheduler(bad)).toThrow(InvalidArgumentError);
+    }
+    // Nothing was left pending by the refused calls.
+    expect(s.size).toBe(0);
   });
 
   it('a cancelled timed wait rejects with CancelledError and leaves no timer behind', async () => {

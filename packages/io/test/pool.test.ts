@@ -1,5 +1,5 @@
 import { ThreadPool } from '@coro/pool';
-import { InvalidArgumentError, whenAll } from '@coro/task';
+import { CancelledError, InvalidArgumentError, syncWait, whenAll } from '@coro/task';
 import { describe, expect, it } from 'vitest';
 import { IoScheduler, SchedulerModeError, SchedulerShutdownError } from '../src/index.ts';
 
@@ -50,12 +50,44 @@ describe("executionStrategy: 'pool'", () => {
       .offload('fib', 15)
       .start()
       .then((v) => (result = v));
+    // The pending offload counts, before and after its result arrives.
+    expect(s.size).toBe(1);
     // Wait (in real time) until the worker has answered: the result waits in the run queue.
-    while (s.size === 0) await new Promise((r) => setTimeout(r, 5));
+    while (s.pool!.size > 0) await new Promise((r) => setTimeout(r, 5));
+    expect(s.size).toBe(1);
     expect(result).toBeUndefined();
     await s.processEvents();
     await job;
     expect(result).toBe(610);
+    await s.shutdown();
+  });
+
+  it('in manual mode, a pending offload keeps shutdown waiting, which delivers its result', async () => {
+    const s = new IoScheduler<Jobs>({ threadStrategy: 'manual', pool: { module, threadCount: 1 } });
+    const job = s.offload('sleep', 50).start();
+    expect(s.size).toBe(1);
+    // Nothing to run yet: processEvents leaves it pending (it does not wait in real time).
+    expect(await s.processEvents()).toBe(1);
+    await s.shutdown();
+    expect(await syncWait(job, { timeout: 5000 })).toBe(50);
+    expect(s.size).toBe(0);
+    expect(s.pool!.isClosed).toBe(true);
+  });
+
+  it('in manual mode, a failing or cancelled offload counts until processEvents delivers it', async () => {
+    const s = new IoScheduler<Jobs>({ threadStrategy: 'manual', pool: { module, threadCount: 1 } });
+    const failing = s.offload('fail', 'on a worker').start();
+    failing.catch(() => {});
+    const cancelled = s.offload('sleep', 10_000);
+    const started = cancelled.start();
+    started.catch(() => {});
+    expect(s.size).toBe(2);
+    cancelled.requestStop();
+    while (s.pool!.size > 0) await new Promise((r) => setTimeout(r, 5));
+    expect(s.size).toBe(2);
+    expect(await s.processEvents()).toBe(0);
+    await expect(failing).rejects.toThrow('on a worker');
+    await expect(started).rejects.toBeInstanceOf(CancelledError);
     await s.shutdown();
   });
 

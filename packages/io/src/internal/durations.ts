@@ -43,13 +43,33 @@ export function checkTimeout(timeout: unknown, where = 'timeout'): number | unde
   return ms === Number.POSITIVE_INFINITY ? undefined : ms;
 }
 
+/**
+ * An options argument: `undefined` (none) or an object. Throws `InvalidArgumentError` for
+ * anything else, `null` included, as `@coro/task`'s `readWaitOptions` does.
+ */
+export function checkOptions<T extends object>(
+  options: T | undefined,
+  where: string,
+): T | undefined {
+  if (options !== undefined && (options === null || typeof options !== 'object')) {
+    throw new InvalidArgumentError(
+      `${where}: options must be an object, got ${options === null ? 'null' : typeof options}`,
+    );
+  }
+  return options;
+}
+
 /** Reads `{ signal, timeout }` with the rules above. */
-export function readWaitOptions(options: WaitOptions | undefined): {
+export function readWaitOptions(
+  options: WaitOptions | undefined,
+  where: string,
+): {
   signal: StopLike | undefined;
   timeout: number | undefined;
 } {
-  if (options === undefined) return { signal: undefined, timeout: undefined };
-  return { signal: toStopLike(options.signal), timeout: checkTimeout(options.timeout) };
+  const checked = checkOptions(options, where);
+  if (checked === undefined) return { signal: undefined, timeout: undefined };
+  return { signal: toStopLike(checked.signal), timeout: checkTimeout(checked.timeout) };
 }
 
 function describe(value: unknown): string {

@@ -3,6 +3,7 @@
 import { ThreadPool, type ThreadPoolOptions } from '@coro/pool';
 import { InvalidArgumentError } from '@coro/task';
 import type { ExecutionStrategy, IoSchedulerOptions, ThreadStrategy } from '../options.ts';
+import { checkOptions } from './durations.ts';
 
 /** The checked options. */
 export interface SchedulerSettings<M extends object> {
@@ -23,6 +24,7 @@ function defaultOnError(error: unknown): void {
 export function readSchedulerOptions<M extends object>(
   options: IoSchedulerOptions<M> | undefined,
 ): SchedulerSettings<M> {
+  checkOptions(options, 'IoScheduler');
   const strategy = options?.threadStrategy ?? 'spawn';
   if (strategy !== 'spawn' && strategy !== 'manual') {
     throw new InvalidArgumentError(
