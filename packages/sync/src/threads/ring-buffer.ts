@@ -346,10 +346,21 @@ export class RingBuffer<T extends SharedItem = number> implements AsyncIterable<
     return 'full';
   }
 
-  /** Adds `value`, waiting in line (FIFO) while the buffer is full. */
-  async produce(value: T, options?: WaitOptions): Promise<ProduceResult> {
+  /**
+   * Adds `value`, waiting in line (FIFO) while the buffer is full. A bad item or bad options
+   * throw `InvalidArgumentError` at the call.
+   */
+  produce(value: T, options?: WaitOptions): Promise<ProduceResult> {
     this.#check(value);
     const { signal, timeout } = readThreadWaitOptions(options);
+    return this.#startProduce(value, signal, timeout);
+  }
+
+  async #startProduce(
+    value: T,
+    signal: StopLike | undefined,
+    timeout: number | undefined,
+  ): Promise<ProduceResult> {
     const core = this.#core;
     if (core.tryLockBriefly()) return this.#produce(value, signal, timeout);
     return core.lockAsync(() => this.#produce(value, signal, timeout));
@@ -408,9 +419,19 @@ export class RingBuffer<T extends SharedItem = number> implements AsyncIterable<
     return stopped ? errStopped : errEmpty;
   }
 
-  /** Takes the oldest item, waiting in line (FIFO) while the buffer is empty. */
-  async consume(options?: WaitOptions): Promise<Consumed<T>> {
+  /**
+   * Takes the oldest item, waiting in line (FIFO) while the buffer is empty. Bad options throw
+   * `InvalidArgumentError` at the call.
+   */
+  consume(options?: WaitOptions): Promise<Consumed<T>> {
     const { signal, timeout } = readThreadWaitOptions(options);
+    return this.#startConsume(signal, timeout);
+  }
+
+  async #startConsume(
+    signal: StopLike | undefined,
+    timeout: number | undefined,
+  ): Promise<Consumed<T>> {
     const core = this.#core;
     if (core.tryLockBriefly()) return this.#consume(signal, timeout);
     return core.lockAsync(() => this.#consume(signal, timeout));

@@ -19,8 +19,8 @@ export interface ThreadLockOwner {
  * Proof of holding a thread-safe `Mutex` or `SharedMutex` (exclusively, or shared when
  * `shared`): `unlock()` it once, or let `using` release it at the end of the scope, also on
  * throw. It stands for one hold, on the thread that locked: unlocking it a second time, or
- * after that hold was released otherwise (a bare `mutex.unlock()` on its thread), throws
- * `LockNotHeldError` and releases nothing — never someone else's hold.
+ * after that hold was released otherwise (a bare `mutex.unlock()` or `unlockShared()` on its
+ * thread), throws `LockNotHeldError` and releases nothing — never someone else's hold.
  *
  * @example
  * using lock = await mutex.lock();

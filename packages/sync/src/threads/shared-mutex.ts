@@ -28,8 +28,15 @@ const WAITERS = 0;
 /** A waiter's tag: its THREAD_TAG, shifted, and whether it wants a shared hold. */
 const TAG_SHARED = 1;
 
-/** Shared holds this thread has, by SharedMutex id (a bare `unlockShared` needs one). */
-const sharedHolds = new Map<number, number>();
+/**
+ * The shared holds this thread has, by SharedMutex id: their tickets, oldest first (a `Set`
+ * iterates in insertion order). Each `ScopedLock` of a shared hold carries its ticket, so it
+ * releases exactly its own hold, and a bare `unlockShared` ends the oldest — as on one loop.
+ * By id, so that every copy of one mutex on this thread (`from`) sees the same holds.
+ */
+const sharedHolds = new Map<number, Set<number>>();
+/** The last shared-hold ticket handed out on this thread; 0 is never one. */
+let lastSharedTicket = 0;
 
 /**
  * A readers–writer lock shared by threads. `lockShared()` holders may overlap; `lock()` is
@@ -68,11 +75,21 @@ export class SharedMutex implements ThreadLockOwner {
     core.handOff = this;
   }
 
-  /** Under the guard: this thread gains (`+1`) or gives up (`-1`) a shared hold. */
-  #count(delta: number): void {
-    const held = (sharedHolds.get(this.#id) ?? 0) + delta;
-    if (held === 0) sharedHolds.delete(this.#id);
-    else sharedHolds.set(this.#id, held);
+  /** Under the guard: this thread gains a shared hold; returns its ticket. */
+  #addShared(): number {
+    const ticket = ++lastSharedTicket;
+    const holds = sharedHolds.get(this.#id);
+    if (holds === undefined) sharedHolds.set(this.#id, new Set([ticket]));
+    else holds.add(ticket);
+    return ticket;
+  }
+
+  /** Under the guard: this thread gives up its shared hold `ticket`; whether it had it. */
+  #dropShared(ticket: number): boolean {
+    const holds = sharedHolds.get(this.#id);
+    if (holds === undefined || !holds.delete(ticket)) return false;
+    if (holds.size === 0) sharedHolds.delete(this.#id);
+    return true;
   }
 
   /** Rebuilds the shared mutex on this thread from itself, its structured clone or its buffer. */
@@ -122,12 +139,13 @@ export class SharedMutex implements ThreadLockOwner {
     const core = this.#core;
     core.lock();
     const free = !this.#hold.held && core.count(WAITERS) === 0;
+    let ticket = 0;
     if (free) {
       core.set(SHARED, core.get(SHARED) + 1);
-      this.#count(1);
+      ticket = this.#addShared();
     }
     core.unlock();
-    return free ? new ScopedLock(this, true, 0) : undefined;
+    return free ? new ScopedLock(this, true, ticket) : undefined;
   }
 
   /** Waits for the exclusive lock (FIFO). */
@@ -175,9 +193,9 @@ export class SharedMutex implements ThreadLockOwner {
     if (!this.#hold.held && core.count(WAITERS) === 0) {
       if (shared) {
         core.set(SHARED, core.get(SHARED) + 1);
-        this.#count(1);
+        const ticket = this.#addShared();
         core.unlock();
-        return new ScopedLock(this, true, 0);
+        return new ScopedLock(this, true, ticket);
       }
       if (core.get(SHARED) === 0) {
         const ticket = this.#hold.take(THREAD_TAG);
@@ -190,6 +208,7 @@ export class SharedMutex implements ThreadLockOwner {
       return 'timeout';
     }
     const slot = core.enqueue(WAITERS, (THREAD_TAG << 1) | (shared ? TAG_SHARED : 0));
+    let sharedTicket = 0;
     const state = await waitOn(
       core,
       WAITERS,
@@ -199,12 +218,14 @@ export class SharedMutex implements ThreadLockOwner {
       this,
       shared ? 'threads SharedMutex.lockShared' : 'threads SharedMutex.lock',
       (handed) => {
-        if (handed === GRANTED && shared) this.#count(1);
+        if (handed === GRANTED && shared) sharedTicket = this.#addShared();
         return handed;
       },
     );
     // Granted exclusively: the granter made this thread the owner with a new ticket.
-    if (state === GRANTED) return new ScopedLock(this, shared, shared ? 0 : this.#hold.ticket);
+    if (state === GRANTED) {
+      return new ScopedLock(this, shared, shared ? sharedTicket : this.#hold.ticket);
+    }
     if (state === TIMED_OUT) return 'timeout';
     if (state === CANCELLED) return 'cancelled';
     throw new Error(`unexpected shared mutex wait state ${state}`);
@@ -230,13 +251,17 @@ export class SharedMutex implements ThreadLockOwner {
   }
 
   /**
-   * Releases one shared hold of this thread. Throws `LockNotHeldError` (changing nothing) if
-   * this thread has none.
+   * Releases one shared hold of this thread without its guard: the oldest one (held longest).
+   * That hold's `ScopedLock` then reports `isHeld === false`, its `unlock()` throws and its
+   * dispose does nothing. Prefer releasing through the guard `lockShared()` returned: it always
+   * releases exactly its own hold. Throws `LockNotHeldError` (changing nothing) if this thread
+   * has none.
    */
   unlockShared(): void {
     const core = this.#core;
     core.lock();
-    if (core.get(SHARED) === 0 || !sharedHolds.has(this.#id)) {
+    const holds = sharedHolds.get(this.#id);
+    if (core.get(SHARED) === 0 || holds === undefined) {
       core.unlock();
       throw new LockNotHeldError(
         core.get(SHARED) === 0
@@ -244,7 +269,7 @@ export class SharedMutex implements ThreadLockOwner {
           : 'unlockShared() on a thread that holds no shared lock of this SharedMutex',
       );
     }
-    this.#count(-1);
+    this.#dropShared(holds.values().next().value as number);
     this.#releaseShared();
     core.unlock();
   }
@@ -290,12 +315,19 @@ export class SharedMutex implements ThreadLockOwner {
 
   /** @internal */
   _release(shared: boolean, ticket: number): void {
-    if (shared) {
-      this.unlockShared();
-      return;
-    }
     const core = this.#core;
     core.lock();
+    if (shared) {
+      if (!this.#dropShared(ticket)) {
+        core.unlock();
+        throw new LockNotHeldError(
+          'this ScopedLock no longer holds its shared hold of the SharedMutex (it was released by unlockShared()); nothing was released',
+        );
+      }
+      this.#releaseShared();
+      core.unlock();
+      return;
+    }
     if (!this.#hold.isHold(ticket)) {
       core.unlock();
       throw new LockNotHeldError(
@@ -320,7 +352,7 @@ export class SharedMutex implements ThreadLockOwner {
   /** @internal */
   _holds(shared: boolean, ticket: number): boolean {
     const core = this.#core;
-    if (shared) return core.load(SHARED) !== 0 && sharedHolds.has(this.#id);
+    if (shared) return core.load(SHARED) !== 0 && sharedHolds.get(this.#id)?.has(ticket) === true;
     return this.#hold.isHoldNow(ticket);
   }
 

@@ -7,9 +7,19 @@
  */
 import { readWaitOptions, type StopLike, type WaitOptions } from '@coro/task';
 
-/** `options` with an infinite timeout dropped: no deadline. */
+/**
+ * `options` with an infinite timeout dropped: no deadline. Anything that is not an options
+ * object (`null`, a number) is passed on as it is, for `readWaitOptions` to refuse.
+ */
 export function finiteOptions<T extends WaitOptions | undefined>(options: T): T {
-  if (options === undefined || options.timeout !== Number.POSITIVE_INFINITY) return options;
+  if (
+    options === undefined ||
+    options === null ||
+    typeof options !== 'object' ||
+    options.timeout !== Number.POSITIVE_INFINITY
+  ) {
+    return options;
+  }
   return { ...options, timeout: undefined };
 }
 

@@ -39,9 +39,10 @@ export type Claim = (state: number) => number;
  * The whole wait of a "wait until a shared condition holds" primitive (Event, Latch,
  * WaitGroup): `true` at once if `ready` holds under the guard, `false` at once if the stop has
  * already been requested or `timeout` is 0, otherwise parks on `list` until a waker grants it
- * (`true`) or the timeout / stop ends the wait (`false`).
+ * (`true`) or the timeout / stop ends the wait (`false`). Bad options throw
+ * `InvalidArgumentError` here, at the call; what goes wrong later rejects.
  */
-export async function waitUntilReady(
+export function waitUntilReady(
   core: SharedCore,
   list: number,
   ready: () => boolean,
@@ -49,6 +50,17 @@ export async function waitUntilReady(
   label: string,
 ): Promise<boolean> {
   const { signal, timeout } = readThreadWaitOptions(options);
+  return parkUntilReady(core, list, ready, signal, timeout, label);
+}
+
+async function parkUntilReady(
+  core: SharedCore,
+  list: number,
+  ready: () => boolean,
+  signal: StopLike | undefined,
+  timeout: number | undefined,
+  label: string,
+): Promise<boolean> {
   const held = (): boolean | Promise<boolean> => {
     // The one precedence rule: a call whose stop came first answers false, even when ready.
     if (isStopRequested(signal)) {

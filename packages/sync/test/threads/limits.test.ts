@@ -1,4 +1,5 @@
 // Sizes that cannot be allocated and durations at their edges, for every threads primitive.
+import type { WaitOptions } from '@coro/task';
 import { describe, expect, it } from 'vitest';
 import {
   ConditionVariable,
@@ -127,5 +128,64 @@ describe('threads timeouts follow the duration rules', () => {
         ).rejects.toThrow(InvalidArgumentError);
       }
     }
+  });
+});
+
+describe('threads waits refuse bad options at the call, as their single-loop twins do', () => {
+  /** Every call of the threads primitives that takes `{ signal, timeout }`, given `options`. */
+  function calls(options: unknown): [string, () => unknown][] {
+    const o = options as WaitOptions;
+    const lock = new Mutex().tryLock()!;
+    return [
+      ['Mutex.lock', () => new Mutex().lock(o)],
+      ['SharedMutex.lock', () => new SharedMutex().lock(o)],
+      ['SharedMutex.lockShared', () => new SharedMutex().lockShared(o)],
+      ['Semaphore.acquire', () => new Semaphore(1).acquire(o)],
+      ['Event.wait', () => new Event().wait(o)],
+      ['Latch.wait', () => new Latch(1).wait(o)],
+      ['WaitGroup.wait', () => new WaitGroup(1).wait(o)],
+      ['RingBuffer.produce', () => new RingBuffer(1).produce(1, o)],
+      ['RingBuffer.consume', () => new RingBuffer(1).consume(o)],
+      ['Queue.pop', () => new Queue().pop(o)],
+      ['ConditionVariable.wait', () => new ConditionVariable().wait(lock, o)],
+      [
+        'ConditionVariable.wait(predicate)',
+        () => new ConditionVariable().wait(lock, () => true, o),
+      ],
+    ];
+  }
+
+  const bad: [string, unknown][] = [
+    ['timeout -1', { timeout: -1 }],
+    ['timeout NaN', { timeout: Number.NaN }],
+    ["timeout '5'", { timeout: '5' }],
+    ['timeout -Infinity', { timeout: Number.NEGATIVE_INFINITY }],
+    ['a signal that is none', { signal: 'soon' }],
+    ['null options', null],
+    ['options 5', 5],
+  ];
+
+  it.each(bad)(
+    '%s throws InvalidArgumentError synchronously, never a rejected promise',
+    (_, options) => {
+      for (const [name, call] of calls(options)) {
+        let outcome: string;
+        try {
+          const result = call();
+          // A rejected promise here is the defect: handle it, and say so.
+          if (result instanceof Promise) result.catch(() => {});
+          outcome = 'returned';
+        } catch (error) {
+          outcome = error instanceof InvalidArgumentError ? 'InvalidArgumentError' : String(error);
+        }
+        expect(outcome, name).toBe('InvalidArgumentError');
+      }
+    },
+  );
+
+  it('an item of the wrong kind is refused by produce() at the call too', () => {
+    expect(() => new RingBuffer(1).produce('text' as unknown as number)).toThrow(
+      InvalidArgumentError,
+    );
   });
 });

@@ -59,4 +59,54 @@ describe('threads lock ownership', () => {
     read.unlock();
     expect(rw.sharedCount).toBe(0);
   });
+
+  it('SharedMutex: a bare unlockShared() ends the oldest shared hold; its ScopedLock is stale, as on one loop', async () => {
+    const rw = new SharedMutex();
+    const a = await rw.lockShared(); // the oldest hold
+    const b = await rw.lockShared();
+    rw.unlockShared();
+    expect(a.isHeld).toBe(false);
+    expect(b.isHeld).toBe(true);
+    expect(rw.sharedCount).toBe(1);
+    // The stale guard releases nothing, neither b's hold nor a later one.
+    expect(() => a.unlock()).toThrow(LockNotHeldError);
+    const c = rw.tryLockShared()!;
+    a[Symbol.dispose]();
+    expect(b.isHeld).toBe(true);
+    expect(c.isHeld).toBe(true);
+    expect(rw.sharedCount).toBe(2);
+    b.unlock();
+    expect(() => b.unlock()).toThrow(LockNotHeldError);
+    expect(c.isHeld).toBe(true);
+    expect(rw.sharedCount).toBe(1);
+    // Now c is the oldest (the only) hold.
+    rw.unlockShared();
+    expect(c.isHeld).toBe(false);
+    expect(() => c.unlock()).toThrow(LockNotHeldError);
+    expect(rw.sharedCount).toBe(0);
+    expect(() => rw.unlockShared()).toThrow(LockNotHeldError);
+    expect(rw.tryLock()).toMatchObject({ shared: false });
+  });
+
+  it("SharedMutex: holds are told apart across this thread's copies of one mutex, never another thread's", async () => {
+    const rw = new SharedMutex();
+    const copy = SharedMutex.from(rw.buffer);
+    const a = await rw.lockShared();
+    const b = await copy.lockShared();
+    const waited = rw.lock(); // a writer behind them
+    copy.unlockShared(); // the oldest hold of this thread: a's
+    expect(a.isHeld).toBe(false);
+    expect(b.isHeld).toBe(true);
+    expect(() => a.unlock()).toThrow(LockNotHeldError);
+    // Another thread has no shared hold of its own to end.
+    const [shared] = await runWorker<string[]>('bareUnlock', { rw, calls: ['rwShared'] });
+    expect(shared).toBe('ERR_CORO_LOCK_NOT_HELD');
+    expect(b.isHeld).toBe(true);
+    expect(rw.sharedCount).toBe(1);
+    b.unlock();
+    const write = await waited;
+    expect(write.isHeld).toBe(true);
+    write.unlock();
+    expect(rw.isLocked).toBe(false);
+  });
 });
