@@ -116,13 +116,24 @@ export class AcceptQueue<Item, Value = Item> {
   /**
    * The next item: `{ ok: true, value }`, or `{ ok: false, error }` with `closed` (after
    * `close()`), the status given to `fail()`, `timeout`, or `cancelled`. Bad options throw
-   * `InvalidArgumentError` at the call.
+   * `InvalidArgumentError` at the call. A `deliver` that throws for a queued item makes
+   * `accept` throw, and that item is discarded.
    */
   accept(options?: WaitOptions): Promise<Expected<Value, IoStatus>> {
     const { signal, timeout } = readOptions(options);
     if (this.#closed) return Promise.resolve(err(IoStatus.closed));
     if (this.#items.length > 0) {
-      return Promise.resolve(ok(this.#deliver(this.#items.shift()!)));
+      const item = this.#items.shift()!;
+      let value: Value;
+      try {
+        value = this.#deliver(item);
+      } catch (error) {
+        // Nobody can take an item its deliver refuses: it is closed as a queued item would be
+        // at close(), not dropped with nobody to close it, and the exception goes to the caller.
+        this.#discard(item);
+        throw error;
+      }
+      return Promise.resolve(ok(value));
     }
     const failure = this.#failure;
     if (failure !== undefined) return Promise.resolve(err(failure));

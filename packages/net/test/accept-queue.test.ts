@@ -131,6 +131,28 @@ describe('AcceptQueue', () => {
     await scheduler.shutdown();
   });
 
+  it('a deliver that throws for a queued item: accept throws, and the item is discarded, not lost', async () => {
+    const scheduler = new IoScheduler();
+    const discarded: number[] = [];
+    const queue = new AcceptQueue(scheduler, {
+      deliver: (n: number) => {
+        if (n === 13) throw new Error('deliver failed');
+        return `client ${n}`;
+      },
+      discard: (n) => discarded.push(n),
+    });
+    expect(queue.push(13)).toBe(true);
+    expect(queue.push(1)).toBe(true);
+    expect(() => queue.accept()).toThrow('deliver failed');
+    // Before, the item was taken out and dropped: neither handed out, queued nor discarded (a
+    // connection nobody would ever close).
+    expect(discarded).toEqual([13]);
+    expect(queue.pending).toBe(1);
+    expect(await queue.accept()).toEqual({ ok: true, value: 'client 1' });
+    queue.close();
+    await scheduler.shutdown();
+  });
+
   it('rejects bad arguments at the call with InvalidArgumentError', () => {
     const scheduler = new IoScheduler({ threadStrategy: 'manual' });
     const discard = () => {};
