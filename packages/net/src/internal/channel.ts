@@ -984,7 +984,8 @@ export class Channel {
       if (this.buffered > 0) return 'read';
       // At the end of the stream a read would not wait: 'readWrite' answers at once, 'write' if
       // the socket takes bytes, else 'closed' (the read side's answer), as 'read' does.
-      if (this.#ended || this.#closed) return op === 'read' ? 'closed' : (this.writeReady() ?? 'closed');
+      if (this.#ended || this.#closed)
+        return op === 'read' ? 'closed' : (this.writeReady() ?? 'closed');
     }
     if (op === 'read') return undefined;
     return this.writeReady();
