@@ -1,6 +1,7 @@
 import type { Server as NetServer } from 'node:net';
 import { InvalidArgumentError } from '@coro/task';
 import { checkAcceptors, optionalBoolean, refuseUnknownOptions } from './internal/options.ts';
+import { handlesReleased } from './internal/released.ts';
 import { connectHost, unknownZoneError } from './internal/zone.ts';
 import { IoStatus } from './io-status.ts';
 import type { IpAddress } from './ip-address.ts';
@@ -87,7 +88,8 @@ interface ExtrasWanted {
  * share it with `SO_REUSEPORT`; libuv accepts one connection per listening socket per turn of
  * the event loop). It binds them, reports the outcome once through `ready()` — `ok`, the bind
  * error (`native(EADDRINUSE)`, ...), or `closed` when `close()` came first — and closes them
- * all. Errors a listening socket raises later are absorbed (they are never uncaught).
+ * all (`await using` also waits until their handles are released). Errors a listening socket
+ * raises later are absorbed (they are never uncaught).
  *
  * @example
  * const listeners = new Listeners({
@@ -98,7 +100,7 @@ interface ExtrasWanted {
  * const status = await listeners.ready(); // ok, or why not
  * listeners.localAddress; // 127.0.0.1:<the port every acceptor shares>
  */
-export class Listeners {
+export class Listeners implements AsyncDisposable {
   readonly #primary: NetServer;
   readonly #extras: NetServer[] = [];
   readonly #ready: Promise<IoStatus>;
@@ -109,6 +111,11 @@ export class Listeners {
   readonly #onFailure: ((status: IoStatus) => void) | undefined;
   // The extra acceptors to open once the primary listens (its port may be ephemeral).
   #extrasWanted: ExtrasWanted | undefined;
+  // Settles once the listen this group started on the primary is over, listening or failed.
+  #primaryListen: Promise<void> = Promise.resolve();
+  // Settles once the extra acceptors have opened or been left out.
+  #extrasOpening: Promise<void> = Promise.resolve();
+  #released: Promise<void> | undefined;
 
   /**
    * Listens as `options` says. Pass `{ server }` instead to take over one existing Node.js
@@ -177,6 +184,7 @@ export class Listeners {
       process.nextTick(() => this.#onError(error));
       return;
     }
+    this.#primaryListen = listenEnd(this.#primary);
     if (acceptors === 1) {
       this.#primary.listen({ ...listen, reusePort: reusePort === true });
       return;
@@ -214,7 +222,8 @@ export class Listeners {
     }
     // Ready once every acceptor listens (or was left out): connections the kernel gives to
     // one still opening would otherwise wait for it.
-    void this.#openExtras(this.#local.port, wanted).then(() => this.#resolveReady(IoStatus.ok));
+    this.#extrasOpening = this.#openExtras(this.#local.port, wanted);
+    void this.#extrasOpening.then(() => this.#resolveReady(IoStatus.ok));
   };
 
   readonly #onError = (error: Error): void => {
@@ -301,4 +310,37 @@ export class Listeners {
       if (!primary.listening) primary.once('listening', () => primary.close());
     }
   }
+
+  /**
+   * `close()`, and waits until every listening socket's handle is released: a bind under way
+   * is waited for (it is closed as soon as it completes), one that failed or never began is
+   * not, and neither are the connections the sockets accepted. (Node.js's own `'close'` of a
+   * server comes before libuv releases the handle, and only once every connection it accepted
+   * has closed.)
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    this.#released ??= (async () => {
+      await this.#primaryListen;
+      await this.#extrasOpening;
+      await handlesReleased();
+    })();
+    await this.#released;
+  }
+}
+
+/**
+ * Settles once the listen just started on `server` is over: `'listening'` (the group closes it
+ * then if `close()` came first) or `'error'`.
+ */
+function listenEnd(server: NetServer): Promise<void> {
+  return new Promise((resolve) => {
+    const end = (): void => {
+      server.removeListener('listening', end);
+      server.removeListener('error', end);
+      resolve();
+    };
+    server.once('listening', end);
+    server.once('error', end);
+  });
 }

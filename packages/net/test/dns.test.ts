@@ -1,5 +1,7 @@
+import { Resolver as AresResolver } from 'node:dns';
+import { IoScheduler, SchedulerShutdownError } from '@coro/io';
 import { InvalidArgumentError } from '@coro/task';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { dns, InvalidAddressError } from '../src/index.ts';
 import { DnsStub } from './utils/dns-stub.ts';
 
@@ -59,6 +61,38 @@ describe('dns.Resolver against a stub server on 127.0.0.1', () => {
     // The resolver's default deadline applies when the call gives none.
     const short = new dns.Resolver({ servers: [stub!.server], timeout: 50 });
     expect((await short.resolve('slow.test')).status).toBe('timeout');
+  });
+
+  it('timeout: Infinity is no deadline, not the resolver default', async () => {
+    const resolver = await start();
+    const short = new dns.Resolver({ servers: [stub!.server], timeout: 50 });
+    const controller = new AbortController();
+    let settled: string | undefined;
+    const pending = short
+      .resolve('slow.test', { timeout: Number.POSITIVE_INFINITY, signal: controller.signal })
+      .then((r) => {
+        settled = r.status;
+        return r;
+      });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Before, Infinity fell back to the resolver's 50 ms and this was 'timeout'.
+    expect(settled).toBeUndefined();
+    controller.abort();
+    expect((await pending).status).toBe('cancelled');
+    expect((await resolver.resolve('a.test', { family: 'ipv4' })).status).toBe('ok');
+  });
+
+  it('keeps at most a few idle c-ares channels after a burst of queries', async () => {
+    const resolver = await start();
+    const idle = (resolver as unknown as { _idleChannels: number })._idleChannels;
+    expect(idle).toBe(0);
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => resolver.resolve('a.test', { family: 'ipv4' })),
+    );
+    expect(results.every((r) => r.status === 'ok')).toBe(true);
+    await new Promise((resolve) => setImmediate(resolve));
+    // Before, every channel of the burst went back to the pool (50 idle resolvers).
+    expect((resolver as unknown as { _idleChannels: number })._idleChannels).toBeLessThanOrEqual(4);
   });
 
   it('waits out its own deadline when c-ares gives up sooner: the query is asked again', async () => {
@@ -216,5 +250,53 @@ describe('dns.Resolver against a stub server on 127.0.0.1', () => {
     expect(() => resolver.resolve('a b')).toThrow(/host name/);
     expect(() => resolver.resolve('a.test', { family: 'ipx' as never })).toThrow(/family/);
     expect(() => resolver.resolve('a.test', { timeout: Number.NaN })).toThrow(/timeout/);
+  });
+
+  it('throws SchedulerShutdownError at the call on a shut-down scheduler, taking no channel', async () => {
+    const resolver = await start();
+    const running = new IoScheduler();
+    const stopped = new IoScheduler();
+    await stopped.shutdown();
+    // The channel each query runs on.
+    const channels: AresResolver[] = [];
+    const resolve4 = AresResolver.prototype.resolve4;
+    const spy = vi.spyOn(AresResolver.prototype, 'resolve4').mockImplementation(function (
+      this: AresResolver,
+      ...args: Parameters<AresResolver['resolve4']>
+    ) {
+      channels.push(this);
+      return resolve4.apply(this, args);
+    } as AresResolver['resolve4']);
+    try {
+      // One query leaves one channel in the pool (once its callbacks have run).
+      resolver.useScheduler(running);
+      expect((await resolver.resolve('a.test', { family: 'ipv4' })).status).toBe('ok');
+      await new Promise((resolve) => setImmediate(resolve));
+      // A deadline, the call's or the resolver's, cannot be armed there: thrown at the call,
+      // before a channel is taken or a query sent.
+      resolver.useScheduler(stopped);
+      expect(() => resolver.resolve('a.test', { family: 'ipv4', timeout: 100 })).toThrow(
+        SchedulerShutdownError,
+      );
+      expect(() => resolver.resolve('a.test')).toThrow(SchedulerShutdownError);
+      expect(stub!.queries.get('a.test')).toBe(1);
+      // What is answered at once is still answered; without a deadline a query goes out.
+      expect((await resolver.resolve('192.0.2.1')).status).toBe('ok');
+      expect((await resolver.resolve('localhost')).status).toBe('ok');
+      expect((await resolver.resolve('a.test', { timeout: 0 })).status).toBe('timeout');
+      const stop = AbortSignal.abort();
+      expect((await resolver.resolve('a.test', { signal: stop })).status).toBe('cancelled');
+      const endless = new dns.Resolver({ servers: [stub!.server], timeout: Infinity });
+      endless.useScheduler(stopped);
+      expect((await endless.resolve('a.test', { family: 'ipv4' })).status).toBe('ok');
+      // The pooled channel was never taken by the calls that threw: the next query runs on it.
+      resolver.useScheduler(running);
+      expect((await resolver.resolve('a.test', { family: 'ipv4' })).status).toBe('ok');
+      expect(channels).toHaveLength(3);
+      expect(channels[2]).toBe(channels[0]);
+    } finally {
+      spy.mockRestore();
+      await running.shutdown();
+    }
   });
 });

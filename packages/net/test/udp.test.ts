@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '@coro/task';
 import { describe, expect, it } from 'vitest';
 import { InvalidAddressError, IoStatus, SocketAddress, udp } from '../src/index.ts';
 import { makeScheduler, track, loopbackZones } from './utils/net.ts';
@@ -231,5 +232,112 @@ describe('udp.Peer', () => {
     const [status, replyFrom] = await v4.recvFrom(Buffer.alloc(8), { timeout: 10_000 });
     expect(status.isOk()).toBe(true);
     expect(replyFrom?.port).toBe(dual.localAddress!.port);
+  });
+
+  it('a sendTo that says cancelled or timeout sent nothing; one handed to Node.js resolves once Node.js is done with the bytes', async () => {
+    const scheduler = makeScheduler();
+    const receiver = await boundPeer(scheduler);
+    const to = receiver.localAddress!;
+    /** The datagrams that arrive until none has come for `ms`. */
+    const arrivals = async (ms = 200): Promise<string[]> => {
+      const got: string[] = [];
+      for (;;) {
+        const [status, , view] = await receiver.recvFrom(Buffer.alloc(64), { timeout: ms });
+        if (!status.isOk()) return got;
+        got.push(Buffer.from(view).toString());
+      }
+    };
+    /** Sends ORIGINAL, stops the signal right after the call, overwrites the bytes once it settled. */
+    const stoppedSend = async (peer: udp.Peer): Promise<IoStatus> => {
+      const controller = new AbortController();
+      const bytes = Buffer.from('ORIGINAL');
+      const sending = peer.sendTo(to, bytes, { signal: controller.signal });
+      controller.abort();
+      const status = await sending;
+      bytes.write('MODIFIED'); // the call has settled: the buffer is the caller's again
+      return status;
+    };
+    // An unbound peer's first send waits for its socket's bind, and so does one made while a
+    // bound peer still binds: the stop ends that wait, and nothing is sent, then or later.
+    const unbound = track(new udp.Peer(scheduler));
+    expect(await stoppedSend(unbound)).toBe(IoStatus.cancelled);
+    const binding = track(new udp.Peer(scheduler, { address: '127.0.0.1', port: 0 }));
+    expect(await stoppedSend(binding)).toBe(IoStatus.cancelled);
+    expect(await binding.ready()).toBe(IoStatus.ok);
+    expect(await arrivals()).toEqual([]);
+    // Once the socket is bound, the datagram is handed to Node.js at the call and cannot be
+    // taken back: a stop after the call no longer ends it, and it resolves ok once Node.js is
+    // done with the bytes — which are the ones given, never those written after.
+    for (const peer of [unbound, binding]) {
+      expect(await stoppedSend(peer)).toBe(IoStatus.ok);
+      expect(await arrivals()).toEqual(['ORIGINAL']);
+    }
+    // A deadline, too, only ends the wait for the bind. `timeout: 0` takes no wait at all.
+    const fresh = track(new udp.Peer(scheduler));
+    expect(await fresh.sendTo(to, Buffer.from('never'), { timeout: 0 })).toBe(IoStatus.timeout);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await fresh.sendTo(to, Buffer.from('now'), { timeout: 0 })).toBe(IoStatus.ok);
+    expect(await arrivals()).toEqual(['now']);
+    for (const timeout of [1, 2, 5, 10]) {
+      const bytes = Buffer.from('ORIGINAL');
+      const status = await track(new udp.Peer(scheduler)).sendTo(to, bytes, { timeout });
+      bytes.write('MODIFIED');
+      expect(['ok', 'timeout'], String(timeout)).toContain(status.kind);
+      expect(await arrivals(), String(timeout)).toEqual(status.isOk() ? ['ORIGINAL'] : []);
+    }
+    // close() ends a send still waiting for the bind with `closed`, and it is not sent after.
+    const closing = track(new udp.Peer(scheduler, { address: '127.0.0.1', port: 0 }));
+    const beforeClose = closing.sendTo(to, Buffer.from('closed'));
+    closing.close();
+    expect(await within(beforeClose)).toBe(IoStatus.closed);
+    expect(await arrivals()).toEqual([]);
+    // No deadline or stop registration is left behind.
+    expect(scheduler.isEmpty).toBe(true);
+  });
+
+  it('a sendTo whose buffer is detached while it waits for the bind rejects, sending nothing', async () => {
+    const scheduler = makeScheduler();
+    const receiver = await boundPeer(scheduler);
+    const memory = new ArrayBuffer(8);
+    const bytes = new Uint8Array(memory);
+    bytes.set(Buffer.from('detached'));
+    const peer = track(new udp.Peer(scheduler));
+    const sending = peer.sendTo(receiver.localAddress!, bytes);
+    memory.transfer();
+    await expect(sending).rejects.toThrow(InvalidArgumentError);
+    await expect(sending).rejects.toThrow(/detached/);
+    expect((await receiver.recvFrom(Buffer.alloc(16), { timeout: 200 }))[0]).toBe(IoStatus.timeout);
+    // The peer is as it was: the next send goes out.
+    expect(await peer.sendTo(receiver.localAddress!, Buffer.from('next'))).toBe(IoStatus.ok);
+    const [status, , view] = await receiver.recvFrom(Buffer.alloc(16), { timeout: 10_000 });
+    expect(status.isOk() && Buffer.from(view).toString()).toBe('next');
+  });
+
+  it('await using waits until every socket of the peer is released', async () => {
+    const scheduler = makeScheduler();
+    const udpHandles = () => process.getActiveResourcesInfo().filter((r) => r === 'UDPWrap').length;
+    const v6 = await boundPeer(scheduler, '::1');
+    // Handles closed before this test was run are released at the end of a turn of the loop.
+    await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+    const before = udpHandles();
+    for (const bound of [true, false]) {
+      const peer = bound
+        ? new udp.Peer(scheduler, { address: '127.0.0.1', port: 0 })
+        : new udp.Peer(scheduler);
+      await peer.ready();
+      // A second socket, for the other address family.
+      expect(await peer.sendTo(v6.localAddress!, Buffer.from('x'))).toBe(IoStatus.ok);
+      expect(udpHandles()).toBe(before + (bound ? 2 : 1));
+      expect(await within(peer[Symbol.asyncDispose]())).toBeUndefined();
+      expect(udpHandles()).toBe(before);
+      // Closed already: it resolves at once.
+      expect(await within(peer[Symbol.asyncDispose]())).toBeUndefined();
+    }
+    // A peer that never bound anything, and one whose bind failed.
+    expect(await within(new udp.Peer(scheduler)[Symbol.asyncDispose]())).toBeUndefined();
+    const clash = new udp.Peer(scheduler, v6.localAddress!);
+    expect((await clash.ready()).errno).toBe('EADDRINUSE');
+    expect(await within(clash[Symbol.asyncDispose]())).toBeUndefined();
+    expect(udpHandles()).toBe(before);
   });
 });

@@ -1,5 +1,5 @@
 import { Resolver as AresResolver } from 'node:dns';
-import type { ScheduledCall } from '@coro/io';
+import { IoScheduler, type ScheduledCall } from '@coro/io';
 import {
   InvalidArgumentError,
   isStopRequested,
@@ -8,7 +8,7 @@ import {
   type WaitOptions,
 } from '@coro/task';
 import { InvalidAddressError } from '../errors.ts';
-import { readOptions, refuseUnknownOptions } from '../internal/options.ts';
+import { checkDeadline, readOptions, refuseUnknownOptions } from '../internal/options.ts';
 import { IpAddress } from '../ip-address.ts';
 import { SocketAddress } from '../socket-address.ts';
 
@@ -224,6 +224,11 @@ export class Resolver {
     return this;
   }
 
+  /** @internal Idle c-ares channels kept for the next queries: for tests. */
+  get _idleChannels(): number {
+    return this.#idle.length;
+  }
+
   /** The name servers in use. */
   get servers(): string[] {
     return this.#servers?.slice() ?? new AresResolver().getServers();
@@ -257,15 +262,33 @@ export class Resolver {
       return Promise.resolve({ status: 'ok', addresses });
     }
     if (isStopRequested(signal)) return Promise.resolve({ status: 'cancelled', addresses: [] });
-    const deadline = timeout ?? this.#timeout;
+    // `timeout: Infinity` is no deadline (readOptions gives undefined for it, as for none).
+    const deadline =
+      options?.timeout === Number.POSITIVE_INFINITY
+        ? Number.POSITIVE_INFINITY
+        : (timeout ?? this.#timeout);
     if (deadline === 0) return Promise.resolve({ status: 'timeout', addresses: [] });
 
-    const channel = this.#idle.pop() ?? this.#newChannel();
+    // The deadline (the call's or the resolver's) is armed first, at the call: a scheduler that
+    // cannot arm it (one shut down: SchedulerShutdownError) throws here, before a channel is
+    // taken from the pool or a query sent.
+    const finite = Number.isFinite(deadline);
+    if (finite && this.#scheduler instanceof IoScheduler) {
+      checkDeadline(this.#scheduler, deadline, 'dns.Resolver.resolve');
+    }
+    let expire: (() => void) | undefined;
+    const cancelTimer = finite ? this.#after(deadline, () => expire?.()) : undefined;
+    let channel: AresResolver;
+    try {
+      channel = this.#idle.pop() ?? this.#newChannel();
+    } catch (error) {
+      cancelTimer?.();
+      throw error;
+    }
     return new Promise<DnsResult>((resolve) => {
       let settled = false;
       let pending = family === 'any' ? 2 : 1;
       const results: Lookup[] = [];
-      let cancelTimer: (() => void) | undefined;
       let registration: StopRegistration | undefined;
       const finish = (result: DnsResult, cancelQueries: boolean) => {
         if (settled) return;
@@ -274,7 +297,10 @@ export class Resolver {
         registration?.unregister();
         if (cancelQueries) channel.cancel();
         // A channel whose queries were cancelled is clean again once their callbacks ran.
-        if (this.#idle.length < 4) setImmediate(() => this.#idle.push(channel));
+        // Counted when the channel goes back, not before: a burst's finishes all come first.
+        setImmediate(() => {
+          if (this.#idle.length < 4) this.#idle.push(channel);
+        });
         resolve(result);
       };
       const done = (lookup: Lookup) => {
@@ -289,14 +315,12 @@ export class Resolver {
         results.sort((a, b) => failureRank.indexOf(a.status) - failureRank.indexOf(b.status));
         finish({ status: results[0]!.status, addresses: [], errno: results[0]!.errno }, false);
       };
-      if (Number.isFinite(deadline)) {
-        // An 'any' lookup whose one family answered gives those addresses (as getaddrinfo
-        // does): a server that drops AAAA queries must not make the name unresolvable.
-        cancelTimer = this.#after(deadline, () => {
-          const addresses = results.flatMap((r) => r.addresses);
-          finish({ status: addresses.length > 0 ? 'ok' : 'timeout', addresses }, true);
-        });
-      }
+      // An 'any' lookup whose one family answered gives those addresses at the deadline (as
+      // getaddrinfo does): a server that drops AAAA queries must not make the name unresolvable.
+      expire = () => {
+        const addresses = results.flatMap((r) => r.addresses);
+        finish({ status: addresses.length > 0 ? 'ok' : 'timeout', addresses }, true);
+      };
       if (signal !== undefined) {
         registration = onStop(signal, () => finish({ status: 'cancelled', addresses: [] }, true));
       }

@@ -191,10 +191,13 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
     this.shutdown();
   }
 
-  /** `shutdown()`, then one turn of the event loop for the listening handle to close. */
+  /**
+   * `shutdown()`, and waits until every listening socket's handle is released (a listen still
+   * under way completes and is closed first). Accepted clients stay open, and are not waited for.
+   */
   async [Symbol.asyncDispose](): Promise<void> {
     this.shutdown();
-    await new Promise((resolve) => setImmediate(resolve));
+    await this.#listeners[Symbol.asyncDispose]();
   }
 
   /** Accepts until `shutdown()` (or a bind error) ends the iteration. */

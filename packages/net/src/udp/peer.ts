@@ -16,6 +16,7 @@ import {
   readOptions,
   refuseUnknownOptions,
 } from '../internal/options.ts';
+import { handlesReleased } from '../internal/released.ts';
 import { connectHost, unknownZoneStatus } from '../internal/zone.ts';
 import { IoStatus } from '../io-status.ts';
 import { type IpFamily, IpAddress } from '../ip-address.ts';
@@ -71,6 +72,8 @@ interface Poller {
 
 interface Send {
   readonly socket: Socket;
+  // Hands the datagram to node:dgram once its socket is bound; undefined once it has.
+  start: (() => void) | undefined;
   readonly finish: (status: IoStatus) => void;
 }
 
@@ -99,10 +102,16 @@ export class Peer implements AsyncDisposable, AsyncIterable<Datagram> {
   readonly #bound: boolean;
   readonly #maxQueued: number;
   readonly #sockets = new Map<IpFamily, Socket>();
+  // Each socket's 'close', for [Symbol.asyncDispose]() to wait for.
+  readonly #socketsClosed: Promise<void>[] = [];
+  // The sockets bound (node:dgram takes a datagram on one at once) and those binding.
+  readonly #listening = new Set<Socket>();
+  readonly #binding = new Set<Socket>();
   readonly #queue: { from: SocketAddress; data: Buffer }[] = [];
   readonly #pollers: Poller[] = [];
-  // Sends node:dgram has not called back yet: it forgets those queued while a socket binds
-  // when the bind fails, and close() must end them with `closed`.
+  // Sends not settled yet: those waiting for their socket's bind (never handed to node:dgram
+  // before it is bound: dgram would queue them, send them after a close() and forget them when
+  // the bind fails) and those dgram has not called back yet. close() ends them with `closed`.
   readonly #sends = new Set<Send>();
   readonly #ready: Promise<IoStatus>;
   #receiver: Receiver | undefined;
@@ -168,6 +177,7 @@ export class Peer implements AsyncDisposable, AsyncIterable<Datagram> {
         resolve(status);
       };
       socket.once('error', onError);
+      this.#binding.add(socket);
       socket.bind({ address: host, port: endpoint.port, exclusive: true }, () => {
         socket.removeListener('error', onError);
         this.#bindDone = undefined;
@@ -185,17 +195,40 @@ export class Peer implements AsyncDisposable, AsyncIterable<Datagram> {
       const created = createSocket({ type: family === 'ipv4' ? 'udp4' : 'udp6' });
       socket = created;
       socket.on('error', (error: Error) => {
-        // A failed bind (ours, or the one node:dgram makes for the first send) drops the
-        // socket's queued sends without calling them back.
+        // A failed bind ends the sends waiting for it.
         if ((error as { syscall?: unknown }).syscall === 'bind') {
+          this.#binding.delete(created);
           this.#endSends(created, IoStatus.fromError(error));
         }
         this.#onError(error);
       });
+      socket.on('listening', () => {
+        this.#binding.delete(created);
+        this.#listening.add(created);
+        for (const send of this.#sends) if (send.socket === created) send.start?.();
+      });
       socket.on('message', this.#onMessage);
+      this.#socketsClosed.push(new Promise((resolve) => created.once('close', () => resolve())));
       this.#sockets.set(family, socket);
     }
     return socket;
+  }
+
+  /**
+   * Binds a socket made for sending (an unbound peer's, or the one for the address family the
+   * peer is not bound to) to an ephemeral port, as node:dgram would for its first send; again
+   * after a bind that failed. The bound socket binds in the constructor.
+   */
+  #bindForSending(socket: Socket): void {
+    if (socket === this.#boundSocket || this.#listening.has(socket) || this.#binding.has(socket))
+      return;
+    this.#binding.add(socket);
+    try {
+      socket.bind({ port: 0, exclusive: true });
+    } catch (error) {
+      this.#binding.delete(socket);
+      this.#endSends(socket, IoStatus.fromError(error));
+    }
   }
 
   /** Resolves `ok` once bound (at once for an unbound peer), or the bind error. */
@@ -268,12 +301,16 @@ export class Peer implements AsyncDisposable, AsyncIterable<Datagram> {
    * `messageTooBig`, `closed`, or the OS error. Never a partial send. An IPv6 zone that names
    * no interface of this host resolves `native(EINVAL)` without sending (a numeric zone is
    * turned into its interface's name), as `tcp.Client.connect()` answers `invalidAddress`.
+   *
+   * On a bound socket the datagram is handed to Node.js at the call, and a datagram handed over
+   * cannot be taken back: the call then waits for Node.js, whatever `signal` and `timeout` say.
+   * They end only the wait for the socket's bind (an unbound peer's first send, a send before
+   * `ready()`), and then nothing is sent: `cancelled` and `timeout` mean the datagram did not go.
    */
   sendTo(to: Endpoint, bytes: Uint8Array, options?: WaitOptions): Promise<IoStatus> {
     const target = SocketAddress.from(to);
     checkBuffer(bytes, 'sendTo');
     const { signal, timeout } = readOptions(options);
-    checkDeadline(this.#scheduler, timeout, 'sendTo');
     if (this.#closed) return Promise.resolve(IoStatus.closed);
     // A zone libuv cannot resolve would be dropped, and the datagram sent through whichever
     // interface the kernel picks: say EINVAL instead, as tcp.Client's connect() does.
@@ -288,32 +325,69 @@ export class Peer implements AsyncDisposable, AsyncIterable<Datagram> {
     if (socket === this.#boundSocket && this.#bindError !== undefined) {
       return Promise.resolve(this.#bindError);
     }
-    return new Promise<IoStatus>((resolve) => {
+    const bound = this.#listening.has(socket);
+    if (!bound) {
+      if (timeout === 0) {
+        this.#bindForSending(socket);
+        return Promise.resolve(IoStatus.timeout);
+      }
+      checkDeadline(this.#scheduler, timeout, 'sendTo');
+    }
+    const length = bytes.length;
+    return new Promise<IoStatus>((resolve, reject) => {
       let settled = false;
       let timer: ScheduledCall | undefined;
       let registration: StopRegistration | undefined;
-      const finish = (status: IoStatus) => {
-        if (settled) return;
+      const disarm = () => {
+        timer?.cancel();
+        timer = undefined;
+        registration?.unregister();
+        registration = undefined;
+      };
+      const settle = () => {
+        if (settled) return false;
         settled = true;
         this.#sends.delete(send);
-        timer?.cancel();
-        registration?.unregister();
-        resolve(status);
+        disarm();
+        return true;
       };
-      const send: Send = { socket, finish };
+      const finish = (status: IoStatus) => {
+        if (settle()) resolve(status);
+      };
+      // The buffer was detached (or shrunk) under the pending call.
+      const detached = () => {
+        if (settle()) reject(detachedError('sendTo'));
+      };
+      const handOff = () => {
+        send.start = undefined;
+        // From here on the datagram is node:dgram's until it calls back: no deadline or stop
+        // may settle the call before, or the caller would change bytes still to be sent.
+        disarm();
+        if (bytes.length !== length) {
+          detached();
+          return;
+        }
+        try {
+          socket.send(bytes, target.port, address, (error) => {
+            if (bytes.length !== length) detached();
+            else finish(error == null ? IoStatus.ok : IoStatus.fromError(error));
+          });
+        } catch (error) {
+          finish(IoStatus.fromError(error));
+        }
+      };
+      const send: Send = { socket, start: undefined, finish };
       this.#sends.add(send);
-      // A datagram is handed to the kernel in one piece, so a deadline can only end the wait.
-      if (timeout !== undefined && timeout > 0) {
+      if (bound) {
+        handOff();
+        return;
+      }
+      send.start = handOff;
+      if (timeout !== undefined) {
         timer = this.#scheduler.callAfter(timeout, () => finish(IoStatus.timeout));
       }
       if (signal !== undefined) registration = onStop(signal, () => finish(IoStatus.cancelled));
-      try {
-        socket.send(bytes, target.port, address, (error) =>
-          finish(error == null ? IoStatus.ok : IoStatus.fromError(error)),
-        );
-      } catch (error) {
-        finish(IoStatus.fromError(error));
-      }
+      this.#bindForSending(socket);
     });
   }
 
@@ -424,9 +498,11 @@ export class Peer implements AsyncDisposable, AsyncIterable<Datagram> {
     this.#wake();
   }
 
-  /** `close()`. */
+  /** `close()`, and waits until every socket of the peer is released. */
   async [Symbol.asyncDispose](): Promise<void> {
     this.close();
+    await Promise.all(this.#socketsClosed);
+    await handlesReleased();
   }
 
   /** Yields each datagram (copied out of the queue) until `close()`. */
