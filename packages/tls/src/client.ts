@@ -52,15 +52,25 @@ const clientOptionKeys: Readonly<Record<keyof ClientOptions, true>> = { serverNa
 // Lets the server build a client around a socket whose handshake is done.
 const acceptedMarker = Symbol('accepted');
 let defaultContext: Context | undefined;
-let wrapAccepted: (scheduler: IoScheduler, socket: TLSSocket, context: Context) => Client;
+let wrapAccepted: (
+  scheduler: IoScheduler,
+  socket: TLSSocket,
+  context: Context,
+  hidePeerCertificate: boolean,
+) => Client;
 
-/** @internal Wraps a server-side socket whose handshake has completed (for `tls.Server`). */
+/**
+ * @internal Wraps a server-side socket whose handshake has completed (for `tls.Server`).
+ * `hidePeerCertificate`: the serving context did not require a client certificate, so one
+ * the client sent anyway (another context asked for it) is not shown as `peerCertificate`.
+ */
 export function acceptedClient(
   scheduler: IoScheduler,
   socket: TLSSocket,
   context: Context,
+  hidePeerCertificate = false,
 ): Client {
-  return wrapAccepted(scheduler, socket, context);
+  return wrapAccepted(scheduler, socket, context, hidePeerCertificate);
 }
 const noop = (): void => {};
 
@@ -96,6 +106,8 @@ export class Client implements AsyncDisposable {
   // What the handshake agreed on, read from the socket when first asked for (most servers
   // never ask: reading it eagerly, or at close(), cost every connection).
   #details: HandshakeDetails | undefined;
+  // Accepted by a server whose context for this client's name did not verify certificates.
+  #hidePeerCertificate = false;
 
   /**
    * A client that will connect to `endpoint` (a `SocketAddress` or `{ address, port }` with an
@@ -129,8 +141,9 @@ export class Client implements AsyncDisposable {
   }
 
   static {
-    wrapAccepted = (scheduler, socket, context) => {
+    wrapAccepted = (scheduler, socket, context, hidePeerCertificate) => {
       const client = new Client(scheduler, acceptedMarker as unknown as Endpoint, context);
+      client.#hidePeerCertificate = hidePeerCertificate;
       client.#attach(socket);
       return client;
     };
@@ -147,7 +160,7 @@ export class Client implements AsyncDisposable {
     // README's "Closing") with its TLS state alive: not read then either, so that what these
     // getters give after a close does not depend on how long that takes.
     if (this.#details === undefined && this.#socket !== undefined && !this.#tcpClosed()) {
-      this.#details = readDetails(this.#socket);
+      this.#details = readDetails(this.#socket, this.#hidePeerCertificate);
     }
     return this.#details;
   }
@@ -211,7 +224,10 @@ export class Client implements AsyncDisposable {
     return this.#handshake()?.cipher;
   }
 
-  /** The certificate the peer presented, if it presented one. */
+  /**
+   * The certificate the peer presented, if it presented one. On a server, only a client
+   * certificate that was required and verified (the serving context has `verifyPeer: true`).
+   */
   get peerCertificate(): X509Certificate | undefined {
     return this.#handshake()?.peerCertificate;
   }
@@ -463,7 +479,7 @@ interface HandshakeDetails {
 }
 
 // Undefined once Node.js has released the socket's TLS state (it was destroyed).
-function readDetails(socket: TLSSocket): HandshakeDetails | undefined {
+function readDetails(socket: TLSSocket, hidePeer: boolean): HandshakeDetails | undefined {
   const cipher = socket.getCipher() as ReturnType<TLSSocket['getCipher']> | null;
   if (cipher == null) return undefined;
   const alpn = socket.alpnProtocol;
@@ -471,7 +487,7 @@ function readDetails(socket: TLSSocket): HandshakeDetails | undefined {
     alpn: typeof alpn === 'string' ? alpn : undefined,
     protocol: socket.getProtocol() ?? undefined,
     cipher: { name: cipher.name, standardName: cipher.standardName, version: cipher.version },
-    peerCertificate: socket.getPeerX509Certificate(),
+    peerCertificate: hidePeer ? undefined : socket.getPeerX509Certificate(),
   };
 }
 

@@ -32,7 +32,8 @@ export interface ContextOptions {
   readonly ca?: PemSource | readonly PemSource[] | undefined;
   /**
    * Whether to verify the peer's certificate. Clients: default `true`, and the host name is
-   * checked too (unlike libcoro). Servers: default `false`; `true` asks every client for a
+   * checked too (unlike libcoro). Servers: default `false`; `true` asks every client served by
+   * this context (under `tls.Server`'s `sni`: every client asking for its names) for a
    * certificate signed by `ca` and drops clients without one (mutual TLS).
    */
   readonly verifyPeer?: boolean | undefined;

@@ -26,8 +26,9 @@ import { describeTlsError, failure, type TlsFailure } from './status.ts';
 export interface ServerOptions extends Omit<tcp.ServerOptions, 'readMode'> {
   /**
    * The context for clients that send no SNI name, or one that `sni` does not list. With
-   * `verifyPeer: true` it asks every client for a certificate signed by its `ca` (mutual
-   * TLS). Needed unless `sni` is given.
+   * `verifyPeer: true` its clients must present a certificate signed by its `ca` (mutual
+   * TLS); the names `sni` serves follow their own context's `verifyPeer`. Needed unless `sni`
+   * is given.
    */
   readonly context?: Context | undefined;
   /**
@@ -35,6 +36,11 @@ export interface ServerOptions extends Omit<tcp.ServerOptions, 'readMode'> {
    * name. A client asking for a name that is not here gets `context`, or, without one, is
    * dropped with `contextRequired`. The key only routes: give a wildcard context a certificate
    * the client accepts (Node.js clients refuse a wildcard with one label after it: `*.example`).
+   * Each context's `cert`, `key`, `ca`, `verifyPeer` and `alpn` apply to its names. Its
+   * `minVersion`, `maxVersion` and `ciphers` must equal the default context's (without one, the
+   * first sni context's), and either every context has an `alpn` list or none has: Node.js
+   * cannot switch these by name, so a server whose contexts differ there is refused with
+   * `InvalidArgumentError` rather than left to ignore them.
    */
   readonly sni?: Readonly<Record<string, Context>> | ReadonlyMap<string, Context> | undefined;
   /**
@@ -126,6 +132,70 @@ function readSni(sni: ServerOptions['sni']): Map<string, Context> {
   return map;
 }
 
+const perConnection = ['minVersion', 'maxVersion', 'ciphers'] as const;
+
+/**
+ * Refuses sni contexts whose TLS versions or ciphers differ from the main context's (the
+ * default, else the first sni context): Node.js gives a connection these when it makes it,
+ * before the client's SNI name is known, and SNICallback swaps only the certificate, key and
+ * CA store in. They would be silently ignored.
+ */
+function checkPerConnectionOptions(context: Context | undefined, sni: Map<string, Context>): void {
+  const main = context ?? sni.values().next().value!;
+  const mainName = context === undefined ? 'the first sni context' : 'the default context';
+  const ours = readContext(main).secureOptions;
+  for (const [name, other] of sni) {
+    const theirs = readContext(other).secureOptions;
+    for (const option of perConnection) {
+      if (theirs[option] === ours[option]) continue;
+      throw new InvalidArgumentError(
+        `sni ${JSON.stringify(name)}: its context's ${option} (${theirs[option] ?? 'not set'}) ` +
+          `differs from ${mainName}'s (${ours[option] ?? 'not set'}). Node.js fixes a ` +
+          "connection's TLS versions and ciphers when it creates it, before the client's SNI " +
+          'name is known, so a context chosen by name cannot change them: give every context ' +
+          `of the server the same ${option}, or serve that name from another tls.Server`,
+      );
+    }
+  }
+}
+
+/**
+ * The ALPN lists of the server's contexts: `undefined` when no context has one, the list when
+ * every context has the same one (`ALPNProtocols`), `'byName'` when they differ (chosen by
+ * the context serving the client's name, in `ALPNCallback`). Some contexts with a list and
+ * others without are refused: `ALPNCallback` can pick a protocol or fail the handshake, but
+ * cannot answer a client without ALPN, as a context without a list would.
+ */
+function alpnOf(
+  context: Context | undefined,
+  sni: Map<string, Context>,
+): readonly string[] | 'byName' | undefined {
+  const all: [string, Context][] = [
+    ...(context === undefined ? [] : [['the default context', context] as [string, Context]]),
+    ...[...sni].map(([name, c]): [string, Context] => [`sni ${JSON.stringify(name)}'s context`, c]),
+  ];
+  const lists = all.map(([, c]) => readContext(c).alpn);
+  const first = lists[0];
+  if (lists.every((list) => sameList(list, first))) return first;
+  const without = lists.indexOf(undefined);
+  if (without >= 0) {
+    const withList = lists.findIndex((list) => list !== undefined);
+    throw new InvalidArgumentError(
+      `${all[without]![0]} has no alpn list, while ${all[withList]![0]} has one ` +
+        `(${lists[withList]!.join(', ')}). Node.js can choose the ALPN protocol by the ` +
+        "client's SNI name, but cannot turn ALPN off for one name (its ALPNCallback picks one " +
+        "of the client's protocols or fails the handshake): give every context an alpn list, " +
+        'or none',
+    );
+  }
+  return 'byName';
+}
+
+function sameList(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.length === b.length && a.every((p, i) => p === b[i]);
+}
+
 /**
  * The peer of a handshake that failed: from the TLS socket, or, once that is gone, from the
  * TCP socket under it (Node.js keeps it in `_parent`), which kept what #onConnection read.
@@ -160,7 +230,9 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
   readonly #listeners: Listeners;
   readonly #default: Context | undefined;
   readonly #sni: Map<string, Context>;
-  readonly #mutual: boolean;
+  // Whether clients are asked for a certificate: when any context (default or sni) has
+  // verifyPeer. Whether one is required is the serving context's verifyPeer (see #onSecure).
+  readonly #requestCert: boolean;
   readonly #noDelay: boolean;
   readonly #onFailure: ((failure: HandshakeFailure) => void) | undefined;
   readonly #accepts: AcceptQueue<Client>;
@@ -222,12 +294,21 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
     this.#onFailure = options.onHandshakeFailure;
     this.#default = context;
     this.#sni = sni;
-    this.#mutual = context?.verifyPeer === true;
     const main = context ?? sni.values().next().value!;
-    const alpn = readContext(main).alpn;
+    // What SNICallback cannot switch is refused when it differs, never silently ignored.
+    checkPerConnectionOptions(context, sni);
+    const alpn = alpnOf(context, sni);
+    this.#requestCert =
+      context?.verifyPeer === true || [...sni.values()].some((c) => c.verifyPeer === true);
+    const { minVersion, maxVersion, ciphers } = readContext(main).secureOptions;
     const secure = {
       // tls.Server makes its default context from these (it has no secureContext option).
       ...(context === undefined ? {} : readContext(context).secureOptions),
+      // Without a default, the versions and ciphers every sni context shares: a connection
+      // has them from its start (Node.js's defaults otherwise, whatever the contexts said).
+      ...(context === undefined
+        ? { minVersion, maxVersion, ...(ciphers === undefined ? {} : { ciphers }) }
+        : {}),
       ...(sni.size === 0 ? {} : { SNICallback: this.#selectContext }),
       // With SNI contexts, no TLS 1.2 session tickets: Node.js asks SNICallback nothing and
       // reports no servername for a resumed session, so a returning client would be served as
@@ -236,9 +317,16 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
       // resume before either, with node:tls alone too.)
       // (A Context sets no secureOptions flags of its own: this is the only one.)
       ...(sni.size === 0 ? {} : { secureOptions: cryptoConstants.SSL_OP_NO_TICKET }),
-      ...(alpn === undefined ? {} : { ALPNProtocols: alpn }),
-      // Verified here, after the handshake, so that the X.509 code is kept for the report.
-      requestCert: this.#mutual,
+      // One list for every name, or, when the contexts' lists differ, the serving context's.
+      ...(alpn === undefined
+        ? {}
+        : alpn === 'byName'
+          ? { ALPNCallback: this.#selectAlpn }
+          : { ALPNProtocols: [...alpn] }),
+      // Verified here, after the handshake, so that the X.509 code is kept for the report, and
+      // required there only by the contexts that have verifyPeer (asked for by all: Node.js
+      // sets the request when it creates the connection, before the SNI name is known).
+      requestCert: this.#requestCert,
       rejectUnauthorized: false,
       handshakeTimeout,
       // Not during the handshake: a client that leaves mid-handshake (a FIN) must end it now,
@@ -268,6 +356,25 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
     const context = this.#lookup(name);
     if (context !== undefined) callback(null, readContext(context).secureContext);
     else callback(contextRequiredError(`no context serves the name ${JSON.stringify(name)}`));
+  };
+
+  // ALPN when the contexts' lists differ: the first protocol of the serving context's list
+  // that the client offers (the server's order, as ALPNProtocols), else undefined: the
+  // handshake fails with no_application_protocol, as with ALPNProtocols. Node.js calls it after
+  // SNICallback, and only for a client that offers ALPN. (Every context has a list here.)
+  readonly #selectAlpn = ({
+    servername,
+    protocols,
+  }: {
+    servername: string;
+    protocols: string[];
+  }): string | undefined => {
+    const context = this.#lookup(servername || undefined);
+    // No name and no default context: the handshake fails for want of a certificate, reported
+    // as contextRequired. Under TLS 1.3 Node.js asks this first: answering keeps ALPN from
+    // failing it with a reason of its own.
+    if (context === undefined) return protocols[0];
+    return readContext(context).alpn?.find((protocol) => protocols.includes(protocol));
   };
 
   #lookup(name: string | undefined): Context | undefined {
@@ -316,8 +423,17 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
       socket.destroy();
       return;
     }
+    // The context that served the connection (#selectContext's choice for its SNI name, else
+    // the default): OpenSSL verified the client's certificate against its CA store.
     const context = this.#lookup(socket.servername || undefined)!;
-    if (this.#mutual && !socket.authorized) {
+    const required = context.verifyPeer === true;
+    if (this.#requestCert && !required) {
+      // Asked for because another context requires one, not by this name: whatever the client
+      // sent is no identity, verified or not. Nothing says otherwise: `authorized` is what
+      // Node.js reports on a server that asks for none, and peerCertificate stays undefined.
+      socket.authorized = false;
+    }
+    if (required && !socket.authorized) {
       const certificate = socket.getPeerX509Certificate();
       const code =
         certificate === undefined
@@ -342,7 +458,7 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
     // From now on the peer's close_notify + FIN ends only its half: we may still answer.
     socket.allowHalfOpen = true;
     if (this.#noDelay) socket.setNoDelay(true);
-    const client = acceptedClient(this.#scheduler, socket, context);
+    const client = acceptedClient(this.#scheduler, socket, context, !required);
     // A connection that dies before it is accepted leaves the queue.
     if (this.#accepts.push(client)) socket.once('close', () => this.#accepts.remove(client));
   };
@@ -458,10 +574,13 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
     this.shutdown();
   }
 
-  /** `shutdown()`, then one turn of the event loop for the listening handle to close. */
+  /**
+   * `shutdown()`, and waits until every listening socket's handle is released (a listen still
+   * under way completes and is closed first). Accepted clients stay open, and are not waited for.
+   */
   async [Symbol.asyncDispose](): Promise<void> {
     this.shutdown();
-    await new Promise((resolve) => setImmediate(resolve));
+    await this.#listeners[Symbol.asyncDispose]();
   }
 
   /** Accepts handshaken clients until `shutdown()` (or a bind error) ends the iteration. */

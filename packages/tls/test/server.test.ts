@@ -420,6 +420,37 @@ describe('tls.Server', () => {
     accepted.value.close();
   });
 
+  it('await using waits until the listening handles are released, not for accepted clients', async () => {
+    const serverHandles = () =>
+      process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap').length;
+    // Handles closed before are released at the end of this turn of the event loop.
+    await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+    const before = serverHandles();
+    for (const acceptors of [1, 3]) {
+      const { server: s, endpoint } = await server({ acceptors });
+      expect(serverHandles()).toBe(before + s.acceptors);
+      const connecting = coroClient(endpoint);
+      const accepted = await s.accept({ timeout: 15_000 });
+      if (!accepted.ok) throw new Error('not accepted');
+      const { client } = await connecting;
+      // From a timer callback, the turn of the loop reaches setImmediate before libuv's close
+      // phase, where it releases the closed handles.
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      await s[Symbol.asyncDispose]();
+      expect(serverHandles(), `acceptors: ${acceptors}`).toBe(before);
+      await client.writeAll(Buffer.from('open'));
+      const [status, view] = await accepted.value.readExact(Buffer.alloc(4), { timeout: 15_000 });
+      expect([status.kind, Buffer.from(view).toString()]).toEqual(['ok', 'open']);
+      accepted.value.close();
+    }
+    // A listen still under way is closed when it completes, and waited for.
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    const early = new tls.Server(scheduler, { address: '127.0.0.1', context: serverContext });
+    await early[Symbol.asyncDispose]();
+    expect((await early.ready()).kind).toBe('closed');
+    expect(serverHandles()).toBe(before);
+  });
+
   it('accept() takes timeout and signal, and leaves no waiter behind', async () => {
     const { server: s } = await server();
     const none = await s.accept({ timeout: 20 });
