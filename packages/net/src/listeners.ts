@@ -277,8 +277,12 @@ export class Listeners implements AsyncDisposable {
     return this.#ready;
   }
 
-  /** The listening sockets accepting for this group: final once `ready()` resolved. */
+  /**
+   * The listening sockets accepting for this group: final once `ready()` resolved; 0 once the
+   * group is closed, or when the port could not be bound.
+   */
   get count(): number {
+    if (this.#closed || (this.#status !== undefined && !this.#status.isOk())) return 0;
     return 1 + this.#extras.length;
   }
 

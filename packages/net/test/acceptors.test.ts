@@ -131,6 +131,24 @@ describe('tcp.Server acceptors', () => {
       socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
     });
     expect(refused).toBe('ECONNREFUSED');
+    expect(server.acceptors).toBe(0);
+  });
+
+  it('counts no acceptor when the port could not be bound', async () => {
+    const scheduler = makeScheduler();
+    const taken = await listen(scheduler);
+    const server = track(
+      new tcp.Server(scheduler, {
+        address: '127.0.0.1',
+        port: taken.port,
+        acceptors: 3,
+        reusePort: true,
+      }),
+    );
+    const status = await server.ready();
+    expect(status.errno).toBe('EADDRINUSE');
+    // Before, 1: as if the failed listener were listening.
+    expect(server.acceptors).toBe(0);
   });
 
   it('shutdown before the extra acceptors are listening leaves nothing listening', async () => {
@@ -141,7 +159,8 @@ describe('tcp.Server acceptors', () => {
     // Shut down before it listened: ready() still settles (it used to hang forever).
     const status = await server.ready();
     expect(status.kind).toBe('closed');
-    expect(server.acceptors).toBe(1);
+    // Nothing is listening for it (this read 1 before: the count ignored the close).
+    expect(server.acceptors).toBe(0);
     // The port is free again: the bind that was under way was closed once it completed, and
     // no extra acceptor was opened (a listener without reusePort could not bind otherwise).
     await new Promise((resolve) => setTimeout(resolve, 50));

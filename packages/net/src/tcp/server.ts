@@ -19,8 +19,10 @@ export interface ServerOptions extends ListenOptions {
   /** Set `TCP_NODELAY` on every accepted connection. Default `false`. */
   readonly noDelay?: boolean | undefined;
   /**
-   * How accepted connections are read: `'auto'` (default) takes the faster `onread` path when
-   * this Node.js supports it, `'readable'` always uses paused mode. See the README.
+   * How accepted connections are read: `'auto'` (default) takes them over into `onread` mode
+   * (reads straight into the caller's buffer) where that works on this Node.js, else reads them
+   * as `'readable'` does; `'readable'` always reads through the stream (flowing, each chunk
+   * copied into the waiting reader's buffer). See the README, "How data moves".
    */
   readonly readMode?: AcceptedReadMode | undefined;
 }
@@ -151,7 +153,7 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
 
   /**
    * The listening sockets accepting for this server (see the `acceptors` option): final once
-   * `ready()` resolved.
+   * `ready()` resolved; 0 after `shutdown()` or when the port could not be bound.
    */
   get acceptors(): number {
     return this.#listeners.count;
