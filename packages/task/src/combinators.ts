@@ -19,32 +19,38 @@ export type AwaitedAll<T extends readonly unknown[]> = { -readonly [K in keyof T
 
 type Gather<T> = (items: readonly PromiseLike<unknown>[], extra: unknown) => Promise<T>;
 
-/** A task over child awaitables: a stop request on it reaches every child task. */
+/**
+ * A task over child awaitables: a stop request on it reaches every child task, and the shared
+ * `stopSource` of a `whenAny` (the children that watch it rather than their own token).
+ */
 class CombinatorTask<T> extends Task<T> {
   readonly #items: readonly PromiseLike<unknown>[];
   readonly #gather: Gather<T>;
-  readonly #extra: unknown;
+  readonly #stopSource: StopSource | undefined;
 
   constructor(
     gather: Gather<T>,
     items: readonly PromiseLike<unknown>[],
     name: string,
-    extra?: unknown,
+    stopSource?: StopSource,
   ) {
     super(undefined, NO_ARGS, name);
     this.#items = items;
     this.#gather = gather;
-    this.#extra = extra;
+    this.#stopSource = stopSource;
   }
 
   /** @internal Gathers the children (the `Task` extension point). */
   override _run(): Promise<T> {
-    return this.#gather(this.#items, this.#extra);
+    return this.#gather(this.#items, this.#stopSource);
   }
 
   override requestStop(reason?: unknown): boolean {
     const first = super.requestStop(reason);
-    if (first) stopAll(this.#items, -1, reason);
+    if (first) {
+      stopAll(this.#items, -1, reason);
+      this.#stopSource?.requestStop(reason);
+    }
     return first;
   }
 }
@@ -328,8 +334,9 @@ function whenAllSettledBody(
 /** Options for `whenAny`. */
 export interface WhenAnyOptions {
   /**
-   * Also requested to stop once a winner is known: libcoro's shared `stop_source`, for children
-   * that watch one token rather than their own.
+   * Also requested to stop once a winner is known, and when the `whenAny` task itself is asked
+   * to stop (with that reason): libcoro's shared `stop_source`, for children that watch one
+   * token rather than their own.
    */
   readonly stopSource?: StopSource | undefined;
 }

@@ -1,5 +1,5 @@
 import { TimeoutError } from './errors.ts';
-import { onStop, toCancelledError, type WaitOptions } from './stop.ts';
+import { isStopRequested, onStop, stopReason, toCancelledError, type WaitOptions } from './stop.ts';
 import { isAwaitable, startAwaitable, startTask, Task } from './task.ts';
 import { clearGuards, readWaitOptions, setWaitTimer, type WaitGuards } from './wait.ts';
 
@@ -12,7 +12,9 @@ import { clearGuards, readWaitOptions, setWaitTimer, type WaitGuards } from './w
  * `CancelledError`, asking a task to stop (`requestStop`) in both cases; the timer and the
  * signal listener are removed as soon as it settles. `timeout: 0` means "only if ready now":
  * the work gets the current turn (its microtasks) and no more. `Infinity` means no timeout.
- * Bad options throw `InvalidArgumentError` at the call, before anything is started.
+ * Bad options throw `InvalidArgumentError` at the call, before anything is started; a signal
+ * that has already stopped rejects with `CancelledError` at once and starts nothing (a task is
+ * asked to stop, not started).
  *
  * @example
  * const result = await syncWait(makeTask(5));
@@ -32,12 +34,23 @@ export function syncWait<T>(
   return waitWithOptions(awaitable, options);
 }
 
+const ignore = (): void => {};
+
 function waitWithOptions<T>(
   awaitable: PromiseLike<T> | T,
   options: WaitOptions,
 ): Promise<Awaited<T>> {
   // Validate first: a rejected call starts nothing.
   const { signal, timeout } = readWaitOptions(options);
+  // An already-stopped signal answers at once and starts nothing (the precedence rule). A task
+  // is still asked to stop, as a later stop would; a promise is already running: handle its
+  // rejection, since nobody will await it here.
+  if (signal !== undefined && isStopRequested(signal)) {
+    const error = toCancelledError(stopReason(signal));
+    if (awaitable instanceof Task) awaitable.requestStop(error);
+    else if (awaitable instanceof Promise) awaitable.then(undefined, ignore);
+    return Promise.reject(error);
+  }
   const promise = (
     isAwaitable(awaitable) ? startAwaitable(awaitable) : Promise.resolve(awaitable)
   ) as Promise<Awaited<T>>;

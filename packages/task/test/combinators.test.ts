@@ -305,4 +305,78 @@ describe('whenAny', () => {
     expect(log).toEqual(['p stopped']);
     gate.resolve('never used');
   });
+
+  it('a stop on the whenAny task reaches its stopSource too, with the reason', async () => {
+    const source = new StopSource();
+    const reasons: unknown[] = [];
+    // Children that watch only the shared source, not their own stop token.
+    const watcher = task(async (name: string) => {
+      const reason = await new Promise((resolve) => source.token.onStop(resolve));
+      reasons.push(reason);
+      return name;
+    });
+    for (const indexed of [false, true]) {
+      reasons.length = 0;
+      const shared = new StopSource();
+      const own = task(async () => {
+        const reason = await new Promise((resolve) => shared.token.onStop(resolve));
+        reasons.push(reason);
+        return 'own';
+      });
+      const options = { stopSource: shared };
+      const any = indexed
+        ? whenAnyIndexed([own(), own()], options)
+        : whenAny([own(), own()], options);
+      const settled = any.start();
+      await flush();
+      expect(any.requestStop('outer')).toBe(true);
+      expect(shared.stopRequested).toBe(true);
+      expect(shared.token.reason).toBe('outer');
+      const value = await Promise.race([settled, sleep(2000).then(() => 'still pending')]);
+      expect(value).toEqual(indexed ? { index: 0, value: 'own' } : 'own');
+      expect(reasons).toEqual(['outer', 'outer']);
+    }
+    // Stopped before it starts: the source is stopped at once, and the children end when it runs.
+    const early = whenAny([watcher('a'), watcher('b')], { stopSource: source });
+    early.requestStop('early');
+    expect(source.stopRequested).toBe(true);
+    expect(await early).toBe('a');
+    // Through a stopWith parent as well.
+    const parent = new StopSource();
+    const linked = new StopSource();
+    const child = task(async () => {
+      await new Promise((resolve) => linked.token.onStop(resolve));
+      return 'linked';
+    });
+    const viaParent = whenAny([child()], { stopSource: linked }).stopWith(parent.token);
+    const viaParentResult = viaParent.start();
+    parent.requestStop('parent');
+    expect(linked.token.reason).toBe('parent');
+    expect(await viaParentResult).toBe('linked');
+    // A source that had already stopped is left as it was.
+    const done = new StopSource();
+    done.requestStop('first');
+    const late = whenAny([delayed(1, 1)], { stopSource: done });
+    const lateResult = late.start();
+    late.requestStop('second');
+    expect(done.token.reason).toBe('first');
+    expect(await lateResult.catch(() => 'rejected')).toBe(1);
+  });
+
+  it('without a stopSource, a stop from outside still reaches only the children', async () => {
+    const log: string[] = [];
+    const reasons: unknown[] = [];
+    const watch = task.withContext(async (ctx: TaskContext) => {
+      reasons.push(await new Promise((resolve) => ctx.stopToken.onStop(resolve)));
+      log.push('child stopped');
+      return 'child';
+    });
+    const any = whenAny([watch(), watch()]);
+    const settled = any.start();
+    await flush();
+    expect(any.requestStop('outer')).toBe(true);
+    expect(await settled).toBe('child');
+    expect(log).toEqual(['child stopped', 'child stopped']);
+    expect(reasons).toEqual(['outer', 'outer']);
+  });
 });

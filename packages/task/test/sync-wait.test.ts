@@ -78,6 +78,49 @@ describe('syncWait', () => {
     expect(await t).toBeUndefined();
   });
 
+  it('with an already-stopped signal rejects with CancelledError without starting the task', async () => {
+    const body = vi.fn(async () => 'ran');
+    const t = task(body)();
+    const controller = new AbortController();
+    controller.abort('too late');
+    const result = syncWait(t, { signal: controller.signal, timeout: 1000 });
+    expect(body).not.toHaveBeenCalled();
+    expect(t.isStarted).toBe(false);
+    const error = await result.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(CancelledError);
+    expect((error as CancelledError).cause).toBe('too late');
+    expect(body).not.toHaveBeenCalled();
+    expect(t.isStarted).toBe(false);
+    expect(t.stopRequested).toBe(true); // asked to stop, as a later stop would
+    // A stopped StopToken (or a task context) is answered the same way, and leaves nothing.
+    const source = new StopSource();
+    source.requestStop('stopped');
+    await expect(syncWait(t, { signal: source.token })).rejects.toBeInstanceOf(CancelledError);
+    expect(body).not.toHaveBeenCalled();
+    expect(source.token.registrationCount).toBe(0);
+    // A task someone else already started is asked to stop, as before.
+    const running = task.withContext(async (ctx) => {
+      await new Promise<void>((resolve) => ctx.stopToken.onStop(() => resolve()));
+      return 'stopped';
+    })();
+    const started = running.start();
+    await expect(syncWait(running, { signal: source.token })).rejects.toBeInstanceOf(
+      CancelledError,
+    );
+    expect(await started).toBe('stopped');
+  });
+
+  it('with an already-stopped signal, a running promise that rejects is not left unhandled', async () => {
+    const failing = Promise.reject(new Error('late'));
+    await expect(syncWait(failing, { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(
+      CancelledError,
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+  });
+
   it('rejects bad timeouts at the call', () => {
     // Infinity is not among them: it means "no timeout" (issue 8).
     for (const timeout of [-1, Number.NaN, Number.NEGATIVE_INFINITY, '5' as never]) {
