@@ -1,5 +1,6 @@
 import { isStopRequested, readWaitOptions, type StopLike, type WaitOptions } from '@coro/task';
 import { InvalidArgumentError, LockNotHeldError } from './errors.ts';
+import { waitOptionsOf } from './internal/predicate-options.ts';
 import { WaitList } from './internal/waiter.ts';
 import { ScopedLock } from './scoped-lock.ts';
 
@@ -50,7 +51,8 @@ export class ConditionVariable {
   /**
    * Releases `lock` (a held `ScopedLock` of a `Mutex` or `SharedMutex`), waits to be notified
    * (or, given `predicate`, until it holds), then takes the lock again before resolving. Throws
-   * `LockNotHeldError` at the call if `lock` is not held.
+   * `LockNotHeldError` at the call if `lock` is not held. `wait(lock, undefined, options)` is
+   * `wait(lock, options)`.
    */
   wait(lock: ScopedLock, options?: WaitOptions): Promise<boolean>;
   wait(lock: ScopedLock, predicate: () => boolean, options?: WaitOptions): Promise<boolean>;
@@ -67,7 +69,7 @@ export class ConditionVariable {
     }
     // Read without building an options object: the plain wait allocates no more than Mutex.lock.
     const predicate = typeof predicateOrOptions === 'function' ? predicateOrOptions : undefined;
-    const options = predicate === undefined ? (predicateOrOptions as WaitOptions) : maybeOptions;
+    const options = waitOptionsOf(predicateOrOptions, maybeOptions);
     if (options === undefined) return this.#wait(lock, predicate, undefined, undefined);
     const { signal, timeout } = readWaitOptions(options);
     return this.#wait(lock, predicate, signal, timeout);

@@ -28,7 +28,10 @@ export interface ObjectPoolOptions<T> {
   readonly destroy?: ((object: T) => void | Promise<void>) | undefined;
   /**
    * Checks an object before it is lent again (synchronous, so a hand-off cannot race with it):
-   * `false` or a throw discards it (through `destroy`) and another is used or made.
+   * `false` or a throw discards it (through `destroy`) and another is used or made; any other
+   * result keeps it. It must not be `async`: the constructor refuses an async function, and a
+   * Promise (or other thenable) it returns makes the `acquire()` or `release()` that ran it fail
+   * with `InvalidArgumentError`, the object discarded (its check never finished).
    */
   readonly validate?: ((object: T) => boolean) | undefined;
   /** The most objects alive at once (lent, idle or being made): an integer ≥ 1. */
@@ -44,6 +47,7 @@ export interface ObjectPoolOptions<T> {
 export type PoolAcquireStatus = 'timeout' | 'cancelled' | 'shutdown';
 
 const SLOT = Symbol('slot');
+const ignore = (): void => {};
 const resolvedShutdown: Promise<'shutdown'> = Promise.resolve('shutdown');
 type Grant<T> = PoolGuard<T> | typeof SLOT | PoolAcquireStatus;
 
@@ -115,10 +119,23 @@ export class ObjectPool<T> {
   readonly #pending = new Set<Promise<void>>();
   readonly #waiters = new WaitList<Grant<T>>('ObjectPool.acquire', 'timeout', 'cancelled');
 
-  /** Throws `InvalidArgumentError` for a missing `create` or a `max` that is not an integer ≥ 1. */
+  /**
+   * Throws `InvalidArgumentError` for a missing `create`, a `max` that is not an integer ≥ 1, or
+   * a `validate` that is not a synchronous function.
+   */
   constructor(options: ObjectPoolOptions<T>) {
     if (options === null || typeof options !== 'object' || typeof options.create !== 'function') {
       throw new InvalidArgumentError('ObjectPool needs { create, max }');
+    }
+    const validate: unknown = options.validate;
+    if (
+      validate !== undefined &&
+      (typeof validate !== 'function' ||
+        Object.prototype.toString.call(validate) === '[object AsyncFunction]')
+    ) {
+      throw new InvalidArgumentError(
+        `ObjectPool validate must be a synchronous function returning a boolean, got ${typeof validate === 'function' ? 'an async function' : typeof validate}`,
+      );
     }
     this.#create = options.create;
     this.#destroy = options.destroy;
@@ -173,8 +190,13 @@ export class ObjectPool<T> {
     const idle = this.#idle;
     while (idle.length !== 0) {
       const object = idle.pop() as T;
-      if (this.#isValid(object)) return Promise.resolve(this.#lend(object));
+      const valid = this.#isValid(object);
+      if (valid === true) return Promise.resolve(this.#lend(object));
       this.#discard(object);
+      if (valid !== false) {
+        this.#slotFreed();
+        return Promise.reject(valid);
+      }
     }
     if (this.#size < this.#max) {
       this.#size++;
@@ -197,7 +219,8 @@ export class ObjectPool<T> {
 
   /**
    * Gives a lent object back (what `PoolGuard.release()` does): to the oldest waiter, or to the
-   * idle objects. Throws `NotAcquiredError` if `object` is not lent out by this pool.
+   * idle objects. Throws `NotAcquiredError` if `object` is not lent out by this pool, and
+   * `InvalidArgumentError` (after discarding the object) if `validate` returned a Promise.
    */
   release(object: T): void {
     const guard = this.#lent.get(object);
@@ -205,9 +228,11 @@ export class ObjectPool<T> {
       throw new NotAcquiredError('release() of an object this pool has not lent out');
     }
     this.#lent.delete(object);
-    if (this.#draining || !this.#isValid(object)) {
+    const valid = this.#draining ? false : this.#isValid(object);
+    if (valid !== true) {
       this.#discard(object);
       this.#slotFreed();
+      if (valid !== false) throw valid;
       return;
     }
     const waiter = this.#waiters.head;
@@ -245,15 +270,26 @@ export class ObjectPool<T> {
     return guard;
   }
 
-  #isValid(object: T): boolean {
+  /**
+   * `validate`'s verdict: only `false` or a throw discards the object. A thenable is a misuse
+   * (the check must be synchronous): the error to fail the call with, the object discarded.
+   */
+  #isValid(object: T): boolean | InvalidArgumentError {
     const validate = this.#validate;
     if (validate === undefined) return true;
+    let verdict: unknown;
     try {
-      return validate(object) === true;
+      verdict = validate(object);
     } catch {
       // A validator that throws has found the object unusable.
       return false;
     }
+    if (!isAwaitable(verdict)) return verdict !== false;
+    // Nobody will await it: a rejection must not surface as unhandled.
+    Promise.resolve(verdict).then(undefined, ignore);
+    return new InvalidArgumentError(
+      'ObjectPool validate must be synchronous, but it returned a Promise; the object was discarded',
+    );
   }
 
   /**

@@ -164,6 +164,40 @@ describe('ConditionVariable', () => {
     expect(rw.sharedCount).toBe(0);
   });
 
+  it('wait(lock, undefined, options) is wait(lock, options): the options still apply', async () => {
+    vi.useFakeTimers();
+    const mutex = new Mutex();
+    const cv = new ConditionVariable();
+    const lock = await mutex.lock();
+    let result: unknown = 'still waiting';
+    void cv.wait(lock, undefined as never, { timeout: 10 }).then((r) => {
+      result = r;
+    });
+    expect(cv.waiterCount).toBe(1);
+    await vi.advanceTimersByTimeAsync(10);
+    await flush();
+    expect(result).toBe(false);
+    expect(lock.isHeld).toBe(true);
+    expect(cv.waiterCount).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+    // A signal given that way counts too, and so does a bad option.
+    const source = new StopSource();
+    source.requestStop();
+    expect(await cv.wait(lock, undefined as never, { signal: source.token })).toBe(false);
+    expect(() => cv.wait(lock, undefined as never, { timeout: -1 })).toThrow(InvalidArgumentError);
+    lock.unlock();
+  });
+
+  it('refuses options given twice (options, then more options) instead of ignoring some', async () => {
+    const mutex = new Mutex();
+    const cv = new ConditionVariable();
+    const lock = await mutex.lock();
+    expect(() => cv.wait(lock, {} as never, { timeout: 10 })).toThrow(InvalidArgumentError);
+    expect(cv.waiterCount).toBe(0);
+    expect(lock.isHeld).toBe(true);
+    lock.unlock();
+  });
+
   it('throws at the call for a lock that is not held or not a ScopedLock', async () => {
     const mutex = new Mutex();
     const cv = new ConditionVariable();

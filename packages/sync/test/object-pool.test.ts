@@ -115,6 +115,60 @@ describe('ObjectPool', () => {
     c.release();
   });
 
+  it('validate discards only for false or a throw: undefined keeps the object', async () => {
+    let verdict: () => unknown = () => undefined;
+    const { pool, destroyed } = makePool(1, { validate: () => verdict() as boolean });
+    const a = await pool.acquire();
+    a.release(); // validated on the way back
+    expect(pool.idle).toBe(1);
+    const b = await pool.acquire(); // and again before it is lent
+    expect(b.value).toBe(a.value);
+    expect(destroyed).toEqual([]);
+    verdict = () => {
+      throw new Error('broken');
+    };
+    b.release();
+    expect(destroyed).toEqual([1]);
+    verdict = () => false;
+    const c = await pool.acquire();
+    c.release();
+    expect(destroyed).toEqual([1, 2]);
+    expect(pool.size).toBe(0);
+  });
+
+  it('a validate that returns a Promise is refused with InvalidArgumentError, and the object discarded', async () => {
+    let verdict: () => unknown = () => true;
+    const { pool, destroyed } = makePool(1, { validate: () => verdict() as boolean });
+    const a = await pool.acquire();
+    const waiting = pool.acquire(); // max 1: waits for a
+    verdict = () => Promise.resolve(true);
+    expect(() => a.release()).toThrow(InvalidArgumentError);
+    expect(a.isHeld).toBe(false);
+    expect(destroyed).toEqual([1]);
+    const b = await waiting; // the freed slot makes a new object for the waiter
+    expect(b.value.id).toBe(2);
+    verdict = () => true;
+    b.release();
+    // When acquire() checks an idle object; a rejecting promise is not left unhandled.
+    verdict = () => Promise.reject(new Error('an async check'));
+    await expect(pool.acquire()).rejects.toThrow(/validate must be synchronous/);
+    expect(destroyed).toEqual([1, 2]);
+    expect(pool.size).toBe(0);
+    verdict = () => true;
+    const c = await pool.acquire();
+    expect(c.value.id).toBe(3);
+    c.release();
+    expect(pool.idle).toBe(1);
+  });
+
+  it('refuses a validate that is not a function, or an async function, at construction', () => {
+    for (const validate of ['yes', async () => true]) {
+      expect(() => new ObjectPool({ create: () => ({}), validate, max: 1 } as never)).toThrow(
+        InvalidArgumentError,
+      );
+    }
+  });
+
   it('drain() destroys idle objects now and lent ones when given back', async () => {
     const { pool, destroyed } = makePool(3);
     const a = await pool.acquire();

@@ -1,18 +1,23 @@
-import { readWaitOptions, type StopLike, type WaitOptions } from '@coro/task';
+import type { WaitOptions } from '@coro/task';
+import { InvalidArgumentError } from '../errors.ts';
 
 /**
- * Reads the `(predicate?, options?)` tail of a condition variable's `wait`: the predicate when
- * the first is a function, and the checked `{ signal, timeout }`.
+ * The options of a condition variable's `wait(lock, predicate?, options?)`, unchecked: the
+ * third argument when the second is a predicate or `undefined` (so `wait(lock, undefined,
+ * options)` is `wait(lock, options)`), else the second. A third argument after a second that
+ * is neither is refused with `InvalidArgumentError` rather than ignored. Allocates nothing.
  */
-export function readPredicateAndOptions(
+export function waitOptionsOf(
   predicateOrOptions: (() => boolean) | WaitOptions | undefined,
   maybeOptions: WaitOptions | undefined,
-): {
-  predicate: (() => boolean) | undefined;
-  signal: StopLike | undefined;
-  timeout: number | undefined;
-} {
-  const hasPredicate = typeof predicateOrOptions === 'function';
-  const { signal, timeout } = readWaitOptions(hasPredicate ? maybeOptions : predicateOrOptions);
-  return { predicate: hasPredicate ? predicateOrOptions : undefined, signal, timeout };
+): WaitOptions | undefined {
+  if (predicateOrOptions === undefined || typeof predicateOrOptions === 'function') {
+    return maybeOptions;
+  }
+  if (maybeOptions !== undefined) {
+    throw new InvalidArgumentError(
+      `ConditionVariable.wait(lock, predicate, options): the predicate must be a function or undefined, got ${predicateOrOptions === null ? 'null' : typeof predicateOrOptions}`,
+    );
+  }
+  return predicateOrOptions;
 }

@@ -1,6 +1,6 @@
 import { isStopRequested, type StopLike, type WaitOptions } from '@coro/task';
-import { readPredicateAndOptions } from '../internal/predicate-options.ts';
 import { InvalidArgumentError, LockNotHeldError } from '../errors.ts';
+import { waitOptionsOf } from '../internal/predicate-options.ts';
 import {
   attachNext,
   GRANTED,
@@ -11,7 +11,7 @@ import {
   takeAttached,
 } from './core.ts';
 import { ScopedLock } from './scoped-lock.ts';
-import { finiteOptions } from './timing.ts';
+import { readThreadWaitOptions } from './timing.ts';
 import { waitOn } from './wait.ts';
 
 const MAGIC = 0x43637672; // 'Ccvr'
@@ -90,7 +90,7 @@ export class ConditionVariable {
   /**
    * Releases `lock` (a held thread `ScopedLock`), waits to be notified (or, given `predicate`,
    * until it holds), then takes the lock again before resolving. Throws `LockNotHeldError` at
-   * the call if `lock` is not held.
+   * the call if `lock` is not held. `wait(lock, undefined, options)` is `wait(lock, options)`.
    */
   wait(lock: ScopedLock, options?: WaitOptions): Promise<boolean>;
   wait(lock: ScopedLock, predicate: () => boolean, options?: WaitOptions): Promise<boolean>;
@@ -107,13 +107,11 @@ export class ConditionVariable {
     if (!lock.isHeld) {
       throw new LockNotHeldError('ConditionVariable.wait with a lock that is not held');
     }
-    const { predicate, signal, timeout } = readPredicateAndOptions(
-      typeof predicateOrOptions === 'function'
-        ? predicateOrOptions
-        : finiteOptions(predicateOrOptions),
-      finiteOptions(maybeOptions),
+    const predicate = typeof predicateOrOptions === 'function' ? predicateOrOptions : undefined;
+    const { signal, timeout } = readThreadWaitOptions(
+      waitOptionsOf(predicateOrOptions, maybeOptions),
     );
-    return this.#wait(lock, predicate, signal, timeout === Infinity ? undefined : timeout);
+    return this.#wait(lock, predicate, signal, timeout);
   }
 
   async #wait(

@@ -35,6 +35,27 @@ describe('threads ConditionVariable', () => {
     expect(ready._freeSlots).toBe(1024);
   });
 
+  it('wait(lock, undefined, options) is wait(lock, options); options given twice are refused', async () => {
+    const mutex = new Mutex();
+    const cv = new ConditionVariable();
+    const lock = await mutex.lock();
+    const waiting = cv.wait(lock, undefined as never, { timeout: 10 });
+    const outcome = await Promise.race([
+      waiting,
+      new Promise((resolve) => setTimeout(resolve, 2_000, 'still waiting')),
+    ]);
+    expect(outcome).toBe(false);
+    expect(lock.isHeld).toBe(true);
+    expect(await cv.wait(lock, undefined as never, { signal: AbortSignal.abort() })).toBe(false);
+    expect(() => cv.wait(lock, undefined as never, { timeout: -1 })).toThrow(InvalidArgumentError);
+    expect(() => cv.wait(lock, {} as never, { timeout: 10 })).toThrow(InvalidArgumentError);
+    expect(cv.waiterCount).toBe(0);
+    expect(lock.isHeld).toBe(true);
+    cv.notifyAll(); // lets a wait that ignored its timeout end, should the fix regress
+    lock.unlock();
+    expect(cv._freeSlots).toBe(1024);
+  });
+
   it('returns false on timeout or stop holding the lock again, and checks its lock', async () => {
     const mutex = new Mutex();
     const rw = new SharedMutex();
