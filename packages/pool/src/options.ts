@@ -14,7 +14,10 @@ export interface ThreadPoolOptions {
    * TypeScript modules work on Node.js versions that strip types (22.18+, 23.6+, 24).
    */
   readonly module: string | URL;
-  /** How many threads. Default: `os.availableParallelism()`. */
+  /**
+   * How many threads, 1 … 256 (each is a V8 isolate with its own heap). Default:
+   * `os.availableParallelism()`, at most 256.
+   */
   readonly threadCount?: number | undefined;
   /**
    * How many jobs one thread holds at a time, 1 … 65,536: async jobs interleave at their
@@ -81,6 +84,51 @@ export interface ShutdownOptions {
 /** The largest `concurrentTasksPerWorker`: each slot costs memory on both threads. */
 export const MAX_CONCURRENCY = 65_536;
 const DEFAULT_CONCURRENCY = 16;
+/**
+ * The largest `threadCount`. Each thread is a V8 isolate (its own heap, megabytes before any
+ * job runs, and milliseconds to start), and the constructor starts every one of them at once:
+ * far more threads than cores only costs memory and start-up time.
+ */
+export const MAX_THREADS = 256;
+
+/** Every key of `ThreadPoolOptions`: the compiler keeps it in step with the interface. */
+const poolOptionKeys: Readonly<Record<keyof ThreadPoolOptions, true>> = {
+  module: true,
+  threadCount: true,
+  concurrentTasksPerWorker: true,
+  maxQueue: true,
+  resourceLimits: true,
+  onThreadStart: true,
+  onThreadStop: true,
+  onError: true,
+};
+
+/** Every key of `RunOptions`, likewise. */
+const runOptionKeys: Readonly<Record<keyof RunOptions, true>> = {
+  signal: true,
+  timeout: true,
+  transfer: true,
+  onFull: true,
+};
+
+/** The first own key of `options` that `known` does not list, if any. */
+function unknownKey(options: object, known: Readonly<Record<string, true>>): string | undefined {
+  // for-in over own keys: no array per call (runWith checks every job's options).
+  for (const key in options) {
+    if (Object.hasOwn(options, key) && !Object.hasOwn(known, key)) return key;
+  }
+  return undefined;
+}
+
+/** Throws `InvalidArgumentError` for a key of `options` that `known` does not list. */
+function checkKeys(options: object, known: Readonly<Record<string, true>>, where: string): void {
+  const key = unknownKey(options, known);
+  if (key !== undefined) {
+    throw new InvalidArgumentError(
+      `${where}: unknown option ${JSON.stringify(key)} (it takes ${Object.keys(known).join(', ')})`,
+    );
+  }
+}
 
 /** The checked, filled-in pool options. */
 export interface PoolConfig {
@@ -103,8 +151,14 @@ export function readPoolOptions(options: ThreadPoolOptions): PoolConfig {
   if (options === null || typeof options !== 'object') {
     throw new InvalidArgumentError('ThreadPool: options with a module are required');
   }
+  checkKeys(options, poolOptionKeys, 'ThreadPool');
   const module = resolveModule(options.module);
-  const threadCount = checkCount(options.threadCount, 'threadCount', availableParallelism());
+  const threadCount = checkCount(
+    options.threadCount,
+    'threadCount',
+    Math.min(availableParallelism(), MAX_THREADS),
+    MAX_THREADS,
+  );
   const concurrency = checkCount(
     options.concurrentTasksPerWorker,
     'concurrentTasksPerWorker',
@@ -169,8 +223,6 @@ function checkCallback(value: unknown, where: string): void {
   }
 }
 
-const runOptionKeys = new Set(['signal', 'timeout', 'transfer', 'onFull']);
-
 /**
  * The options of `run(name, ...args, { signal, ... })`: a trailing object whose `signal` is a
  * `StopToken`, an `AbortSignal` or a task context can only be options, because no such value
@@ -186,12 +238,11 @@ export function trailingSignalOptions(last: unknown): RunOptions | undefined {
       typeof signal === 'object' &&
       (signal as { stopToken?: unknown }).stopToken instanceof StopToken);
   if (!isSignal) return undefined;
-  for (const key of Object.keys(last)) {
-    if (!runOptionKeys.has(key)) {
-      throw new InvalidArgumentError(
-        `ThreadPool.run: the trailing options object has an unknown key ${JSON.stringify(key)} (options are signal, timeout, transfer, onFull)`,
-      );
-    }
+  const key = unknownKey(last, runOptionKeys);
+  if (key !== undefined) {
+    throw new InvalidArgumentError(
+      `ThreadPool.run: the trailing options object has an unknown key ${JSON.stringify(key)} (options are ${Object.keys(runOptionKeys).join(', ')})`,
+    );
   }
   return last as RunOptions;
 }
@@ -201,6 +252,7 @@ export function checkRunOptions(options: unknown): RunOptions {
   if (options === null || typeof options !== 'object') {
     throw new InvalidArgumentError('ThreadPool.runWith: options must be an object');
   }
+  checkKeys(options, runOptionKeys, 'ThreadPool.runWith');
   const { transfer, onFull } = options as RunOptions;
   if (transfer !== undefined && !Array.isArray(transfer)) {
     throw new InvalidArgumentError('ThreadPool.runWith: transfer must be an array');

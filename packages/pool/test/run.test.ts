@@ -1,7 +1,7 @@
 import { Task, whenAll } from '@coro/task';
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError, PoolClosedError, ThreadPool, withJobContext } from '../src/index.ts';
-import { eventually, jobsModule, makePool } from './utils/pools.ts';
+import { eventually, jobsModule, makePool, makeUntypedPool } from './utils/pools.ts';
 
 describe('ThreadPool.run', () => {
   it('runs an exported function on a thread and resolves with its result', async () => {
@@ -197,6 +197,49 @@ describe('ThreadPool.run', () => {
       InvalidArgumentError,
     );
     expect(() => pool.runWith({ onFull: 'later' as never }, 'add', 1, 2)).toThrow(
+      InvalidArgumentError,
+    );
+  });
+
+  it('refuses unknown option keys in the constructor and in runWith, naming what it takes', () => {
+    for (const options of [
+      { module: jobsModule, threadcount: 2 },
+      { modul: jobsModule },
+      { module: jobsModule, threadCount: 1, onerror: () => {} },
+    ]) {
+      expect(() => new ThreadPool(options as never)).toThrow(InvalidArgumentError);
+    }
+    expect(() => new ThreadPool({ module: jobsModule, threadcount: 2 } as never)).toThrow(
+      'ThreadPool: unknown option "threadcount" (it takes module, threadCount, concurrentTasksPerWorker, maxQueue, resourceLimits, onThreadStart, onThreadStop, onError)',
+    );
+    const pool = makePool({ threadCount: 1 });
+    expect(() => pool.runWith({ timout: 5 } as never, 'add', 1, 2)).toThrow(
+      'ThreadPool.runWith: unknown option "timout" (it takes signal, timeout, transfer, onFull)',
+    );
+    expect(() => pool.runWith({ timeout: 5, signl: undefined } as never, 'add', 1, 2)).toThrow(
+      InvalidArgumentError,
+    );
+    // Every known key, even undefined, is fine.
+    const all = { signal: undefined, timeout: undefined, transfer: undefined, onFull: undefined };
+    expect(pool.runWith(all, 'add', 1, 2)).toBeInstanceOf(Task);
+  });
+
+  it("run's trailing object is options only with a signal (then unknown keys throw), else an argument", async () => {
+    const pool = makePool({ threadCount: 1 });
+    const signal = new AbortController().signal;
+    expect(() => pool.run('echo', { signal, timout: 5 } as never)).toThrow(/unknown key "timout"/);
+    // No signal: the job's own argument, whatever its keys, passed on as it is.
+    expect(await pool.run('echo', { timout: 5 } as never)).toEqual({ timout: 5 });
+    expect(await pool.run('timeoutOf', { timeout: 7 })).toBe(7);
+    expect(await pool.run('add', 1, 2, { signal })).toBe(3);
+  });
+
+  it('caps threadCount at 256: each thread is a V8 isolate', () => {
+    // Through makeUntypedPool, so that a pool made anyway is terminated after the test.
+    expect(() => makeUntypedPool({ module: jobsModule, threadCount: 257 })).toThrow(
+      'ThreadPool: threadCount must be an integer from 1 to 256, got 257',
+    );
+    expect(() => new ThreadPool({ module: jobsModule, threadCount: 1e6 })).toThrow(
       InvalidArgumentError,
     );
   });
