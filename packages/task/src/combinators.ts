@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from './errors.ts';
 import { keepShape } from './internal/shapes.ts';
+import { refuseUnknownOptions } from './options.ts';
 import type { Expected } from './expected.ts';
 import type { StopSource } from './stop.ts';
 import type { Observer } from './coroutine.ts';
@@ -341,6 +342,9 @@ export interface WhenAnyOptions {
   readonly stopSource?: StopSource | undefined;
 }
 
+/** Every key of `WhenAnyOptions`: the compiler keeps it in step with the interface. */
+const whenAnyOptionKeys: Readonly<Record<keyof WhenAnyOptions, true>> = { stopSource: true };
+
 /** The winner of `whenAnyIndexed`: its position and its value. */
 export interface IndexedResult<T> {
   readonly index: number;
@@ -368,6 +372,7 @@ export function whenAny(
   tasks: Iterable<PromiseLike<unknown>>,
   options?: WhenAnyOptions,
 ): Task<unknown> {
+  refuseUnknownOptions(options, whenAnyOptionKeys, 'whenAny');
   const items = collectAny(tasks, 'whenAny');
   return new CombinatorTask(whenAnyBody, items, 'whenAny', options?.stopSource);
 }
@@ -388,6 +393,7 @@ export function whenAnyIndexed(
   tasks: Iterable<PromiseLike<unknown>>,
   options?: WhenAnyOptions,
 ): Task<IndexedResult<unknown>> {
+  refuseUnknownOptions(options, whenAnyOptionKeys, 'whenAnyIndexed');
   const items = collectAny(tasks, 'whenAnyIndexed');
   return new CombinatorTask(race, items, 'whenAnyIndexed', options?.stopSource);
 }

@@ -1,6 +1,7 @@
 import { setImmediate as immediate } from 'node:timers/promises';
 import { isAwaitable, startAwaitable } from './task.ts';
 import { InvalidArgumentError } from './errors.ts';
+import { refuseUnknownOptions } from './options.ts';
 
 /**
  * Something tasks can be scheduled on: libcoro's executor concept. `@coro/io`'s `IoScheduler`
@@ -21,6 +22,11 @@ export interface InlineExecutorOptions {
   readonly onError?: ((error: unknown) => void) | undefined;
 }
 
+/** Every key of `InlineExecutorOptions`: the compiler keeps it in step with the interface. */
+const inlineExecutorOptionKeys: Readonly<Record<keyof InlineExecutorOptions, true>> = {
+  onError: true,
+};
+
 /**
  * The executor that does not move anything: `schedule()` continues on the next microtask,
  * `yield()` after pending I/O and timers have had a turn (`setImmediate`), and
@@ -29,7 +35,9 @@ export interface InlineExecutorOptions {
 export class InlineExecutor implements Executor {
   readonly #onError: (error: unknown) => void;
 
+  /** Throws `InvalidArgumentError` for options that are not an object or hold an unknown key. */
   constructor(options?: InlineExecutorOptions) {
+    refuseUnknownOptions(options, inlineExecutorOptionKeys, 'InlineExecutor');
     this.#onError =
       options?.onError ?? ((error) => console.error('coro: a detached task failed:', error));
   }

@@ -20,6 +20,7 @@ export { CancelledError, CoroError, InvalidArgumentError, TimeoutError } from '.
 export { type CoroErrorClass, errorClassForCode, registerErrorClass } from './error-registry.ts';
 export { type Executor, InlineExecutor, type InlineExecutorOptions } from './executor.ts';
 export { type Err, type Expected, err, isErr, isOk, type Ok, ok, unwrap } from './expected.ts';
+export { refuseUnknownOptions } from './options.ts';
 export {
   isStopRequested,
   onStop,

@@ -2,6 +2,7 @@ import { currentOwner, runWithin, switches } from './context.ts';
 import { Coroutine, isGeneratorFunction, type Observer, setTaskHooks } from './coroutine.ts';
 import { InvalidArgumentError } from './errors.ts';
 import { keepShape } from './internal/shapes.ts';
+import { refuseUnknownOptions } from './options.ts';
 import {
   isStopRequested,
   onStop,
@@ -38,6 +39,9 @@ export interface TaskOptions {
   /** A name for tracing and error messages; defaults to the function's own name. */
   readonly name?: string | undefined;
 }
+
+/** Every key of `TaskOptions`: the compiler keeps it in step with the interface. */
+const taskOptionKeys: Readonly<Record<keyof TaskOptions, true>> = { name: true };
 
 /** What `task.stopWith()` accepts: a token, a signal, or a task context (a parent task). */
 export type StopParent = StopLike | { readonly stopToken: StopToken };
@@ -229,6 +233,7 @@ export class Task<T = unknown> implements PromiseLike<T>, TaskContext {
     source: PromiseLike<T> | (() => T | PromiseLike<T>),
     options?: TaskOptions,
   ): Task<TaskResult<T>> {
+    refuseUnknownOptions(options, taskOptionKeys, 'Task.from');
     if (typeof source === 'function') {
       return new Task<TaskResult<T>>(
         source as Body,
@@ -556,6 +561,7 @@ function taskFactory<A extends unknown[], R>(
   options?: TaskOptions,
 ): TaskFactory<A, TaskResult<R>> {
   checkFunction(fn, 'task()');
+  refuseUnknownOptions(options, taskOptionKeys, 'task()');
   const name = options?.name ?? (fn.name || undefined);
   // Zero or one argument (the common case) is stored without an array; only `arguments.length`
   // is read, which V8 does without making an arguments object. More arguments are forwarded
@@ -588,6 +594,7 @@ function withContext<A extends unknown[], R>(
   options?: TaskOptions,
 ): TaskFactory<A, TaskResult<R>> {
   checkFunction(fn, 'task.withContext()');
+  refuseUnknownOptions(options, taskOptionKeys, 'task.withContext()');
   const name = options?.name ?? (fn.name || undefined);
   const def = new TaskDef(fn as Body, WITH_CONTEXT);
   const many = (...args: unknown[]) => new Task<TaskResult<R>>(def, args, name);
