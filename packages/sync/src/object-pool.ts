@@ -4,6 +4,7 @@ import {
   isStopRequested,
   onStop,
   readWaitOptions,
+  refuseUnknownOptions,
   type StopLike,
   type StopRegistration,
   setWaitTimer,
@@ -42,6 +43,15 @@ export interface ObjectPoolOptions<T> {
    */
   readonly onError?: ((error: unknown) => void) | undefined;
 }
+
+/** Every key of `ObjectPoolOptions`: the compiler keeps it in step with the interface. */
+const objectPoolOptionKeys: Readonly<Record<keyof ObjectPoolOptions<unknown>, true>> = {
+  create: true,
+  destroy: true,
+  validate: true,
+  max: true,
+  onError: true,
+};
 
 /** What `acquire({ timeout, signal })` resolves with when it gets no object. */
 export type PoolAcquireStatus = 'timeout' | 'cancelled' | 'shutdown';
@@ -120,11 +130,15 @@ export class ObjectPool<T> {
   readonly #waiters = new WaitList<Grant<T>>('ObjectPool.acquire', 'timeout', 'cancelled');
 
   /**
-   * Throws `InvalidArgumentError` for a missing `create`, a `max` that is not an integer ≥ 1, or
-   * a `validate` that is not a synchronous function.
+   * Throws `InvalidArgumentError` for a missing `create`, a `max` that is not an integer ≥ 1, a
+   * `validate` that is not a synchronous function, or an option it does not take.
    */
   constructor(options: ObjectPoolOptions<T>) {
-    if (options === null || typeof options !== 'object' || typeof options.create !== 'function') {
+    if (options === null || typeof options !== 'object') {
+      throw new InvalidArgumentError('ObjectPool needs { create, max }');
+    }
+    refuseUnknownOptions(options, objectPoolOptionKeys, 'ObjectPool');
+    if (typeof options.create !== 'function') {
       throw new InvalidArgumentError('ObjectPool needs { create, max }');
     }
     const validate: unknown = options.validate;

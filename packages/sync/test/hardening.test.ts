@@ -156,6 +156,31 @@ describe('one precedence rule: an already-stopped signal answers cancelled', () 
 });
 
 describe('ObjectPool', () => {
+  it('refuses an option it does not take, naming it and what it takes', () => {
+    const create = () => ({});
+    for (const options of [
+      { create, max: 1, valdate: () => true },
+      { create, maxSize: 4 },
+      { create, max: 1, onerror: () => {} },
+    ]) {
+      expect(() => new ObjectPool(options as never)).toThrow(InvalidArgumentError);
+    }
+    expect(() => new ObjectPool({ create, max: 1, destory: () => {} } as never)).toThrow(
+      'ObjectPool: unknown option "destory" (it takes create, destroy, validate, max, onError)',
+    );
+    // Every documented option, and the ones left undefined, are fine.
+    const pool = new ObjectPool({
+      create,
+      destroy: () => {},
+      validate: () => true,
+      max: 2,
+      onError: () => {},
+    });
+    expect(pool.max).toBe(2);
+    const sparse = { create, max: 1, destroy: undefined, validate: undefined, onError: undefined };
+    expect(new ObjectPool(sparse).max).toBe(1);
+  });
+
   it('acquire gives up on time while create() runs; the object joins the idle list', async () => {
     let finish: ((value: object) => void) | undefined;
     const pool = new ObjectPool<object>({

@@ -1,4 +1,4 @@
-import { isStopRequested, type StopLike, type WaitOptions } from '@coro/task';
+import { isStopRequested, refuseUnknownOptions, type StopLike, type WaitOptions } from '@coro/task';
 import { InvalidArgumentError, LockNotHeldError } from '../errors.ts';
 import { waitOptionsOf } from '../internal/predicate-options.ts';
 import {
@@ -8,6 +8,7 @@ import {
   type SharedHandle,
   SharedCore as Core,
   type SharedOptions,
+  sharedOptionKeys,
   takeAttached,
 } from './core.ts';
 import { ScopedLock } from './scoped-lock.ts';
@@ -40,6 +41,7 @@ export class ConditionVariable {
 
   /** Creates a condition variable. */
   constructor(options?: SharedOptions) {
+    refuseUnknownOptions(options, sharedOptionKeys, 'threads ConditionVariable');
     const { core, buffer } = takeAttached() ?? Core.create(MAGIC, FIELDS, 1, options);
     this.#core = core;
     this.buffer = buffer;

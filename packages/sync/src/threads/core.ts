@@ -175,6 +175,9 @@ export interface SharedOptions {
   readonly maxWaiters?: number | undefined;
 }
 
+/** Every key of `SharedOptions`: the compiler keeps it in step with the interface. */
+export const sharedOptionKeys: Readonly<Record<keyof SharedOptions, true>> = { maxWaiters: true };
+
 /** What `Primitive.from(...)` accepts: the instance, its structured clone, or the buffer. */
 export type SharedHandle = { readonly buffer: SharedArrayBuffer } | SharedArrayBuffer;
 

@@ -1,4 +1,4 @@
-import type { WaitOptions } from '@coro/task';
+import { refuseUnknownOptions, type WaitOptions } from '@coro/task';
 import { InvalidArgumentError } from '../errors.ts';
 import {
   attachNext,
@@ -7,6 +7,7 @@ import {
   type SharedHandle,
   SharedCore as Core,
   type SharedOptions,
+  sharedOptionKeys,
   takeAttached,
 } from './core.ts';
 import { waitUntilReady } from './wait.ts';
@@ -37,6 +38,7 @@ export class Event {
 
   /** An event, set from the start if `initiallySet`. */
   constructor(initiallySet = false, options?: SharedOptions) {
+    refuseUnknownOptions(options, sharedOptionKeys, 'threads Event');
     const shared = takeAttached();
     if (shared !== undefined) {
       this.#core = shared.core;

@@ -1,4 +1,4 @@
-import type { WaitOptions } from '@coro/task';
+import { refuseUnknownOptions, type WaitOptions } from '@coro/task';
 import {
   attachNext,
   checkInteger,
@@ -7,6 +7,7 @@ import {
   type SharedHandle,
   SharedCore as Core,
   type SharedOptions,
+  sharedOptionKeys,
   takeAttached,
 } from './core.ts';
 import { waitUntilReady } from './wait.ts';
@@ -33,6 +34,7 @@ export class Latch {
 
   /** A latch that opens after `count` count-downs (an integer ≥ 0). */
   constructor(count: number, options?: SharedOptions) {
+    refuseUnknownOptions(options, sharedOptionKeys, 'threads Latch');
     const shared = takeAttached();
     if (shared !== undefined) {
       this.#core = shared.core;

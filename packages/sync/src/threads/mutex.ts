@@ -1,4 +1,4 @@
-import { isStopRequested, type StopLike, type WaitOptions } from '@coro/task';
+import { isStopRequested, refuseUnknownOptions, type StopLike, type WaitOptions } from '@coro/task';
 import { LockNotHeldError } from '../errors.ts';
 import {
   attachNext,
@@ -7,6 +7,7 @@ import {
   type SharedHandle,
   SharedCore,
   type SharedOptions,
+  sharedOptionKeys,
   THREAD_TAG,
   TIMED_OUT,
   takeAttached,
@@ -59,6 +60,7 @@ export class Mutex implements ThreadLockOwner {
 
   /** Creates an unlocked mutex. `maxWaiters` bounds how many may wait at once (default 1024). */
   constructor(options?: SharedOptions) {
+    refuseUnknownOptions(options, sharedOptionKeys, 'threads Mutex');
     const { core, buffer } = takeAttached() ?? SharedCore.create(MAGIC, FIELDS, 1, options);
     this.#core = core;
     this.#hold = new ExclusiveHold(core, HOLD);

@@ -1,4 +1,4 @@
-import type { Expected, WaitOptions } from '@coro/task';
+import { type Expected, refuseUnknownOptions, type WaitOptions } from '@coro/task';
 import type { SharedHandle } from './core.ts';
 import {
   growableRing,
@@ -17,6 +17,14 @@ export interface QueueOptions extends RingBufferOptions {
    */
   readonly maxCapacity?: number | undefined;
 }
+
+/** Every key of `QueueOptions`: the compiler keeps it in step with the interface. */
+const queueOptionKeys: Readonly<Record<keyof QueueOptions, true>> = {
+  initialCapacity: true,
+  maxCapacity: true,
+  slotBytes: true,
+  maxWaiters: true,
+};
 
 // Lets `Queue.from` hand an attached ring to the constructor (private fields are set there).
 let attaching: RingBuffer<SharedItem> | undefined;
@@ -49,6 +57,7 @@ export class Queue<T extends SharedItem = number> implements AsyncIterable<T> {
 
   /** An empty queue (see `QueueOptions` for its capacity, item kind and waiter slots). */
   constructor(options?: QueueOptions) {
+    refuseUnknownOptions(options, queueOptionKeys, 'threads Queue');
     this.#ring =
       (attaching as RingBuffer<T> | undefined) ??
       growableRing<T>(

@@ -3,6 +3,7 @@ import {
   err,
   isStopRequested,
   ok,
+  refuseUnknownOptions,
   type StopLike,
   type WaitOptions,
 } from '@coro/task';
@@ -59,6 +60,12 @@ export interface RingBufferOptions extends SharedOptions {
    */
   readonly slotBytes?: number | undefined;
 }
+
+/** Every key of `RingBufferOptions`: the compiler keeps it in step with the interface. */
+const ringBufferOptionKeys: Readonly<Record<keyof RingBufferOptions, true>> = {
+  slotBytes: true,
+  maxWaiters: true,
+};
 
 const errStopped = Object.freeze(err('stopped' as const));
 const errTimeout = Object.freeze(err('timeout' as const));
@@ -131,6 +138,10 @@ export class RingBuffer<T extends SharedItem = number> implements AsyncIterable<
 
   /** A ring of `capacity` slots (an integer ≥ 1). */
   constructor(capacity: number, options?: RingBufferOptions) {
+    // A Queue's ring (growTo set) was given options the Queue has checked against its own keys.
+    if (growTo === undefined) {
+      refuseUnknownOptions(options, ringBufferOptionKeys, 'threads RingBuffer');
+    }
     let shared = takeAttached();
     if (shared === undefined) {
       checkInteger(capacity, 'RingBuffer capacity', 1, 1 << 26);

@@ -1,4 +1,4 @@
-import { isStopRequested, type StopLike, type WaitOptions } from '@coro/task';
+import { isStopRequested, refuseUnknownOptions, type StopLike, type WaitOptions } from '@coro/task';
 import { SemaphoreOverflowError } from '../errors.ts';
 import {
   attachNext,
@@ -9,6 +9,7 @@ import {
   type SharedHandle,
   SharedCore as Core,
   type SharedOptions,
+  sharedOptionKeys,
   TIMED_OUT,
   takeAttached,
   WOKEN,
@@ -62,6 +63,7 @@ export class Semaphore {
 
   /** A semaphore of `max` permits, `initial` (default `max`) of them available. */
   constructor(max: number, initial: number = max, options?: SharedOptions) {
+    refuseUnknownOptions(options, sharedOptionKeys, 'threads Semaphore');
     const shared = takeAttached();
     if (shared !== undefined) {
       this.#core = shared.core;

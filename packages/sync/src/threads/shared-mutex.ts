@@ -1,4 +1,4 @@
-import { isStopRequested, type StopLike, type WaitOptions } from '@coro/task';
+import { isStopRequested, refuseUnknownOptions, type StopLike, type WaitOptions } from '@coro/task';
 import { LockNotHeldError } from '../errors.ts';
 import {
   attachNext,
@@ -8,6 +8,7 @@ import {
   type SharedHandle,
   SharedCore as Core,
   type SharedOptions,
+  sharedOptionKeys,
   THREAD_TAG,
   TIMED_OUT,
   takeAttached,
@@ -60,6 +61,7 @@ export class SharedMutex implements ThreadLockOwner {
 
   /** Creates an unlocked shared mutex. */
   constructor(options?: SharedOptions) {
+    refuseUnknownOptions(options, sharedOptionKeys, 'threads SharedMutex');
     let shared = takeAttached();
     if (shared === undefined) {
       shared = Core.create(MAGIC, FIELDS, 1, options);

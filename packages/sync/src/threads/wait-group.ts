@@ -1,4 +1,4 @@
-import type { WaitOptions } from '@coro/task';
+import { refuseUnknownOptions, type WaitOptions } from '@coro/task';
 import { InvalidArgumentError, NegativeCountError } from '../errors.ts';
 import {
   attachNext,
@@ -8,6 +8,7 @@ import {
   type SharedHandle,
   SharedCore as Core,
   type SharedOptions,
+  sharedOptionKeys,
   takeAttached,
 } from './core.ts';
 import { waitUntilReady } from './wait.ts';
@@ -36,6 +37,7 @@ export class WaitGroup {
 
   /** A wait group starting at `count` (default 0). */
   constructor(count = 0, options?: SharedOptions) {
+    refuseUnknownOptions(options, sharedOptionKeys, 'threads WaitGroup');
     const shared = takeAttached();
     if (shared !== undefined) {
       this.#core = shared.core;
