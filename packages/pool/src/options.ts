@@ -4,7 +4,13 @@ import { availableParallelism } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ResourceLimits, TransferListItem } from 'node:worker_threads';
-import { InvalidArgumentError, readWaitOptions, StopToken, type WaitOptions } from '@coro/task';
+import {
+  InvalidArgumentError,
+  readWaitOptions,
+  refuseUnknownOptions,
+  StopToken,
+  type WaitOptions,
+} from '@coro/task';
 
 /** Options for `new ThreadPool(...)`. */
 export interface ThreadPoolOptions {
@@ -111,23 +117,19 @@ const runOptionKeys: Readonly<Record<keyof RunOptions, true>> = {
   onFull: true,
 };
 
-/** The first own key of `options` that `known` does not list, if any. */
+/** Every key of `ShutdownOptions`, likewise. */
+const shutdownOptionKeys: Readonly<Record<keyof ShutdownOptions, true>> = { timeout: true };
+
+/**
+ * The first own key of `options` that `known` does not list, if any: for `run`'s trailing
+ * options, whose message differs. Everywhere else `refuseUnknownOptions` (@coro/task) checks.
+ */
 function unknownKey(options: object, known: Readonly<Record<string, true>>): string | undefined {
-  // for-in over own keys: no array per call (runWith checks every job's options).
+  // for-in over own keys: no array per call (run checks every job's trailing options).
   for (const key in options) {
     if (Object.hasOwn(options, key) && !Object.hasOwn(known, key)) return key;
   }
   return undefined;
-}
-
-/** Throws `InvalidArgumentError` for a key of `options` that `known` does not list. */
-function checkKeys(options: object, known: Readonly<Record<string, true>>, where: string): void {
-  const key = unknownKey(options, known);
-  if (key !== undefined) {
-    throw new InvalidArgumentError(
-      `${where}: unknown option ${JSON.stringify(key)} (it takes ${Object.keys(known).join(', ')})`,
-    );
-  }
 }
 
 /** The checked, filled-in pool options. */
@@ -151,7 +153,7 @@ export function readPoolOptions(options: ThreadPoolOptions): PoolConfig {
   if (options === null || typeof options !== 'object') {
     throw new InvalidArgumentError('ThreadPool: options with a module are required');
   }
-  checkKeys(options, poolOptionKeys, 'ThreadPool');
+  refuseUnknownOptions(options, poolOptionKeys, 'ThreadPool');
   const module = resolveModule(options.module);
   const threadCount = checkCount(
     options.threadCount,
@@ -252,7 +254,7 @@ export function checkRunOptions(options: unknown): RunOptions {
   if (options === null || typeof options !== 'object') {
     throw new InvalidArgumentError('ThreadPool.runWith: options must be an object');
   }
-  checkKeys(options, runOptionKeys, 'ThreadPool.runWith');
+  refuseUnknownOptions(options, runOptionKeys, 'ThreadPool.runWith');
   const { transfer, onFull } = options as RunOptions;
   if (transfer !== undefined && !Array.isArray(transfer)) {
     throw new InvalidArgumentError('ThreadPool.runWith: transfer must be an array');
@@ -272,6 +274,7 @@ export function readShutdownTimeout(options: ShutdownOptions | undefined): numbe
   if (options === null || typeof options !== 'object') {
     throw new InvalidArgumentError('ThreadPool.shutdown: options must be an object');
   }
+  refuseUnknownOptions(options, shutdownOptionKeys, 'ThreadPool.shutdown');
   const timeout = options.timeout ?? Number.POSITIVE_INFINITY;
   if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
     throw new InvalidArgumentError(

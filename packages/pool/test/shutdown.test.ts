@@ -240,6 +240,23 @@ describe('shutdown and terminate', () => {
     expect((await quiet.shutdown({ timeout: 10_000 })).cutOff).toEqual([]);
   });
 
+  it('shutdown(options) refuses a key it does not take, and leaves the pool running', async () => {
+    const pool = makePool({ threadCount: 1 });
+    for (const options of [{ timout: 5 }, { timeout: 5, grace: 10 }, { Timeout: 5 }]) {
+      expect(() => pool.shutdown(options as never)).toThrow(InvalidArgumentError);
+    }
+    expect(() => pool.shutdown({ timout: 5 } as never)).toThrow(
+      'ThreadPool.shutdown: unknown option "timout" (it takes timeout)',
+    );
+    // Nothing was shut down by the refused calls.
+    expect(pool.isClosed).toBe(false);
+    expect(await pool.run('add', 1, 2)).toBe(3);
+    // Its one documented option, set or left undefined.
+    expect((await pool.shutdown({ timeout: 10_000 })).cutOff).toEqual([]);
+    const other = makePool({ threadCount: 1 });
+    expect((await other.shutdown({ timeout: undefined })).cutOff).toEqual([]);
+  });
+
   it('a shutdown timeout leaves nothing behind: the process exits once the pool is joined', async () => {
     const started = Date.now();
     const { code, stdout, stderr } = await runScript(`
