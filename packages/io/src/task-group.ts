@@ -1,5 +1,11 @@
-import { InvalidArgumentError, isAwaitable, StopSource, type StopToken, Task } from '@coro/task';
-import { checkOptions } from './internal/durations.ts';
+import {
+  InvalidArgumentError,
+  isAwaitable,
+  refuseUnknownOptions,
+  StopSource,
+  type StopToken,
+  Task,
+} from '@coro/task';
 import type { IoScheduler } from './io-scheduler.ts';
 
 /** Options for `new TaskGroup(scheduler, options)`. */
@@ -10,6 +16,11 @@ export interface TaskGroupOptions {
    */
   readonly cancelOnError?: boolean | undefined;
 }
+
+/** Every key of `TaskGroupOptions`: the compiler keeps it in step with the interface. */
+const taskGroupOptionKeys: Readonly<Record<keyof TaskGroupOptions, true>> = {
+  cancelOnError: true,
+};
 
 type Waiter = [resolve: () => void, reject: (error: unknown) => void];
 
@@ -43,7 +54,8 @@ export class TaskGroup implements PromiseLike<void>, AsyncDisposable {
       throw new InvalidArgumentError('TaskGroup needs an IoScheduler');
     }
     this.#scheduler = scheduler;
-    this.#cancelOnError = checkOptions(options, 'TaskGroup')?.cancelOnError === true;
+    refuseUnknownOptions(options, taskGroupOptionKeys, 'TaskGroup');
+    this.#cancelOnError = options?.cancelOnError === true;
   }
 
   /**

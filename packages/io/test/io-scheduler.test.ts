@@ -161,6 +161,30 @@ describe('IoScheduler (event loop)', () => {
     expect(s.size).toBe(0);
   });
 
+  it('refuses an option the constructor does not take, naming it and what it takes', () => {
+    for (const options of [
+      { threadStrategi: 'manual' },
+      { threadStrategy: 'manual', onerror: () => {} },
+      { executionstrategy: 'inline' },
+      { onIoThreadStart: () => {}, onThreadStart: () => {} },
+    ]) {
+      expect(() => new IoScheduler(options as never)).toThrow(InvalidArgumentError);
+    }
+    expect(() => new IoScheduler({ threadStrategi: 'manual' } as never)).toThrow(
+      'IoScheduler: unknown option "threadStrategi" (it takes threadStrategy, executionStrategy, pool, onIoThreadStart, onIoThreadStop, onError)',
+    );
+    // The ones left undefined are fine; every option with a value is in pool.test.ts.
+    const all = {
+      threadStrategy: undefined,
+      executionStrategy: undefined,
+      pool: undefined,
+      onIoThreadStart: undefined,
+      onIoThreadStop: undefined,
+      onError: undefined,
+    };
+    expect(make(all).threadStrategy).toBe('spawn');
+  });
+
   it('a cancelled timed wait rejects with CancelledError and leaves no timer behind', async () => {
     const s = make();
     const before = activeTimeouts();

@@ -103,6 +103,34 @@ describe("executionStrategy: 'pool'", () => {
     expect(inline.executionStrategy).toBe('inline');
     expect(() => (inline as IoScheduler<Jobs>).offload('fib', 1)).toThrow(SchedulerModeError);
   });
+  it('takes every documented option; a misspelt one fails before any pool is made', async () => {
+    expect(
+      () =>
+        new IoScheduler({ pool: { module, threadCount: 1 }, threadStrategi: 'manual' } as never),
+    ).toThrow('IoScheduler: unknown option "threadStrategi"');
+    // ThreadPoolOptions given as `pool` are the pool's: it refuses their misspelt keys.
+    expect(() => new IoScheduler({ pool: { module, threadcount: 1 } as never })).toThrow(
+      'ThreadPool: unknown option "threadcount"',
+    );
+    const pool = new ThreadPool<Jobs>({ module, threadCount: 1 });
+    const events: string[] = [];
+    try {
+      const s = new IoScheduler<Jobs>({
+        threadStrategy: 'spawn',
+        executionStrategy: 'pool',
+        pool,
+        onIoThreadStart: () => events.push('start'),
+        onIoThreadStop: () => events.push('stop'),
+        onError: () => events.push('error'),
+      });
+      expect(await s.offload('fib', 10)).toBe(55);
+      await s.shutdown();
+      expect(events).toEqual(['start', 'stop']);
+    } finally {
+      await pool.shutdown();
+    }
+  });
+
   it("keeps the class of io's errors across the pool's thread boundary (error registry)", async () => {
     const pool = new ThreadPool<Jobs>({ module, threadCount: 1 });
     try {

@@ -168,6 +168,29 @@ describe('TaskGroup', () => {
     );
   });
 
+  it('refuses an option it does not take, naming it and what it takes', async () => {
+    const s = new IoScheduler({ threadStrategy: 'manual' });
+    for (const options of [
+      { onEror: () => {} },
+      { cancelOnErrors: true },
+      { cancelonerror: true },
+    ]) {
+      expect(() => new TaskGroup(s, options as never)).toThrow(InvalidArgumentError);
+    }
+    expect(() => new TaskGroup(s, { onEror: () => {} } as never)).toThrow(
+      'TaskGroup: unknown option "onEror" (it takes cancelOnError)',
+    );
+    // Its one documented option, set or left undefined, and none at all.
+    const cancelling = new TaskGroup(s, { cancelOnError: true });
+    cancelling.start(Promise.reject(new Error('first')));
+    await s.processEvents();
+    await expect(cancelling).rejects.toThrow('first');
+    expect(cancelling.stopToken.stopRequested).toBe(true);
+    expect(new TaskGroup(s, { cancelOnError: undefined }).isEmpty).toBe(true);
+    expect(new TaskGroup(s, {}).isEmpty).toBe(true);
+    await s.shutdown();
+  });
+
   it('rejects bad input', () => {
     expect(() => new TaskGroup({} as IoScheduler)).toThrow(InvalidArgumentError);
     const group = new TaskGroup(new IoScheduler());

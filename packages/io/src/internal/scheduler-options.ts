@@ -1,9 +1,8 @@
 // Reads and checks `new IoScheduler(options)`: every bad option fails at construction with an
 // InvalidArgumentError, before anything (a pool) was created.
 import { ThreadPool, type ThreadPoolOptions } from '@coro/pool';
-import { InvalidArgumentError } from '@coro/task';
+import { InvalidArgumentError, refuseUnknownOptions } from '@coro/task';
 import type { ExecutionStrategy, IoSchedulerOptions, ThreadStrategy } from '../options.ts';
-import { checkOptions } from './durations.ts';
 
 /** The checked options. */
 export interface SchedulerSettings<M extends object> {
@@ -16,6 +15,16 @@ export interface SchedulerSettings<M extends object> {
   readonly onStop: (() => void) | undefined;
 }
 
+/** Every key of `IoSchedulerOptions`: the compiler keeps it in step with the interface. */
+const schedulerOptionKeys: Readonly<Record<keyof IoSchedulerOptions, true>> = {
+  threadStrategy: true,
+  executionStrategy: true,
+  pool: true,
+  onIoThreadStart: true,
+  onIoThreadStop: true,
+  onError: true,
+};
+
 function defaultOnError(error: unknown): void {
   console.error('coro: a detached task failed:', error);
 }
@@ -24,7 +33,7 @@ function defaultOnError(error: unknown): void {
 export function readSchedulerOptions<M extends object>(
   options: IoSchedulerOptions<M> | undefined,
 ): SchedulerSettings<M> {
-  checkOptions(options, 'IoScheduler');
+  refuseUnknownOptions(options, schedulerOptionKeys, 'IoScheduler');
   const strategy = options?.threadStrategy ?? 'spawn';
   if (strategy !== 'spawn' && strategy !== 'manual') {
     throw new InvalidArgumentError(
