@@ -109,21 +109,5 @@ export function checkAcceptors(value: unknown, where: string): number {
   return value;
 }
 
-/**
- * @internal Throws `InvalidArgumentError` for an own key of `options` that `known` does not
- * list (`known` is a record typed to the options interface, so the compiler keeps the two in
- * step): a misspelt option would otherwise be ignored and its default used without a word.
- */
-export function refuseUnknownOptions(
-  options: object,
-  known: Readonly<Record<string, true>>,
-  where: string,
-): void {
-  for (const key of Object.keys(options)) {
-    if (!Object.hasOwn(known, key)) {
-      throw new InvalidArgumentError(
-        `${where}: unknown option ${JSON.stringify(key)} (it takes ${Object.keys(known).join(', ')})`,
-      );
-    }
-  }
-}
+/** @internal @coro/task's check of a configuring options bag (unknown keys refused). */
+export { refuseUnknownOptions } from '@coro/task';
