@@ -28,7 +28,8 @@ export interface ListenOptions {
 
 // ListenOptions' keys, held to the interface by the compiler: given beside `create` instead of
 // in `listen`, they would be ignored.
-const listenOptionKeys: Readonly<Record<keyof ListenOptions, true>> = {
+/** @internal */
+export const listenOptionKeys: Readonly<Record<keyof ListenOptions, true>> = {
   address: true,
   port: true,
   backlog: true,

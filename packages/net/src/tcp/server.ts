@@ -6,7 +6,7 @@ import { type AcceptedReadMode, acceptedChannel } from '../internal/accepted.ts'
 import type { Channel } from '../internal/channel.ts';
 import { checkScheduler, optionalBoolean, refuseUnknownOptions } from '../internal/options.ts';
 import type { IoStatus } from '../io-status.ts';
-import { type ListenOptions, Listeners } from '../listeners.ts';
+import { type ListenOptions, Listeners, listenOptionKeys } from '../listeners.ts';
 import { refuseLookalike, SocketAddress } from '../socket-address.ts';
 import { type Client, wrapChannel } from './client.ts';
 
@@ -27,14 +27,10 @@ export interface ServerOptions extends ListenOptions {
   readonly readMode?: AcceptedReadMode | undefined;
 }
 
-// ServerOptions' keys (a record, so that the compiler holds it to the interface).
+// ServerOptions' keys (a record, so that the compiler holds it to the interface): the
+// listening options and the server's own.
 const serverOptionKeys: Readonly<Record<keyof ServerOptions, true>> = {
-  address: true,
-  port: true,
-  backlog: true,
-  reusePort: true,
-  ipv6Only: true,
-  acceptors: true,
+  ...listenOptionKeys,
   noDelay: true,
   readMode: true,
 };
