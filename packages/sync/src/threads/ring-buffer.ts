@@ -138,23 +138,25 @@ export class RingBuffer<T extends SharedItem = number> implements AsyncIterable<
 
   /** A ring of `capacity` slots (an integer ≥ 1). */
   constructor(capacity: number, options?: RingBufferOptions) {
-    // A Queue's ring (growTo set) was given options the Queue has checked against its own keys.
+    // A Queue's ring (growTo set) was given options the Queue has checked against its own keys;
+    // its errors name the Queue.
+    const owner = growTo === undefined ? 'RingBuffer' : 'Queue';
     if (growTo === undefined) {
       refuseUnknownOptions(options, ringBufferOptionKeys, 'threads RingBuffer');
     }
     let shared = takeAttached();
     if (shared === undefined) {
-      checkInteger(capacity, 'RingBuffer capacity', 1, 1 << 26);
+      checkInteger(capacity, `${owner} capacity`, 1, 1 << 26);
       const maxCapacity = growTo ?? capacity;
       growTo = undefined;
       const slotBytes =
         options?.slotBytes === undefined
           ? 0
-          : checkInteger(options.slotBytes, 'RingBuffer slotBytes', 1, 1 << 24);
+          : checkInteger(options.slotBytes, `${owner} slotBytes`, 1, 1 << 24);
       const stride = strideOf(slotBytes);
       if (maxCapacity * stride > MAX_PAYLOAD_BYTES) {
         throw new InvalidArgumentError(
-          `${growTo === undefined && maxCapacity === capacity ? 'RingBuffer capacity' : 'Queue maxCapacity'} × slot size must fit in ${MAX_PAYLOAD_BYTES} bytes of shared memory; ${maxCapacity} slots of ${stride} bytes need ${maxCapacity * stride}`,
+          `${owner === 'RingBuffer' ? 'RingBuffer capacity' : 'Queue maxCapacity'} × slot size must fit in ${MAX_PAYLOAD_BYTES} bytes of shared memory; ${maxCapacity} slots of ${stride} bytes need ${maxCapacity * stride}`,
         );
       }
       shared = Core.create(MAGIC, FIELDS, LISTS, options, capacity * stride, maxCapacity * stride);

@@ -30,6 +30,12 @@ describe('threads constructors refuse sizes that cannot be allocated', () => {
       /2147483648 bytes/,
     );
     expect(() => new Queue({ maxCapacity: 2 ** 32 })).toThrow(InvalidArgumentError);
+    // A Queue's own option is named as the Queue's (it said "RingBuffer slotBytes").
+    expect(() => new Queue({ slotBytes: 2 ** 25 })).toThrow(/^Queue slotBytes/);
+    expect(() => new Queue({ maxCapacity: 2 ** 26, slotBytes: 2 ** 24 })).toThrow(
+      /^Queue maxCapacity/,
+    );
+    expect(() => new RingBuffer(4, { slotBytes: 2 ** 25 })).toThrow(/^RingBuffer slotBytes/);
   });
 
   it('every constructor: out-of-range numbers are InvalidArgumentError, never RangeError', () => {
