@@ -1,7 +1,7 @@
 // Closing paths a user reaches without meaning harm: reset() behind a FIN in flight, dispose
 // waiting for the handle, the socket destroyed under a pending write, connect()'s immediate
 // answers, and poll('readWrite') at the end of the stream.
-import type { Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { IoScheduler, SchedulerShutdownError } from '@coro/io';
 import { describe, expect, it } from 'vitest';
 import { tcp } from '../src/index.ts';
@@ -54,6 +54,37 @@ describe('closing a client', () => {
     });
     await client[Symbol.asyncDispose]();
     expect(released).toBe(true);
+  });
+
+  it('await using on a client wrapped around a socket that has already closed resolves', async () => {
+    const scheduler = makeScheduler();
+    const server = await listen(scheduler);
+    for (const how of ['peer', 'us'] as const) {
+      const socket = connect(server.port, '127.0.0.1');
+      socket.on('error', () => {});
+      const accepted = await server.accept({ timeout: 5000 });
+      if (!accepted.ok) throw new Error('accept');
+      if (how === 'peer') accepted.value.close();
+      else socket.destroy();
+      accepted.value.close();
+      await closeEvent(socket);
+      const client = tcp.Client.from(scheduler, socket);
+      // Before, this waited for a 'close' that had already come: it never settled.
+      const disposed = await Promise.race([
+        client[Symbol.asyncDispose]().then(() => 'disposed'),
+        new Promise((resolve) => setTimeout(() => resolve('hung'), 2000)),
+      ]);
+      expect(disposed, how).toBe('disposed');
+    }
+  });
+
+  it('await using after a failed connect waits until the attempt is released', async () => {
+    const scheduler = makeScheduler();
+    const before = tcpHandles();
+    const client = new tcp.Client(scheduler, { address: '127.0.0.1', port: 1 });
+    expect(await client.connect({ timeout: 5000 })).toBe('refused');
+    await client[Symbol.asyncDispose]();
+    expect(tcpHandles()).toBe(before);
   });
 
   it('the socket destroyed under a pending write: closed for every call, not cancelled', async () => {

@@ -313,6 +313,25 @@ describe('udp.Peer', () => {
     expect(status.isOk() && Buffer.from(view).toString()).toBe('next');
   });
 
+  it('a bound sendTo reads its bytes in the call: a buffer detached right after sends no empty datagram', async () => {
+    const scheduler = makeScheduler();
+    const receiver = await boundPeer(scheduler);
+    const sender = await boundPeer(scheduler);
+    for (let round = 0; round < 3; round++) {
+      const memory = new ArrayBuffer(4);
+      const bytes = new Uint8Array(memory);
+      bytes.set(Buffer.from('ABCD'));
+      const sending = sender.sendTo(receiver.localAddress!, bytes);
+      memory.transfer();
+      // The call may report the detach (its buffer was taken while pending) ...
+      await sending.catch((error: unknown) => expect(error).toBeInstanceOf(InvalidArgumentError));
+      // ... but what went out are the bytes given at the call. Before, node:dgram read the
+      // buffer a tick later (its address lookup) and sent a 0-byte datagram.
+      const [status, , view] = await receiver.recvFrom(Buffer.alloc(16), { timeout: 10_000 });
+      expect(status.isOk() && Buffer.from(view).toString()).toBe('ABCD');
+    }
+  });
+
   it('await using waits until every socket of the peer is released', async () => {
     const scheduler = makeScheduler();
     const udpHandles = () => process.getActiveResourcesInfo().filter((r) => r === 'UDPWrap').length;

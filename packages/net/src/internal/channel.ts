@@ -19,6 +19,7 @@ import {
   type WriteRequest,
 } from './handle-io.ts';
 import { checkBuffer, checkDeadline, checkPollOp, detachedError, readOptions } from './options.ts';
+import { handlesReleased } from './released.ts';
 
 /** `[status, filled view of the caller's buffer]`. */
 export type ReadResult = [status: IoStatus, view: Uint8Array];
@@ -149,6 +150,8 @@ function clearGuards(waiter: Guards): void {
 
 // Sockets whose handle libuv has closed ('close' came): what whenClosed() waits for.
 const released = new WeakSet<Socket>();
+// Sockets already destroyed when their channel was made (a wrapped closed socket).
+const closedWhenWrapped = new WeakSet<Socket>();
 
 /**
  * @internal The data path over one connected (or connecting) `net.Socket` — a plain TCP
@@ -249,7 +252,12 @@ export class Channel {
     socket.on('close', Channel.#socketClose);
     socket.on('drain', Channel.#socketWritable);
     socket.on('connect', Channel.#socketWritable);
-    if (socket.destroyed) this.#closed = true;
+    if (socket.destroyed) {
+      this.#closed = true;
+      // Its 'close' may have come already (it does not come again): whenClosed() then waits
+      // only for libuv's close phase.
+      closedWhenWrapped.add(socket);
+    }
     // A wrapped socket may have seen its peer's end already: 'end' does not come again.
     if (socket.readableEnded) this.#ended = true;
     if (!onread) {
@@ -1117,6 +1125,7 @@ export class Channel {
     // `socket.closed` turns true inside destroy(), before libuv has closed the handle: the
     // 'close' event is what says it has.
     if (released.has(socket)) return Promise.resolve();
+    if (closedWhenWrapped.has(socket)) return handlesReleased();
     return new Promise((resolve) => socket.once('close', () => resolve()));
   }
 

@@ -79,6 +79,8 @@ export class Client implements AsyncDisposable {
   readonly #remote: SocketAddress | undefined;
   #channel: Channel | undefined;
   #connecting = false;
+  // The last failed connect()'s socket, until libuv has closed it: what dispose waits for.
+  #attemptClosed: Promise<void> | undefined;
   // Set by close(), reset() and dispose: a closed client does not connect again.
   #closed = false;
   // The pending connect()'s socket and what ends the call: close(), reset() and dispose end a
@@ -270,6 +272,8 @@ export class Client implements AsyncDisposable {
           channel.useHandle();
         } else {
           this.#connectError = error;
+          // Dispose waits for the attempt's handle too, as for a connected socket's.
+          this.#attemptClosed = new Promise((done) => socket.once('close', () => done()));
           socket.destroy();
         }
         resolve(status);
@@ -447,6 +451,7 @@ export class Client implements AsyncDisposable {
       const socket = pending.socket;
       await new Promise((resolve) => socket.once('close', resolve));
     }
+    await this.#attemptClosed;
     const channel = this.#channel;
     if (channel === undefined) return;
     channel.close();

@@ -54,6 +54,26 @@ const peerOptionKeys: Readonly<Record<keyof PeerOptions, true>> = {
   maxQueued: true,
 };
 
+// Set while a peer hands a datagram to node:dgram (see `literal`).
+let sendingNow = false;
+
+/**
+ * node:dgram's address lookup for a peer's sockets: every address given to it here is an IP
+ * literal. For a send it answers at once, so that node:dgram sends in the call and reads the
+ * caller's bytes then; dns.lookup answers even a literal on a later tick, when the buffer may
+ * be detached already (node:dgram then sent a 0-byte datagram). For a bind it answers on the
+ * next tick, as dns.lookup does: a bind completes after the call, as it always has.
+ */
+function literal(
+  address: string,
+  _family: unknown,
+  callback: (error: Error | null, address: string, family: number) => void,
+): void {
+  const family = address.includes(':') ? 6 : 4;
+  if (sendingNow) callback(null, address, family);
+  else process.nextTick(callback, null, address, family);
+}
+
 interface Receiver {
   buf: Uint8Array;
   // The buffer's length when the receive started: another one means it was detached.
@@ -192,7 +212,7 @@ export class Peer implements AsyncDisposable, AsyncIterable<Datagram> {
   #socketFor(family: IpFamily): Socket {
     let socket = this.#sockets.get(family);
     if (socket === undefined) {
-      const created = createSocket({ type: family === 'ipv4' ? 'udp4' : 'udp6' });
+      const created = createSocket({ type: family === 'ipv4' ? 'udp4' : 'udp6', lookup: literal });
       socket = created;
       socket.on('error', (error: Error) => {
         // A failed bind ends the sends waiting for it.
@@ -368,12 +388,15 @@ export class Peer implements AsyncDisposable, AsyncIterable<Datagram> {
           return;
         }
         try {
+          sendingNow = true;
           socket.send(bytes, target.port, address, (error) => {
             if (bytes.length !== length) detached();
             else finish(error == null ? IoStatus.ok : IoStatus.fromError(error));
           });
         } catch (error) {
           finish(IoStatus.fromError(error));
+        } finally {
+          sendingNow = false;
         }
       };
       const send: Send = { socket, start: undefined, finish };
