@@ -127,9 +127,22 @@ function readSni(sni: ServerOptions['sni']): Map<string, Context> {
     if (!readContext(context).hasIdentity) {
       throw new InvalidArgumentError(`sni: the context for ${name} has no cert and key`);
     }
-    map.set(name.toLowerCase(), context);
+    const host = hostKey(name);
+    if (map.has(host)) {
+      throw new InvalidArgumentError(
+        `sni: ${JSON.stringify(name)} names a host given twice (keys are compared without case ` +
+          'and without a trailing dot): give each host one key',
+      );
+    }
+    map.set(host, context);
   }
   return map;
+}
+
+/** A host name as sni keys and SNI names are compared: lower case, no trailing dot. */
+function hostKey(name: string): string {
+  const lower = name.toLowerCase();
+  return lower.endsWith('.') ? lower.slice(0, -1) : lower;
 }
 
 const perConnection = ['minVersion', 'maxVersion', 'ciphers'] as const;
@@ -315,8 +328,12 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
       // one that sent no name (its serverName lost, the default context chosen). A full
       // handshake each time keeps every client's name. (An SNI server's TLS 1.3 sessions did not
       // resume before either, with node:tls alone too.)
-      // (A Context sets no secureOptions flags of its own: this is the only one.)
-      ...(sni.size === 0 ? {} : { secureOptions: cryptoConstants.SSL_OP_NO_TICKET }),
+      // No TLS 1.2 renegotiation, ever: a client could swap the certificate the server verified
+      // (or the SNI name it was admitted under) for another after it was accepted.
+      // (A Context sets no secureOptions flags of its own: these are the only ones.)
+      secureOptions:
+        cryptoConstants.SSL_OP_NO_RENEGOTIATION |
+        (sni.size === 0 ? 0 : cryptoConstants.SSL_OP_NO_TICKET),
       // One list for every name, or, when the contexts' lists differ, the serving context's.
       ...(alpn === undefined
         ? {}
@@ -379,7 +396,7 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
 
   #lookup(name: string | undefined): Context | undefined {
     if (!name) return this.#default;
-    const lower = name.toLowerCase();
+    const lower = hostKey(name);
     const exact = this.#sni.get(lower);
     if (exact !== undefined) return exact;
     const dot = lower.indexOf('.');

@@ -564,6 +564,35 @@ describe('tls.Server', () => {
     expect(client).toThrow(/^tls.Client: unknown option "servername" \(it takes serverName\)/);
   });
 
+  it('refuses a TLS 1.2 renegotiation: a client cannot change its certificate or name after accept', async () => {
+    const { server: s, endpoint } = await server();
+    const socket = nodeTlsConnect({
+      port: endpoint.port,
+      host: '127.0.0.1',
+      ca: certs.ca.cert,
+      maxVersion: 'TLSv1.2',
+    });
+    socket.on('error', () => {});
+    cleanups.push(() => socket.destroy());
+    await once(socket, 'secureConnect');
+    const accepted = await s.accept({ timeout: 15_000 });
+    if (!accepted.ok) throw new Error('not accepted');
+    // Before, the server went along: a renegotiation could swap the verified client
+    // certificate (or the SNI name) for another after the server had accepted the client.
+    // Refused, the server answers with a no_renegotiation alert: the client's renegotiate()
+    // fails or never completes; it must not succeed.
+    const renegotiated = await new Promise<string>((resolve) => {
+      const timer = setTimeout(() => resolve('not completed'), 1500);
+      const ok = socket.renegotiate({ rejectUnauthorized: false }, (error) => {
+        clearTimeout(timer);
+        resolve(error === null ? 'renegotiated' : 'failed');
+      });
+      if (!ok) resolve('refused at once');
+    });
+    expect(renegotiated).not.toBe('renegotiated');
+    accepted.value.close();
+  });
+
   it('serves a plain node:tls client too', async () => {
     const { server: s, endpoint } = await server();
     const socket = nodeTlsConnect({ port: endpoint.port, host: '127.0.0.1', ca: certs.ca.cert });

@@ -168,6 +168,35 @@ describe('sni contexts: mutual TLS by the context that serves the name', () => {
     });
   }
 
+  it('a name with a trailing dot is the same name: it gets that context (mutual TLS too)', async () => {
+    const { server: s, nextFailure } = await server({
+      context: serving(certs.server),
+      sni: { 'api.localhost': serving(api, { ca: certs.ca.cert, verifyPeer: true }) },
+    });
+    // Before, 'api.localhost.' matched no key and got the public default, without mutual TLS.
+    const none = await dropped(s, nextFailure, { serverName: 'api.localhost.' });
+    expect([none.status, none.code]).toEqual([
+      'certificateInvalid',
+      'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE',
+    ]);
+    const right = await accepted(s, { serverName: 'api.localhost.', identity: certs.client });
+    expect(right.served.peerCertificate?.subject).toBe('CN=coro test client');
+  });
+
+  it('refuses sni keys that name one host twice (they differ in case or a trailing dot)', () => {
+    const mutual = serving(api, { ca: certs.ca.cert, verifyPeer: true });
+    const open = serving(api);
+    for (const sni of [
+      { 'api.localhost': mutual, 'API.localhost': open },
+      { 'api.localhost': mutual, 'api.localhost.': open },
+    ]) {
+      // Before, the last key silently won: the name lost its mutual TLS.
+      expect(() => new tls.Server(scheduler, { context: serving(certs.server), sni })).toThrow(
+        /twice/,
+      );
+    }
+  });
+
   it('an sni-only server whose context has verifyPeer drops a client without a certificate', async () => {
     const { server: s, nextFailure } = await server({
       sni: { 'api.localhost': serving(api, { ca: certs.ca.cert, verifyPeer: true }) },
