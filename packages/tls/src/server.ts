@@ -2,6 +2,7 @@ import { constants as cryptoConstants, randomBytes } from 'node:crypto';
 import { Socket as NetSocket, type Socket } from 'node:net';
 import {
   createServer,
+  DEFAULT_CIPHERS,
   type SecureContext,
   type Server as NodeTlsServer,
   type TLSSocket,
@@ -160,7 +161,12 @@ function checkPerConnectionOptions(context: Context | undefined, sni: Map<string
   for (const [name, other] of sni) {
     const theirs = readContext(other).secureOptions;
     for (const option of perConnection) {
-      if (theirs[option] === ours[option]) continue;
+      if (
+        option === 'ciphers'
+          ? sameCiphers(theirs.ciphers, ours.ciphers)
+          : theirs[option] === ours[option]
+      )
+        continue;
       throw new InvalidArgumentError(
         `sni ${JSON.stringify(name)}: its context's ${option} (${theirs[option] ?? 'not set'}) ` +
           `differs from ${mainName}'s (${ours[option] ?? 'not set'}). Node.js fixes a ` +
@@ -170,6 +176,19 @@ function checkPerConnectionOptions(context: Context | undefined, sni: Map<string
       );
     }
   }
+}
+
+/**
+ * Whether two cipher settings are one list as OpenSSL reads it: entries separated by colons,
+ * commas or spaces, empty ones ignored; unset is Node.js's default list.
+ */
+function sameCiphers(a: string | undefined, b: string | undefined): boolean {
+  const list = (ciphers: string | undefined) =>
+    (ciphers ?? DEFAULT_CIPHERS)
+      .split(/[\s,:]+/)
+      .filter((entry) => entry !== '')
+      .join(':');
+  return list(a) === list(b);
 }
 
 /**

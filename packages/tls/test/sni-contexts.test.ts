@@ -1,7 +1,7 @@
 // tls.Server with sni contexts: each name gets its own context's mutual TLS and ALPN, and the
 // options Node.js cannot switch per name (versions, ciphers) are refused when they differ.
 import { X509Certificate } from 'node:crypto';
-import { connect as nodeTlsConnect } from 'node:tls';
+import { DEFAULT_CIPHERS, connect as nodeTlsConnect } from 'node:tls';
 import { IoScheduler } from '@coro/io';
 import { makeTestCertificates, type TestCertificates, type TestIdentity } from '@coro/test-certs';
 import { InvalidArgumentError } from '@coro/task';
@@ -533,6 +533,35 @@ describe('sni contexts: what Node.js cannot switch by name is refused', () => {
       'h2',
       'ECDHE-ECDSA-AES128-GCM-SHA256',
     ]);
+  });
+
+  it('takes cipher lists that OpenSSL reads as the same list, however they are written', () => {
+    const list = 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384';
+    for (const written of [
+      'ECDHE-ECDSA-AES128-GCM-SHA256 ECDHE-ECDSA-AES256-GCM-SHA384',
+      'ECDHE-ECDSA-AES128-GCM-SHA256,ECDHE-ECDSA-AES256-GCM-SHA384',
+      `${list}:`,
+    ]) {
+      // Before, refused as differing ciphers.
+      const s = new tls.Server(scheduler, {
+        context: serving(certs.server, { ciphers: list }),
+        sni: { 'api.localhost': serving(api, { ciphers: written }) },
+      });
+      s.close();
+    }
+    // Unset is Node.js's default list.
+    new tls.Server(scheduler, {
+      context: serving(certs.server),
+      sni: { 'api.localhost': serving(api, { ciphers: DEFAULT_CIPHERS }) },
+    }).close();
+    // A list that really differs is still refused.
+    expect(
+      () =>
+        new tls.Server(scheduler, {
+          context: serving(certs.server, { ciphers: list }),
+          sni: { 'api.localhost': serving(api, { ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' }) },
+        }),
+    ).toThrow(/ciphers/);
   });
 
   it("an sni-only server connects with its context's versions and ciphers", async () => {
