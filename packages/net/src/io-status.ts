@@ -155,6 +155,10 @@ export class IoStatus {
   }
 }
 
+// Its shared constants (and static methods) cannot be replaced at run time: code everywhere
+// compares statuses and addresses against them.
+Object.freeze(IoStatus);
+
 /** Whether `status` is `ok` (a function form of `status.isOk()`). */
 export function isIoOk(status: IoStatus): boolean {
   return status.kind === 'ok';

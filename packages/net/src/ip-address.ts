@@ -269,3 +269,7 @@ export class IpAddress {
     return `IpAddress(${this.toString()})`;
   }
 }
+
+// Its shared constants (and static methods) cannot be replaced at run time: code everywhere
+// compares statuses and addresses against them.
+Object.freeze(IpAddress);

@@ -164,3 +164,7 @@ export class SocketAddress {
     return `SocketAddress(${this.toString()})`;
   }
 }
+
+// Its shared constants (and static methods) cannot be replaced at run time: code everywhere
+// compares statuses and addresses against them.
+Object.freeze(SocketAddress);

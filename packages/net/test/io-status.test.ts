@@ -1,9 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import { IoStatus, isIoOk } from '../src/index.ts';
+import { IoStatus, IpAddress, isIoOk, SocketAddress } from '../src/index.ts';
 
 function osError(code: string): Error {
   return Object.assign(new Error(code), { code, errno: -1 });
 }
+
+describe('shared constants', () => {
+  it('cannot be replaced at run time: code comparing statuses and addresses relies on them', () => {
+    const timeout = IoStatus.timeout;
+    const loopback = IpAddress.ipv4Loopback;
+    // Module code is strict: assigning a read-only property throws.
+    expect(() => {
+      (IoStatus as { timeout: unknown }).timeout = IoStatus.ok;
+    }).toThrow(TypeError);
+    expect(() => {
+      (IpAddress as { ipv4Loopback: unknown }).ipv4Loopback = IpAddress.ipv6Loopback;
+    }).toThrow(TypeError);
+    expect(() => {
+      (SocketAddress as unknown as { parse: unknown }).parse = () => undefined;
+    }).toThrow(TypeError);
+    expect(IoStatus.timeout).toBe(timeout);
+    expect(IpAddress.ipv4Loopback).toBe(loopback);
+  });
+});
 
 describe('IoStatus', () => {
   it('maps errno names to libcoro kinds and keeps the errno', () => {
