@@ -179,6 +179,27 @@ function checkPerConnectionOptions(context: Context | undefined, sni: Map<string
 }
 
 /**
+ * Refuses a server context with `verifyPeer: true` and no `ca`: OpenSSL would then verify client
+ * certificates against Node.js's bundled public roots, so a certificate any public CA issued to
+ * anyone would pass as the client's identity. Mutual TLS names the CAs it trusts.
+ */
+function checkMutualCa(context: Context | undefined, sni: Map<string, Context>): void {
+  const all: [string, Context][] = [
+    ...(context === undefined ? [] : [['the default context', context] as [string, Context]]),
+    ...[...sni].map(([name, c]): [string, Context] => [`sni ${JSON.stringify(name)}'s context`, c]),
+  ];
+  for (const [where, c] of all) {
+    if (c.verifyPeer === true && readContext(c).secureOptions.ca === undefined) {
+      throw new InvalidArgumentError(
+        `${where} has verifyPeer: true but no ca: a server verifies client certificates against ` +
+          "its ca, and without one Node.js's public roots would pass any publicly issued " +
+          'certificate as the client: give it the CA certificates of your clients',
+      );
+    }
+  }
+}
+
+/**
  * Whether two cipher settings are one list as OpenSSL reads it: entries separated by colons,
  * commas or spaces, empty ones ignored; unset is Node.js's default list.
  */
@@ -329,6 +350,7 @@ export class Server implements AsyncDisposable, AsyncIterable<Client> {
     const main = context ?? sni.values().next().value!;
     // What SNICallback cannot switch is refused when it differs, never silently ignored.
     checkPerConnectionOptions(context, sni);
+    checkMutualCa(context, sni);
     const alpn = alpnOf(context, sni);
     this.#requestCert =
       context?.verifyPeer === true || [...sni.values()].some((c) => c.verifyPeer === true);

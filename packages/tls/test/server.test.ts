@@ -544,6 +544,17 @@ describe('tls.Server', () => {
     expect(() => new tls.Server({} as never, base)).toThrow(InvalidArgumentError);
   });
 
+  it('refuses mutual TLS without a ca: it would accept any client certificate of the public roots', () => {
+    const open = new Context({ cert: certs.server.cert, key: certs.server.key, verifyPeer: true });
+    for (const options of [
+      { address: '127.0.0.1', port: 0, context: open },
+      { address: '127.0.0.1', port: 0, context: serverContext, sni: { 'api.localhost': open } },
+    ]) {
+      expect(() => new tls.Server(scheduler, options)).toThrow(InvalidArgumentError);
+      expect(() => new tls.Server(scheduler, options)).toThrow(/verifyPeer.*ca/);
+    }
+  });
+
   it('refuses an option it does not take (a misspelt one would be ignored)', () => {
     const base = { address: '127.0.0.1', port: 0, context: serverContext };
     const sockets = () => process.getActiveResourcesInfo().filter((r) => r.startsWith('TCP'));
