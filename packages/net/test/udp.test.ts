@@ -332,6 +332,16 @@ describe('udp.Peer', () => {
     }
   });
 
+  it('refuses port 0 as a destination at the call', async () => {
+    const scheduler = makeScheduler();
+    const peer = await boundPeer(scheduler);
+    // Before, the status unknown(ERR_SOCKET_BAD_PORT), from inside node:dgram.
+    expect(() => peer.sendTo(new SocketAddress('127.0.0.1', 0), Buffer.from('x'))).toThrow(
+      InvalidAddressError,
+    );
+    expect(() => peer.sendTo({ address: '::1', port: 0 }, Buffer.from('x'))).toThrow(/port 0/);
+  });
+
   it('await using waits until every socket of the peer is released', async () => {
     const scheduler = makeScheduler();
     const udpHandles = () => process.getActiveResourcesInfo().filter((r) => r === 'UDPWrap').length;

@@ -7,7 +7,7 @@ import {
   type StopRegistration,
   type WaitOptions,
 } from '@coro/task';
-import { SocketBusyError } from '../errors.ts';
+import { InvalidAddressError, SocketBusyError } from '../errors.ts';
 import {
   checkBuffer,
   checkDeadline,
@@ -329,6 +329,9 @@ export class Peer implements AsyncDisposable, AsyncIterable<Datagram> {
    */
   sendTo(to: Endpoint, bytes: Uint8Array, options?: WaitOptions): Promise<IoStatus> {
     const target = SocketAddress.from(to);
+    if (target.port === 0) {
+      throw new InvalidAddressError(`sendTo: port 0 is not a destination (to ${target})`);
+    }
     checkBuffer(bytes, 'sendTo');
     const { signal, timeout } = readOptions(options);
     if (this.#closed) return Promise.resolve(IoStatus.closed);
