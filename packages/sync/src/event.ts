@@ -56,7 +56,12 @@ export class Event implements Suspendable<true> {
 
   /** Creates an event, unset unless `initiallySet` is `true`. */
   constructor(initiallySet = false) {
-    this.#set = initiallySet === true;
+    if (typeof initiallySet !== 'boolean') {
+      throw new InvalidArgumentError(
+        `Event: initiallySet must be a boolean, got ${String(initiallySet)}`,
+      );
+    }
+    this.#set = initiallySet;
   }
 
   /** Whether the event is set. */

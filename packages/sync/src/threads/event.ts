@@ -38,6 +38,11 @@ export class Event {
 
   /** An event, set from the start if `initiallySet`. */
   constructor(initiallySet = false, options?: SharedOptions) {
+    if (typeof initiallySet !== 'boolean') {
+      throw new InvalidArgumentError(
+        `threads Event: initiallySet must be a boolean, got ${String(initiallySet)}`,
+      );
+    }
     refuseUnknownOptions(options, sharedOptionKeys, 'threads Event');
     const shared = takeAttached();
     if (shared !== undefined) {

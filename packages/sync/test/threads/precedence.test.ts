@@ -76,6 +76,17 @@ describe('threads: the one precedence rule, as on one loop', () => {
     expect(await answers(threads as unknown as Sync)).toEqual(expected);
   });
 
+  it('new Event(initiallySet) takes a boolean only, on both (1 was set on one and not the other)', () => {
+    for (const sync of [single, threads]) {
+      for (const bad of [1, 0, 'yes', null]) {
+        expect(() => new sync.Event(bad as never), String(bad)).toThrow(sync.InvalidArgumentError);
+      }
+      expect(new sync.Event(true).isSet).toBe(true);
+      expect(new sync.Event(false).isSet).toBe(false);
+      expect(new sync.Event().isSet).toBe(false);
+    }
+  });
+
   it("Event.set refuses an order other than 'fifo' / 'lifo', as on one loop", () => {
     for (const sync of [single, threads]) {
       const event = new sync.Event();
