@@ -178,16 +178,24 @@ function checkPerConnectionOptions(context: Context | undefined, sni: Map<string
   }
 }
 
+/** Every context of a server, each with how an error message names it. */
+function namedContexts(
+  context: Context | undefined,
+  sni: Map<string, Context>,
+): [string, Context][] {
+  const named: [string, Context][] =
+    context === undefined ? [] : [['the default context', context]];
+  for (const [name, c] of sni) named.push([`sni ${JSON.stringify(name)}'s context`, c]);
+  return named;
+}
+
 /**
  * Refuses a server context with `verifyPeer: true` and no `ca`: OpenSSL would then verify client
  * certificates against Node.js's bundled public roots, so a certificate any public CA issued to
  * anyone would pass as the client's identity. Mutual TLS names the CAs it trusts.
  */
 function checkMutualCa(context: Context | undefined, sni: Map<string, Context>): void {
-  const all: [string, Context][] = [
-    ...(context === undefined ? [] : [['the default context', context] as [string, Context]]),
-    ...[...sni].map(([name, c]): [string, Context] => [`sni ${JSON.stringify(name)}'s context`, c]),
-  ];
+  const all = namedContexts(context, sni);
   for (const [where, c] of all) {
     if (c.verifyPeer === true && readContext(c).secureOptions.ca === undefined) {
       throw new InvalidArgumentError(
@@ -223,10 +231,7 @@ function alpnOf(
   context: Context | undefined,
   sni: Map<string, Context>,
 ): readonly string[] | 'byName' | undefined {
-  const all: [string, Context][] = [
-    ...(context === undefined ? [] : [['the default context', context] as [string, Context]]),
-    ...[...sni].map(([name, c]): [string, Context] => [`sni ${JSON.stringify(name)}'s context`, c]),
-  ];
+  const all = namedContexts(context, sni);
   const lists = all.map(([, c]) => readContext(c).alpn);
   const first = lists[0];
   if (lists.every((list) => sameList(list, first))) return first;
