@@ -83,9 +83,9 @@ export class Client implements AsyncDisposable {
   #attemptClosed: Promise<void> | undefined;
   // Set by close(), reset() and dispose: a closed client does not connect again.
   #closed = false;
-  // The pending connect()'s socket and what ends the call: close(), reset() and dispose end a
-  // connect that is still pending (else it would connect after them, and stay connected).
-  #pendingConnect: { socket: Socket; cancel: () => void } | undefined;
+  // What ends the pending connect(): close(), reset() and dispose end a connect that is still
+  // pending (else it would connect after them, and stay connected).
+  #pendingConnect: { cancel: () => void } | undefined;
   #connectError: IoStatus | undefined;
   // The addresses as Node.js reports them, read when the connection is up (Node.js caches
   // them, so they outlive the socket) and parsed only when asked for.
@@ -301,10 +301,7 @@ export class Client implements AsyncDisposable {
           ? undefined
           : onStop(signal, () => finish('cancelled', IoStatus.cancelled));
       if (!settled) {
-        this.#pendingConnect = {
-          socket,
-          cancel: () => finish('cancelled', IoStatus.cancelled),
-        };
+        this.#pendingConnect = { cancel: () => finish('cancelled', IoStatus.cancelled) };
         socket.connect({
           host,
           port: remote.port,
@@ -444,13 +441,8 @@ export class Client implements AsyncDisposable {
   /** Closes and waits until the socket's handle is released. */
   async [Symbol.asyncDispose](): Promise<void> {
     this.#closed = true;
-    const pending = this.#pendingConnect;
-    if (pending !== undefined) {
-      pending.cancel();
-      // Not `socket.closed`: it turns true inside destroy(), before the handle is closed.
-      const socket = pending.socket;
-      await new Promise((resolve) => socket.once('close', resolve));
-    }
+    // A pending connect ends `cancelled`, and its socket is then the attempt waited for here.
+    this.#pendingConnect?.cancel();
     await this.#attemptClosed;
     const channel = this.#channel;
     if (channel === undefined) return;
